@@ -1,0 +1,79 @@
+//! JPEG decode through libjpeg-turbo, with DCT-domain shrink-on-load (1/2, 1/4, 1/8).
+//! Grey becomes RGB; CMYK and YCCK become sRGB (Adobe files store inverted CMYK); an embedded ICC
+//! profile is converted to sRGB.
+
+use cyanotype_process::{Error, Result};
+use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
+
+use crate::bitmap::Bitmap;
+use crate::icc;
+use crate::jpeg_meta;
+
+/// The largest 1/n DCT scale (n in 8, 4, 2) that still leaves the decoded image at least `min` in both
+/// dimensions, so the final resampling filter always has at least 2x to work with.
+pub fn choose_denominator(width: u32, height: u32, min: (u32, u32)) -> u32 {
+    for d in [8u32, 4, 2] {
+        if width.div_ceil(d) >= min.0 && height.div_ceil(d) >= min.1 {
+            return d;
+        }
+    }
+    1
+}
+
+pub fn header(data: &[u8]) -> Result<(u32, u32)> {
+    let h = turbojpeg::read_header(data).map_err(Error::damaged)?;
+    Ok((h.width as u32, h.height as u32))
+}
+
+/// Decode, shrinking by 1/`denom` in the DCT domain.
+pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
+    let mut d = Decompressor::new().map_err(|_| Error::internal())?;
+    let header = d.read_header(data).map_err(Error::damaged)?;
+    let factor = ScalingFactor::new(1, denom as usize);
+    d.set_scaling_factor(factor)
+        .map_err(|_| Error::internal())?;
+    let scaled = header.scaled(factor);
+    let (w, h) = (scaled.width, scaled.height);
+    let meta = jpeg_meta::read(data);
+    let decode_as = |format: PixelFormat, d: &mut Decompressor| -> Result<Vec<u8>> {
+        let mut pixels = vec![0u8; w * h * format.size()];
+        let image = Image {
+            pixels: pixels.as_mut_slice(),
+            width: w,
+            pitch: w * format.size(),
+            height: h,
+            format,
+        };
+        d.decompress(data, image).map_err(Error::damaged)?;
+        Ok(pixels)
+    };
+    let (w32, h32) = (w as u32, h as u32);
+    match header.colorspace {
+        Colorspace::Gray => {
+            let grey = decode_as(PixelFormat::GRAY, &mut d)?;
+            let mut rgb = Vec::with_capacity(grey.len() * 3);
+            for g in grey {
+                rgb.extend_from_slice(&[g, g, g]);
+            }
+            Ok(Bitmap::new(w32, h32, 3, rgb))
+        }
+        Colorspace::CMYK | Colorspace::YCCK => {
+            let mut cmyk = decode_as(PixelFormat::CMYK, &mut d)?;
+            // Adobe (Photoshop) writes CMYK inverted: 255 means no ink. Normalise to 0 = no ink.
+            if meta.adobe {
+                for v in cmyk.iter_mut() {
+                    *v = 255 - *v;
+                }
+            }
+            Ok(icc::cmyk_to_srgb(w32, h32, &cmyk, meta.icc.as_deref()))
+        }
+        _ => {
+            let rgb = decode_as(PixelFormat::RGB, &mut d)?;
+            let mut bitmap = Bitmap::new(w32, h32, 3, rgb);
+            if let Some(profile) = meta.icc.as_deref() {
+                icc::rgb_to_srgb(&mut bitmap, profile);
+            }
+            Ok(bitmap)
+        }
+    }
+}

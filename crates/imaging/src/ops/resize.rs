@@ -1,0 +1,339 @@
+//! `resize`: the geometry (pure arithmetic on sizes, unit-tested against OSS's worked examples) and the
+//! pixel work (fast_image_resize, Lanczos3, SIMD; alpha handled premultiplied).
+
+use cyanotype_process::{error::ec, Error, Mode, Resize, Result, Rgb, Target};
+use fast_image_resize::{
+    images::Image, images::ImageRef, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer,
+};
+
+use crate::bitmap::Bitmap;
+use crate::limits::Limits;
+
+/// What a resize does to an image of a given size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Leave the image as it is (`limit_1` and the target would enlarge it).
+    Keep,
+    /// Scale the whole image to `scaled`, then cut the centred `out` rectangle (fill), pad it onto an
+    /// `out` canvas (pad), or take it as it is (`out == scaled`).
+    Scale {
+        scaled: (u32, u32),
+        out: (u32, u32),
+        pad: Option<Rgb>,
+    },
+}
+
+fn round(x: f64) -> u32 {
+    // OSS: lfit and mfit round half up.
+    ((x + 0.5).floor() as u32).max(1)
+}
+
+/// Compute the plan for a `w` x `h` source. `never_enlarge` forces `limit_1` (animated GIFs).
+pub fn plan(w: u32, h: u32, r: &Resize, never_enlarge: bool, limits: &Limits) -> Result<Plan> {
+    let (wf, hf) = (w as f64, h as f64);
+    let limit = r.limit || never_enlarge;
+    // Turn l/s into w/h: the longer target applies to the source's longer side.
+    let (tw, th) = match r.target {
+        Target::Sides { w, h } => (w, h),
+        Target::LongShort { l, s } => {
+            if w >= h {
+                (l, s)
+            } else {
+                (s, l)
+            }
+        }
+        Target::Percent(p) => {
+            let s = p as f64 / 100.0;
+            let out = (round(wf * s), round(hf * s));
+            if limit && p > 100 {
+                return Ok(Plan::Keep);
+            }
+            return checked(
+                Plan::Scale {
+                    scaled: out,
+                    out,
+                    pad: None,
+                },
+                limits,
+            );
+        }
+    };
+    let fixed_size = matches!(r.mode, Mode::Fixed | Mode::Fill | Mode::Pad);
+    // Fixed-size modes given one side make a square (OSS doc: fixed h_100 on 200x100 gives 100x100).
+    let (tw, th) = match (tw, th) {
+        (Some(a), None) if fixed_size => (Some(a), Some(a)),
+        (None, Some(b)) if fixed_size => (Some(b), Some(b)),
+        other => other,
+    };
+    let plan = match (r.mode, tw, th) {
+        (_, None, None) => return Err(Error::missing("resize", "w, h, l, s or p")),
+        (Mode::Lfit | Mode::Mfit, Some(tw), None) => {
+            let s = tw as f64 / wf;
+            if limit && s > 1.0 {
+                return Ok(Plan::Keep);
+            }
+            let out = (tw, round(hf * s));
+            Plan::Scale {
+                scaled: out,
+                out,
+                pad: None,
+            }
+        }
+        (Mode::Lfit | Mode::Mfit, None, Some(th)) => {
+            let s = th as f64 / hf;
+            if limit && s > 1.0 {
+                return Ok(Plan::Keep);
+            }
+            let out = (round(wf * s), th);
+            Plan::Scale {
+                scaled: out,
+                out,
+                pad: None,
+            }
+        }
+        (mode, Some(tw), Some(th)) => {
+            let (sx, sy) = (tw as f64 / wf, th as f64 / hf);
+            let fit_inside = matches!(mode, Mode::Lfit | Mode::Pad);
+            let s = if mode == Mode::Fixed {
+                sx.max(sy)
+            } else if fit_inside {
+                sx.min(sy)
+            } else {
+                sx.max(sy)
+            };
+            if limit && s > 1.0 {
+                return Ok(Plan::Keep);
+            }
+            // The side that decides the scale is exact; the other is rounded half up.
+            let scaled = if sx == s {
+                (tw, round(hf * s))
+            } else {
+                (round(wf * s), th)
+            };
+            match mode {
+                Mode::Lfit | Mode::Mfit => Plan::Scale {
+                    scaled,
+                    out: scaled,
+                    pad: None,
+                },
+                Mode::Fill => Plan::Scale {
+                    scaled,
+                    out: (tw, th),
+                    pad: None,
+                },
+                Mode::Pad => Plan::Scale {
+                    scaled,
+                    out: (tw, th),
+                    pad: Some(r.color),
+                },
+                Mode::Fixed => Plan::Scale {
+                    scaled: (tw, th),
+                    out: (tw, th),
+                    pad: None,
+                },
+            }
+        }
+        _ => unreachable!("fixed-size modes always have both sides here"),
+    };
+    checked(plan, limits)
+}
+
+fn checked(plan: Plan, limits: &Limits) -> Result<Plan> {
+    if let Plan::Scale { scaled, out, .. } = plan {
+        for (w, h) in [scaled, out] {
+            if w > limits.max_output_side
+                || h > limits.max_output_side
+                || w as u64 * h as u64 > limits.max_output_pixels
+            {
+                return Err(Error::too_large(format!(
+                    "The resized image {w}x{h} exceeds the limit of {} px per side and {} pixels in total.",
+                    limits.max_output_side, limits.max_output_pixels
+                ))
+                .with_ec(ec::TARGET_TOO_LARGE));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+impl Plan {
+    /// The size the decoder must at least deliver for this plan to keep 2x headroom for the filter,
+    /// given a source of `w` x `h`; `None` when no shrink-on-load applies.
+    pub fn decode_hint(&self, w: u32, h: u32) -> Option<(u32, u32)> {
+        match *self {
+            Plan::Keep => None,
+            Plan::Scale { scaled, .. } if scaled.0 < w && scaled.1 < h => {
+                Some((scaled.0.saturating_mul(2), scaled.1.saturating_mul(2)))
+            }
+            Plan::Scale { .. } => None,
+        }
+    }
+}
+
+/// Apply a plan computed for a logical size of `logical` to `b` (which may be smaller after
+/// shrink-on-load, with the same aspect ratio).
+pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
+    let Plan::Scale { scaled, out, pad } = plan else {
+        return Ok(b);
+    };
+    if out == scaled {
+        return scale(&b, scaled, None);
+    }
+    if let Some(color) = pad {
+        let inner = scale(&b, scaled, None)?;
+        return Ok(pad_onto(&inner, out, color));
+    }
+    // fill: cut the centred region of the source that maps to `out`, in the same resampling pass.
+    let (sx, sy) = (
+        b.width as f64 / scaled.0 as f64,
+        b.height as f64 / scaled.1 as f64,
+    );
+    let cw = out.0 as f64 * sx;
+    let ch = out.1 as f64 * sy;
+    let left = ((scaled.0 - out.0) / 2) as f64 * sx;
+    let top = ((scaled.1 - out.1) / 2) as f64 * sy;
+    scale(&b, out, Some((left, top, cw, ch)))
+}
+
+fn pixel_type(channels: u8) -> PixelType {
+    if channels == 4 {
+        PixelType::U8x4
+    } else {
+        PixelType::U8x3
+    }
+}
+
+/// Resample `b` (or a sub-rectangle of it) to `size` with Lanczos3.
+pub fn scale(b: &Bitmap, size: (u32, u32), crop: Option<(f64, f64, f64, f64)>) -> Result<Bitmap> {
+    if size == (b.width, b.height) && crop.is_none() {
+        return Ok(b.clone());
+    }
+    let pt = pixel_type(b.channels);
+    let src = ImageRef::new(b.width, b.height, &b.data, pt).map_err(|_| Error::internal())?;
+    let mut dst = Image::new(size.0, size.1, pt);
+    let mut opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    if let Some((l, t, w, h)) = crop {
+        opts = opts.crop(l, t, w, h);
+    }
+    opts = opts.use_alpha(b.channels == 4);
+    Resizer::new()
+        .resize(&src, &mut dst, &opts)
+        .map_err(|_| Error::internal())?;
+    Ok(Bitmap::new(size.0, size.1, b.channels, dst.into_vec()))
+}
+
+/// Centre `inner` on an `out`-sized canvas of `color`.
+fn pad_onto(inner: &Bitmap, out: (u32, u32), color: Rgb) -> Bitmap {
+    let mut canvas = Bitmap::filled(out.0, out.1, inner.channels, color, false);
+    let x0 = (out.0 - inner.width) / 2;
+    let y0 = (out.1 - inner.height) / 2;
+    let c = inner.channels as usize;
+    let (cs, is) = (canvas.stride(), inner.stride());
+    for y in 0..inner.height as usize {
+        let d = (y0 as usize + y) * cs + x0 as usize * c;
+        canvas.data[d..d + is].copy_from_slice(&inner.data[y * is..(y + 1) * is]);
+    }
+    canvas
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cyanotype_process::{parse, Op, Process};
+
+    fn resize_op(text: &str) -> Resize {
+        match parse(text).unwrap() {
+            Process::Image(ops) => match ops[0] {
+                Op::Resize(r) => r,
+                _ => panic!(),
+            },
+            _ => panic!(),
+        }
+    }
+
+    fn out(w: u32, h: u32, text: &str) -> (u32, u32) {
+        match plan(w, h, &resize_op(text), false, &Limits::default()).unwrap() {
+            Plan::Keep => (w, h),
+            Plan::Scale { out, .. } => out,
+        }
+    }
+
+    #[test]
+    fn documented_worked_examples() {
+        // OSS doc: source 200x100 with w=150, h=80
+        assert_eq!(out(200, 100, "image/resize,m_lfit,w_150,h_80"), (150, 75));
+        assert_eq!(out(200, 100, "image/resize,m_mfit,w_150,h_80"), (160, 80));
+        assert_eq!(out(200, 100, "image/resize,m_fill,w_150,h_80"), (150, 80));
+        assert_eq!(out(200, 100, "image/resize,m_pad,w_150,h_80"), (150, 80));
+        assert_eq!(out(200, 100, "image/resize,m_fixed,w_150,h_80"), (150, 80));
+        // fixed with only h gives a square
+        assert_eq!(
+            out(200, 100, "image/resize,m_fixed,h_100,limit_0"),
+            (100, 100)
+        );
+        // example.jpg 400x267, w_100: 66.75 rounds half up to 67
+        assert_eq!(out(400, 267, "image/resize,w_100"), (100, 67));
+        assert_eq!(
+            out(400, 267, "image/resize,m_fixed,w_100,h_100"),
+            (100, 100)
+        );
+        // f.jpg oriented 333x424 with w_100 gives 100x127
+        assert_eq!(out(333, 424, "image/resize,w_100"), (100, 127));
+    }
+
+    #[test]
+    fn long_short_and_percent() {
+        assert_eq!(out(400, 200, "image/resize,l_100"), (100, 50));
+        assert_eq!(out(200, 400, "image/resize,l_100"), (50, 100));
+        assert_eq!(out(400, 200, "image/resize,s_100"), (200, 100));
+        assert_eq!(out(400, 267, "image/resize,p_50"), (200, 134));
+        assert_eq!(
+            out(400, 267, "image/resize,p_200"),
+            (400, 267),
+            "limit_1 keeps the source"
+        );
+        assert_eq!(out(400, 267, "image/resize,p_200,limit_0"), (800, 534));
+    }
+
+    #[test]
+    fn limit_keeps_source_and_limit_0_enlarges() {
+        assert_eq!(
+            plan(
+                400,
+                267,
+                &resize_op("image/resize,w_800"),
+                false,
+                &Limits::default()
+            )
+            .unwrap(),
+            Plan::Keep
+        );
+        assert_eq!(out(400, 267, "image/resize,w_800,limit_0"), (800, 534));
+        // animated GIFs never enlarge
+        assert_eq!(
+            plan(
+                400,
+                267,
+                &resize_op("image/resize,w_800,limit_0"),
+                true,
+                &Limits::default()
+            )
+            .unwrap(),
+            Plan::Keep
+        );
+    }
+
+    #[test]
+    fn output_limit_is_enforced() {
+        let e = plan(
+            100,
+            100,
+            &resize_op("image/resize,m_fixed,w_16384,h_16384,limit_0"),
+            false,
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, cyanotype_process::Code::ImageTooLarge);
+        assert_eq!(e.ec, Some("0040-00000007"));
+    }
+}

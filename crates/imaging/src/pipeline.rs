@@ -1,0 +1,282 @@
+//! The request flow of one image: probe the header and check limits, plan shrink-on-load from the first
+//! action, decode, apply EXIF orientation (auto-orient runs first wherever it is written, as OSS does),
+//! run the actions in URL order, then encode or describe.
+
+use cyanotype_process::{Error, Format, Op, Quality, Result, Target};
+
+use crate::bitmap::Bitmap;
+use crate::decode::{self, Frame, Probe};
+use crate::encode::{self, Settings};
+use crate::limits::Limits;
+use crate::ops::{self, orient, resize};
+use crate::{hue, info, jpeg_meta};
+
+/// Quality used when nothing says otherwise and the source is not a JPEG.
+pub const DEFAULT_QUALITY: u32 = 85;
+
+/// The result of processing: bytes and their media type.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+    /// The image format of `body`, or `None` for a JSON answer.
+    pub format: Option<Format>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Actions that only set output options; they never touch pixels.
+fn is_setting(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Format(_) | Op::Quality(_) | Op::Interlace(_) | Op::AutoOrient(_)
+    )
+}
+
+/// Process `data` with `ops`.
+pub fn process(data: &[u8], ops: &[Op], limits: &Limits) -> Result<Output> {
+    if data.len() as u64 > limits.max_source_bytes {
+        return Err(Error::too_large(format!(
+            "The source image is {} bytes; the limit for processing is {} bytes.",
+            data.len(),
+            limits.max_source_bytes
+        )));
+    }
+    let probe = decode::probe(data)?;
+    decode::check_source(&probe, limits)?;
+
+    // Actions after info or average-hue describe nothing more; the ones before it shape what is described.
+    let describe_at = ops
+        .iter()
+        .position(|o| matches!(o, Op::Info | Op::AverageHue));
+    let (transform, describe) = match describe_at {
+        Some(i) => (&ops[..i], Some(&ops[i])),
+        None => (ops, None),
+    };
+    let orientation = if ops.contains(&Op::AutoOrient(true)) {
+        probe.orientation
+    } else {
+        1
+    };
+    let pixel_ops: Vec<&Op> = transform.iter().filter(|o| !is_setting(o)).collect();
+
+    if describe == Some(&Op::Info) && pixel_ops.is_empty() && orientation == 1 {
+        return Ok(json(info::info_json(data, &probe)));
+    }
+
+    let settings = output_settings(data, &probe, ops);
+    let oriented = if orient::swaps_sides(orientation) {
+        (probe.height, probe.width)
+    } else {
+        (probe.width, probe.height)
+    };
+    if orientation != 1
+        && (probe.width > limits.max_rotate_side || probe.height > limits.max_rotate_side)
+    {
+        return Err(Error::bad_request(
+            "Picture exceed the maximum allowable rotation range",
+        ));
+    }
+
+    // OSS: an animation stays animated only through resize (not by percentage) and crop, and only
+    // when the output format can animate.
+    let keep_animation = probe.frames > 1
+        && describe.is_none()
+        && matches!(settings.format, Format::Gif | Format::Webp)
+        && pixel_ops.iter().all(|o| match o {
+            Op::Resize(r) => !matches!(r.target, Target::Percent(_)),
+            Op::Crop(_) => true,
+            _ => false,
+        });
+    let never_enlarge = probe.format == Format::Gif && probe.frames > 1;
+    let ctx = Ctx {
+        limits,
+        logical: oriented,
+        never_enlarge,
+    };
+
+    let frames = if keep_animation {
+        decode::decode_all(data, &probe)?
+    } else {
+        let hint = decode_hint(&probe, &pixel_ops, describe, oriented, orientation, &ctx)?;
+        vec![Frame {
+            bitmap: decode::decode_first(data, &probe, hint, limits)?,
+            delay_ms: 0,
+        }]
+    };
+
+    let mut out_frames = Vec::with_capacity(frames.len());
+    for f in frames {
+        let b = orient::apply(f.bitmap, orientation);
+        let b = run(b, &pixel_ops, &ctx)?;
+        out_frames.push(Frame {
+            bitmap: b,
+            delay_ms: f.delay_ms,
+        });
+    }
+
+    if describe == Some(&Op::AverageHue) {
+        return Ok(json(hue::json(hue::average_hue(&out_frames[0].bitmap))));
+    }
+    let (width, height) = (out_frames[0].bitmap.width, out_frames[0].bitmap.height);
+    check_output(width, height, settings.format, limits)?;
+    let body = encode::encode_frames(out_frames, &settings)?;
+    if describe == Some(&Op::Info) {
+        let p = decode::probe(&body)?;
+        return Ok(json(info::info_json(&body, &p)));
+    }
+    Ok(Output {
+        body,
+        content_type: settings.format.mime(),
+        format: Some(settings.format),
+        width,
+        height,
+    })
+}
+
+fn json(text: String) -> Output {
+    Output {
+        body: text.into_bytes(),
+        content_type: "application/json",
+        format: None,
+        width: 0,
+        height: 0,
+    }
+}
+
+struct Ctx<'a> {
+    limits: &'a Limits,
+    /// The size the first resize computes its target from: the oriented source size, even when the
+    /// decoder shrank the pixels on load.
+    logical: (u32, u32),
+    never_enlarge: bool,
+}
+
+/// The smallest decode size that keeps the first action exact, in the decoder's (unoriented) space.
+fn decode_hint(
+    probe: &Probe,
+    pixel_ops: &[&Op],
+    describe: Option<&Op>,
+    oriented: (u32, u32),
+    orientation: u8,
+    ctx: &Ctx,
+) -> Result<Option<(u32, u32)>> {
+    let hint = match pixel_ops.first() {
+        Some(Op::Resize(r)) => {
+            resize::plan(oriented.0, oriented.1, r, ctx.never_enlarge, ctx.limits)?
+                .decode_hint(oriented.0, oriented.1)
+        }
+        // average-hue of the whole image: a mean needs no more than a few hundred pixels a side.
+        None if describe == Some(&Op::AverageHue) => {
+            Some((256.min(oriented.0), 256.min(oriented.1)))
+        }
+        _ => None,
+    };
+    let _ = probe;
+    Ok(hint.map(|(w, h)| {
+        if orient::swaps_sides(orientation) {
+            (h, w)
+        } else {
+            (w, h)
+        }
+    }))
+}
+
+fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
+    let mut logical = ctx.logical;
+    for op in ops {
+        b = match op {
+            Op::Resize(r) => {
+                let plan = resize::plan(logical.0, logical.1, r, ctx.never_enlarge, ctx.limits)?;
+                resize::apply(b, plan)?
+            }
+            Op::Crop(c) => {
+                b = shrink_undone(b, logical)?;
+                ops::crop::apply(&b, c)?
+            }
+            Op::Circle(c) => ops::circle::apply(&shrink_undone(b, logical)?, c),
+            Op::IndexCrop(c) => ops::indexcrop::apply(&shrink_undone(b, logical)?, c),
+            Op::RoundedCorners(c) => ops::rounded_corners::apply(shrink_undone(b, logical)?, c),
+            Op::Rotate(d) => ops::rotate::apply(shrink_undone(b, logical)?, *d, ctx.limits)?,
+            Op::Blur(p) => ops::blur::apply(&b, p)?,
+            Op::Bright(v) => ops::tone::bright(b, *v),
+            Op::Contrast(v) => ops::tone::contrast(b, *v),
+            Op::Sharpen(v) => ops::sharpen::apply(&b, *v)?,
+            Op::Format(_)
+            | Op::Quality(_)
+            | Op::Interlace(_)
+            | Op::AutoOrient(_)
+            | Op::Info
+            | Op::AverageHue => b,
+        };
+        logical = (b.width, b.height);
+    }
+    Ok(b)
+}
+
+/// Only a leading resize shrinks on load, so any other geometry sees the full size; this is a guard
+/// that keeps coordinates right should that ever change.
+fn shrink_undone(b: Bitmap, logical: (u32, u32)) -> Result<Bitmap> {
+    if (b.width, b.height) == logical {
+        Ok(b)
+    } else {
+        resize::scale(&b, logical, None)
+    }
+}
+
+fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<()> {
+    let side = if format == Format::Webp {
+        limits.max_webp_side.min(limits.max_output_side)
+    } else {
+        limits.max_output_side
+    };
+    if w > side || h > side || w as u64 * h as u64 > limits.max_output_pixels {
+        return Err(Error::too_large(format!(
+            "The output image {w}x{h} exceeds the limit of {side} px per side and {} pixels in total for {format}.",
+            limits.max_output_pixels
+        ))
+        .with_ec(cyanotype_process::error::ec::TARGET_TOO_LARGE));
+    }
+    Ok(())
+}
+
+/// Output format and quality from the settings actions (the last of each wins) and the source.
+fn output_settings(data: &[u8], probe: &Probe, ops: &[Op]) -> Settings {
+    let mut format = probe.format;
+    let mut quality = None;
+    let mut progressive = false;
+    for op in ops {
+        match op {
+            // OSS: `format,gif` keeps the source format for non-GIF sources.
+            Op::Format(Format::Gif) if probe.format != Format::Gif => format = probe.format,
+            Op::Format(f) => format = *f,
+            Op::Quality(q) => quality = Some(*q),
+            Op::Interlace(i) => progressive = *i,
+            _ => {}
+        }
+    }
+    let source_q = if probe.format == Format::Jpg {
+        jpeg_meta::estimate_quality(&jpeg_meta::read(data))
+    } else {
+        None
+    };
+    let quality = match (quality, source_q) {
+        (Some(Quality::Relative(q)), Some(s)) => ((s * q + 50) / 100).max(1),
+        (Some(Quality::Relative(q)), None) => q,
+        (Some(Quality::Absolute(q)), Some(s)) => q.min(s),
+        (Some(Quality::Absolute(q)), None) => q,
+        (None, Some(s)) => s,
+        (None, None) => DEFAULT_QUALITY,
+    };
+    // A lossless WebP source stays lossless unless a quality is asked for.
+    let webp_lossless = format == Format::Webp
+        && probe.format == Format::Webp
+        && !ops.iter().any(|o| matches!(o, Op::Quality(_)))
+        && data.windows(4).take(64).any(|w| w == b"VP8L");
+    Settings {
+        format,
+        quality,
+        progressive,
+        webp_lossless,
+    }
+}
