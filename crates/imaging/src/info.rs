@@ -3,7 +3,6 @@
 //! "North", GPSLatitude "0deg ", XResolution "96/1", ...). Read from headers only: no pixel is decoded.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 use cyanotype_process::Format;
 use exif::{In, Value};
@@ -13,7 +12,7 @@ use crate::decode::Probe;
 /// The info document of a source whose header gave `probe`.
 pub fn info_json(data: &[u8], probe: &Probe) -> String {
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    if let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(data)) {
+    if let Some(exif) = crate::exif_block::parse(data, probe.format) {
         // The primary image first; the thumbnail IFD only adds what the primary lacks (OSS shows the
         // thumbnail's Compression and JPEGInterchangeFormat in its example).
         for ifd in [In::PRIMARY, In::THUMBNAIL] {

@@ -4,6 +4,7 @@
 pub mod bitmap;
 pub mod decode;
 pub mod encode;
+pub mod exif_block;
 pub mod hue;
 pub mod icc;
 pub mod info;

@@ -72,13 +72,13 @@ pub fn probe(data: &[u8]) -> Result<Probe> {
         width,
         height,
         frames,
-        orientation: orientation(data),
+        orientation: orientation(data, format),
     })
 }
 
 /// EXIF orientation from JPEG APP1, PNG eXIf, WebP EXIF or the TIFF IFD.
-pub fn orientation(data: &[u8]) -> u8 {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(data)) else {
+pub fn orientation(data: &[u8], format: Format) -> u8 {
+    let Some(exif) = crate::exif_block::parse(data, format) else {
         return 1;
     };
     match exif

@@ -1,0 +1,51 @@
+//! Find the EXIF (TIFF-structured) block of a source in its container, and parse it with kamadak-exif.
+//! Each container is walked by hand because writers differ: some WebP writers prefix the EXIF chunk
+//! with `Exif\0\0`, which generic readers miss.
+
+use cyanotype_process::Format;
+
+use crate::jpeg_meta;
+
+fn strip_prefix(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"Exif\0\0").unwrap_or(b)
+}
+
+/// The raw TIFF structure holding the EXIF data, if the source has one.
+pub fn raw(data: &[u8], format: Format) -> Option<Vec<u8>> {
+    match format {
+        Format::Jpg => jpeg_meta::read(data).exif.map(<[u8]>::to_vec),
+        Format::Tiff => Some(data.to_vec()),
+        Format::Webp => {
+            let mut i = 12;
+            while i + 8 <= data.len() {
+                let size = u32::from_le_bytes(data[i + 4..i + 8].try_into().ok()?) as usize;
+                if &data[i..i + 4] == b"EXIF" {
+                    return data
+                        .get(i + 8..i + 8 + size)
+                        .map(|b| strip_prefix(b).to_vec());
+                }
+                i = i.checked_add(8 + size + (size & 1))?;
+            }
+            None
+        }
+        Format::Png => {
+            let mut i = 8;
+            while i + 8 <= data.len() {
+                let size = u32::from_be_bytes(data[i..i + 4].try_into().ok()?) as usize;
+                let kind = &data[i + 4..i + 8];
+                if kind == b"eXIf" {
+                    return data
+                        .get(i + 8..i + 8 + size)
+                        .map(|b| strip_prefix(b).to_vec());
+                }
+                i = i.checked_add(12 + size)?;
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+pub fn parse(data: &[u8], format: Format) -> Option<exif::Exif> {
+    exif::Reader::new().read_raw(raw(data, format)?).ok()
+}
