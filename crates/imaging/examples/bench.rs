@@ -1,0 +1,50 @@
+//! In-process timing of one process string on one file, for bench/run.sh:
+//! `bench <file> <process> [iterations]` prints `{"median_ms":..,"min_ms":..,"bytes":..}`.
+//! `bench <file> decode-1/8` times the bare 1/8-scale DCT decode (the floor of a JPEG thumbnail).
+
+use std::time::Instant;
+
+use cyanotype_imaging::{decode, process, Limits};
+use cyanotype_process::{parse, Process};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let data = std::fs::read(&args[1]).expect("input file");
+    let what = args[2].clone();
+    let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let limits = Limits::default();
+    let ops = if what == "decode-1/8" {
+        None
+    } else {
+        match parse(&what).expect("process string") {
+            Process::Image(ops) => Some(ops),
+            Process::Style(_) => panic!("styles need the server"),
+        }
+    };
+    let run = || -> usize {
+        match &ops {
+            Some(ops) => process(&data, ops, &limits).expect("process").body.len(),
+            None => {
+                let b = decode::jpeg::decode(&data, 8).expect("decode");
+                b.data.len()
+            }
+        }
+    };
+    for _ in 0..2 {
+        run();
+    }
+    let mut times = Vec::with_capacity(iterations);
+    let mut bytes = 0;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        bytes = run();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "{{\"median_ms\":{:.3},\"min_ms\":{:.3},\"bytes\":{}}}",
+        times[times.len() / 2],
+        times[0],
+        bytes
+    );
+}
