@@ -16,19 +16,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 #[derive(ClapArgs)]
-#[command(group = clap::ArgGroup::new("mode").required(true).args(["input", "input_dir"]))]
 pub struct Args {
     /// The source image (format detected from its bytes).
-    #[arg(value_name = "INPUT", requires = "process")]
+    /// In batch mode the single positional argument is the process string.
+    #[arg(value_name = "INPUT")]
     input: Option<PathBuf>,
     /// The process string, e.g. "image/resize,w_200/format,webp" (the "image/" prefix may be omitted).
     #[arg(value_name = "PROCESS")]
     process: Option<String>,
     /// Where to write the result; default: standard output.
-    #[arg(short, long, value_name = "FILE", conflicts_with = "input_dir")]
+    #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Process every file of this directory (not recursive).
-    #[arg(long, value_name = "DIR", requires = "output_dir")]
+    #[arg(long, value_name = "DIR")]
     input_dir: Option<PathBuf>,
     /// Where the batch writes its results, named after the inputs with the output format's extension.
     #[arg(long, value_name = "DIR")]
@@ -85,7 +85,10 @@ pub fn run(args: Args) -> ExitCode {
     match (input, &args.input_dir, &args.output_dir) {
         (Some(input), _, _) => single(&input, args.output.as_deref(), &ops, &limits),
         (None, Some(dir), Some(out)) => batch(dir, out, &ops, &limits),
-        _ => ExitCode::from(3),
+        _ => {
+            eprintln!("--input-dir needs --output-dir");
+            ExitCode::from(3)
+        }
     }
 }
 
