@@ -269,3 +269,11 @@ fn animated_gif_keeps_frames_through_resize_and_crop_only() {
     let png = run(&src, "image/resize,w_50/format,png");
     assert_eq!(png.format, Some(cyanotype_process::Format::Png));
 }
+
+#[test]
+fn avif_output() {
+    let out = run(&read("oss/example.jpg"), "image/resize,w_100/format,avif");
+    assert_eq!(out.content_type, "image/avif");
+    assert_eq!(&out.body[4..12], b"ftypavif");
+    assert_eq!((out.width, out.height), (100, 67));
+}

@@ -1,6 +1,7 @@
 //! Writing the output: one function per format family. JPEG and WebP go through their reference C
 //! libraries (speed and size); PNG, GIF, BMP and TIFF through the `image` crate.
 
+pub mod avif;
 pub mod jpeg;
 pub mod webp;
 
@@ -66,10 +67,7 @@ pub fn encode(b: Bitmap, s: &Settings) -> Result<Vec<u8>> {
             .map_err(|_| Error::internal())?;
             Ok(out.into_inner())
         }
-        Format::Avif => Err(Error::new(
-            cyanotype_process::Code::NotImplemented,
-            "The value: avif of parameter: format is not supported by this build of Cyanotype.",
-        )),
+        Format::Avif => avif::encode(&b.drop_opaque_alpha(), s.quality),
     }
 }
 
