@@ -98,7 +98,7 @@ pub fn process(data: &[u8], ops: &[Op], limits: &Limits) -> Result<Output> {
     let frames = if keep_animation {
         decode::decode_all(data, &probe)?
     } else {
-        let hint = decode_hint(&probe, &pixel_ops, describe, oriented, orientation, &ctx)?;
+        let hint = decode_hint(&pixel_ops, describe, oriented, orientation, &ctx)?;
         vec![Frame {
             bitmap: decode::decode_first(data, &probe, hint, limits)?,
             delay_ms: 0,
@@ -154,7 +154,6 @@ struct Ctx<'a> {
 
 /// The smallest decode size that keeps the first action exact, in the decoder's (unoriented) space.
 fn decode_hint(
-    probe: &Probe,
     pixel_ops: &[&Op],
     describe: Option<&Op>,
     oriented: (u32, u32),
@@ -172,7 +171,6 @@ fn decode_hint(
         }
         _ => None,
     };
-    let _ = probe;
     Ok(hint.map(|(w, h)| {
         if orient::swaps_sides(orientation) {
             (h, w)

@@ -193,7 +193,7 @@ pub fn decode_all(data: &[u8], probe: &Probe) -> Result<Vec<Frame>> {
             for f in dec.into_frames() {
                 let f = f.map_err(Error::damaged)?;
                 let (n, d) = f.delay().numer_denom_ms();
-                let delay_ms = if d == 0 { 0 } else { n / d };
+                let delay_ms = n.checked_div(d).unwrap_or(0);
                 let buf = f.into_buffer();
                 frames.push(Frame {
                     bitmap: Bitmap::new(buf.width(), buf.height(), 4, buf.into_raw()),
