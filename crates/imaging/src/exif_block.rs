@@ -49,3 +49,49 @@ pub fn raw(data: &[u8], format: Format) -> Option<Vec<u8>> {
 pub fn parse(data: &[u8], format: Format) -> Option<exif::Exif> {
     exif::Reader::new().read_raw(raw(data, format)?).ok()
 }
+
+/// The IFD0 pointer tags (ExifTag 0x8769, GPSTag 0x8825), which kamadak-exif follows but does not list
+/// as fields; OSS shows them (f.jpg: ExifTag "2212", GPSTag "4292").
+pub fn pointer_tags(raw: &[u8]) -> Vec<(&'static str, u32)> {
+    let mut out = Vec::new();
+    let big = match raw.get(0..2) {
+        Some(b"MM") => true,
+        Some(b"II") => false,
+        _ => return out,
+    };
+    let u16_at = |i: usize| {
+        raw.get(i..i + 2).map(|b| {
+            if big {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            }
+        })
+    };
+    let u32_at = |i: usize| {
+        raw.get(i..i + 4).map(|b| {
+            let a = [b[0], b[1], b[2], b[3]];
+            if big {
+                u32::from_be_bytes(a)
+            } else {
+                u32::from_le_bytes(a)
+            }
+        })
+    };
+    let Some(ifd) = u32_at(4) else { return out };
+    let Some(count) = u16_at(ifd as usize) else {
+        return out;
+    };
+    for k in 0..count as usize {
+        let e = ifd as usize + 2 + 12 * k;
+        let (Some(tag), Some(value)) = (u16_at(e), u32_at(e + 8)) else {
+            break;
+        };
+        match tag {
+            0x8769 => out.push(("ExifTag", value)),
+            0x8825 => out.push(("GPSTag", value)),
+            _ => {}
+        }
+    }
+    out
+}

@@ -12,6 +12,11 @@ use crate::decode::Probe;
 /// The info document of a source whose header gave `probe`.
 pub fn info_json(data: &[u8], probe: &Probe) -> String {
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(raw) = crate::exif_block::raw(data, probe.format) {
+        for (name, value) in crate::exif_block::pointer_tags(&raw) {
+            fields.insert(name.to_string(), value.to_string());
+        }
+    }
     if let Some(exif) = crate::exif_block::parse(data, probe.format) {
         // The primary image first; the thumbnail IFD only adds what the primary lacks (OSS shows the
         // thumbnail's Compression and JPEGInterchangeFormat in its example).

@@ -277,3 +277,28 @@ fn avif_output() {
     assert_eq!(&out.body[4..12], b"ftypavif");
     assert_eq!((out.width, out.height), (100, 67));
 }
+
+/// EXIF fields under OSS's names, GPS included (values checked against the file's manifest entry).
+#[test]
+fn info_exif_fields_with_oss_names() {
+    let info = json(&run(
+        &read("jpeg/camera_exif/goexif_samsung-SM-N920T_gps_progressive.jpg"),
+        "image/info",
+    ));
+    let v = |k: &str| {
+        info[k]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k} missing in {info}"))
+            .to_string()
+    };
+    assert_eq!(v("GPSLatitude"), "26deg 35' 12\"");
+    assert_eq!(v("GPSLatitudeRef"), "North");
+    assert_eq!(v("GPSLongitude"), "80deg 3' 13\"");
+    assert_eq!(v("GPSLongitudeRef"), "West");
+    assert_eq!(v("GPSVersionID"), "2 2 0 0");
+    assert_eq!(v("DateTimeOriginal"), "2018:04:28 21:23:12");
+    assert_eq!(v("Make"), "samsung");
+    assert!(v("ExifTag").parse::<u32>().is_ok());
+    assert!(v("GPSTag").parse::<u32>().is_ok());
+    assert_eq!(v("ImageWidth"), "920");
+}
