@@ -1,0 +1,142 @@
+//! Incoming bodies: written to a file beside the data while MD5 and CRC-64 are computed, then fsynced,
+//! ready to be renamed into place by a commit.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crc::{Crc, Digest as CrcDigest, CRC_64_XZ};
+use md5::{Digest, Md5};
+
+/// OSS's `x-oss-hash-crc64ecma` is CRC-64/XZ (ECMA-182 reflected, init and xorout all ones).
+static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_XZ);
+
+/// CRC-64/ECMA of a whole buffer.
+pub fn crc64(data: &[u8]) -> u64 {
+    CRC64.checksum(data)
+}
+
+/// A body written aside and fsynced, with its size and hashes. Dropping it without committing
+/// removes the file.
+#[derive(Debug)]
+pub struct Staged {
+    pub path: PathBuf,
+    pub size: u64,
+    pub md5: [u8; 16],
+    pub crc64: u64,
+}
+
+impl Staged {
+    /// Upper-case hex MD5, the OSS ETag (without quotes).
+    pub fn etag(&self) -> String {
+        hex::encode_upper(self.md5)
+    }
+
+    pub fn content_md5(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(self.md5)
+    }
+
+    /// Hands the file over to whoever renames it into place.
+    pub(crate) fn take_path(mut self) -> PathBuf {
+        std::mem::take(&mut self.path)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Creates staging files in one directory.
+#[derive(Debug, Clone)]
+pub struct Staging {
+    dir: PathBuf,
+}
+
+impl Staging {
+    pub fn new(dir: &Path) -> Staging {
+        Staging { dir: dir.to_path_buf() }
+    }
+
+    pub fn create(&self) -> std::io::Result<StagingFile> {
+        let path = self.dir.join(format!("in-{}", crate::local::random_id()));
+        let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
+        Ok(StagingFile { path, file: Some(file), size: 0, md5: Md5::new(), crc: CRC64.digest() })
+    }
+
+    /// Stages a buffer in one go.
+    pub fn from_bytes(&self, data: &[u8]) -> std::io::Result<Staged> {
+        let mut f = self.create()?;
+        f.write(data)?;
+        f.finish()
+    }
+}
+
+/// A staging file being written.
+pub struct StagingFile {
+    path: PathBuf,
+    file: Option<File>,
+    size: u64,
+    md5: Md5,
+    crc: CrcDigest<'static, u64>,
+}
+
+impl StagingFile {
+    pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.as_mut().expect("open until finish").write_all(chunk)?;
+        self.md5.update(chunk);
+        self.crc.update(chunk);
+        self.size += chunk.len() as u64;
+        Ok(())
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Flushes to disk and returns the staged body.
+    pub fn finish(mut self) -> std::io::Result<Staged> {
+        let file = self.file.take().expect("open until finish");
+        file.sync_all()?;
+        drop(file);
+        let path = std::mem::take(&mut self.path);
+        let md5 = std::mem::take(&mut self.md5).finalize().into();
+        let crc = std::mem::replace(&mut self.crc, CRC64.digest()).finalize();
+        Ok(Staged { path, size: self.size, md5, crc64: crc })
+    }
+}
+
+impl Drop for StagingFile {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc64_check_values() {
+        assert_eq!(crc64(b"123456789"), 0x995DC9BBDF1939FA);
+        assert_eq!(crc64(b""), 0);
+    }
+
+    #[test]
+    fn staged_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Staging::new(dir.path()).from_bytes(b"hello").unwrap();
+        assert_eq!(s.etag(), "5D41402ABC4B2A76B9719D911017C592");
+        assert_eq!(s.size, 5);
+        let p = s.path.clone();
+        assert!(p.exists());
+        drop(s);
+        assert!(!p.exists(), "an uncommitted stage is removed");
+    }
+}
