@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod error;
 pub mod params;
+pub mod saveas;
 
 use std::fmt;
 

@@ -1,7 +1,9 @@
-//! The `cyanotype` binary. Today: `cyanotype process`, the engine on local files. The server
-//! (`cyanotype serve`) builds on the same engine.
+//! The `cyanotype` binary: `cyanotype serve` (the OSS-compatible server) and `cyanotype process`
+//! (the engine on local files).
 
 mod cli_process;
+mod config;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -20,12 +22,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the OSS API on a local data directory (default 127.0.0.1:8080, ./cyanotype-data).
+    Serve(serve::Args),
     /// Apply an x-oss-process string to an image file, or to every file of a directory.
     Process(cli_process::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Serve(args) => serve::run(args),
         Command::Process(args) => cli_process::run(args),
     }
 }

@@ -1,0 +1,274 @@
+//! From a request line and Host to what is asked: the bucket, the key and the operation. Pure and
+//! unit-tested; handlers never look at paths or sub-resources again.
+//!
+//! Addressing: virtual-hosted (`<bucket>.<domain>` for a configured domain, and any
+//! `<bucket>.oss-<region>[-internal].aliyuncs.com`, the Host ali-oss sends when its endpoint is an IP),
+//! custom domains mapped to one bucket, and path-style (`/<bucket>/<key>`) otherwise.
+
+use percent_encoding::percent_decode;
+
+use crate::error::{ApiError, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    ListBuckets,
+    PutBucket,
+    DeleteBucket,
+    GetBucketInfo,
+    GetBucketLocation,
+    GetBucketAcl,
+    PutBucketAcl,
+    ListObjects,
+    ListObjectsV2,
+    DeleteMultipleObjects,
+    ListMultipartUploads,
+    ListLiveChannel,
+    PutStyle,
+    GetStyle,
+    ListStyle,
+    DeleteStyle,
+    GetImageSettings,
+    PutImageSettings,
+    PutObject,
+    CopyObject,
+    GetObject,
+    HeadObject,
+    GetObjectMeta,
+    DeleteObject,
+    GetObjectAcl,
+    PutObjectAcl,
+    ProcessObject,
+    InitiateMultipartUpload,
+    UploadPart,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub op: Op,
+}
+
+/// How hosts map to buckets.
+#[derive(Debug, Clone, Default)]
+pub struct Addressing {
+    /// Domains under which `<bucket>.<domain>` names a bucket (e.g. `localhost`, `oss.example.com`).
+    pub domains: Vec<String>,
+    /// Hosts that stand for one bucket each (custom domains).
+    pub custom: Vec<(String, String)>,
+}
+
+impl Addressing {
+    /// The bucket a Host names, if it names one.
+    pub fn bucket_of_host(&self, host: &str) -> Option<String> {
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host }
+        });
+        let host = host.to_ascii_lowercase();
+        if let Some((_, b)) = self.custom.iter().find(|(h, _)| h.eq_ignore_ascii_case(&host)) {
+            return Some(b.clone());
+        }
+        for d in &self.domains {
+            if let Some(prefix) = host.strip_suffix(d.as_str()).and_then(|p| p.strip_suffix('.')) {
+                if !prefix.is_empty() && !prefix.contains('.') {
+                    return Some(prefix.to_string());
+                }
+            }
+        }
+        // <bucket>.oss-<region>.aliyuncs.com, as ali-oss sends for IP endpoints.
+        let (prefix, rest) = host.split_once('.')?;
+        if rest.starts_with("oss-") && rest.ends_with(".aliyuncs.com") && !prefix.is_empty() {
+            return Some(prefix.to_string());
+        }
+        None
+    }
+}
+
+/// Decodes a query string into pairs, `+` as space (form encoding, as Python's requests sends it).
+pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+fn decode_component(s: &str) -> String {
+    let s = s.replace('+', " ");
+    percent_decode(s.as_bytes()).decode_utf8_lossy().into_owned()
+}
+
+/// OSS bucket names: 3-63 characters of lower-case letters, digits and `-`, starting and ending with
+/// a letter or digit.
+pub fn valid_bucket_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    (3..=63).contains(&b.len())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// Object keys: UTF-8, 1-1023 bytes, not starting with `/` or `\`.
+pub fn check_key(key: &str) -> Result<(), ApiError> {
+    let message = if key.is_empty() {
+        "The Object name can not be empty"
+    } else if key.len() > 1023 {
+        "The Length of Object name must be less than 1024"
+    } else if key.starts_with('/') || key.starts_with('\\') {
+        "The specified object is not valid"
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::new(Kind::InvalidObjectName, message))
+}
+
+fn has(query: &[(String, String)], name: &str) -> bool {
+    query.iter().any(|(k, _)| k == name)
+}
+
+/// Parses a request. `path` is the raw (still percent-encoded) path.
+pub fn parse(
+    method: &str,
+    host: &str,
+    path: &str,
+    query: &[(String, String)],
+    copy_source: bool,
+    addressing: &Addressing,
+) -> Result<Endpoint, ApiError> {
+    let decoded = percent_decode(path.as_bytes())
+        .decode_utf8()
+        .map_err(|_| ApiError::new(Kind::InvalidObjectName, "The specified object is not valid"))?;
+    let rest = decoded.strip_prefix('/').unwrap_or(&decoded);
+    let (bucket, key) = match addressing.bucket_of_host(host) {
+        Some(b) => (Some(b), rest.to_string()),
+        None => match rest.split_once('/') {
+            Some((b, k)) => (Some(b.to_string()), k.to_string()),
+            None if rest.is_empty() => (None, String::new()),
+            None => (Some(rest.to_string()), String::new()),
+        },
+    };
+    let key = if key.is_empty() { None } else { Some(key) };
+    if let Some(b) = &bucket {
+        if !valid_bucket_name(b) {
+            return Err(ApiError::new(Kind::InvalidBucketName, "The specified bucket is not valid.").with("BucketName", b.clone()));
+        }
+    }
+    if let Some(k) = &key {
+        check_key(k)?;
+    }
+    let q = |name| has(query, name);
+    let not_allowed = || {
+        ApiError::new(Kind::MethodNotAllowed, "The specified method is not allowed against this resource.")
+            .with("Method", method)
+    };
+    let op = match (&bucket, &key) {
+        (None, _) => match method {
+            "GET" => Op::ListBuckets,
+            _ => return Err(not_allowed()),
+        },
+        (Some(_), None) => match method {
+            "PUT" if q("acl") => Op::PutBucketAcl,
+            "PUT" if q("style") => Op::PutStyle,
+            "PUT" if q("imageSettings") => Op::PutImageSettings,
+            "PUT" => Op::PutBucket,
+            "GET" if q("acl") => Op::GetBucketAcl,
+            "GET" if q("bucketInfo") => Op::GetBucketInfo,
+            "GET" if q("location") => Op::GetBucketLocation,
+            "GET" if q("style") && q("styleName") => Op::GetStyle,
+            "GET" if q("style") => Op::ListStyle,
+            "GET" if q("imageSettings") => Op::GetImageSettings,
+            "GET" if q("uploads") => Op::ListMultipartUploads,
+            "GET" if q("live") => Op::ListLiveChannel,
+            "GET" if query.iter().any(|(k, v)| k == "list-type" && v == "2") => Op::ListObjectsV2,
+            "GET" | "HEAD" => Op::ListObjects,
+            "DELETE" if q("style") => Op::DeleteStyle,
+            "DELETE" => Op::DeleteBucket,
+            "POST" if q("delete") => Op::DeleteMultipleObjects,
+            _ => return Err(not_allowed()),
+        },
+        (Some(_), Some(_)) => match method {
+            "PUT" if q("acl") => Op::PutObjectAcl,
+            "PUT" if q("partNumber") && q("uploadId") => Op::UploadPart,
+            "PUT" if copy_source => Op::CopyObject,
+            "PUT" => Op::PutObject,
+            "GET" if q("acl") => Op::GetObjectAcl,
+            "GET" if q("uploadId") => Op::ListParts,
+            "GET" => Op::GetObject,
+            "HEAD" if q("objectMeta") => Op::GetObjectMeta,
+            "HEAD" => Op::HeadObject,
+            "DELETE" if q("uploadId") => Op::AbortMultipartUpload,
+            "DELETE" => Op::DeleteObject,
+            "POST" if q("uploads") => Op::InitiateMultipartUpload,
+            "POST" if q("uploadId") => Op::CompleteMultipartUpload,
+            "POST" if q("x-oss-process") => Op::ProcessObject,
+            _ => return Err(not_allowed()),
+        },
+    };
+    Ok(Endpoint { bucket, key, op })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr() -> Addressing {
+        Addressing { domains: vec!["localhost".into()], custom: vec![("img.example.com".into(), "photos".into())] }
+    }
+
+    fn ep(method: &str, host: &str, path_query: &str) -> Result<Endpoint, ApiError> {
+        let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+        parse(method, host, path, &parse_query(query), false, &addr())
+    }
+
+    fn ok(method: &str, host: &str, pq: &str) -> (Option<String>, Option<String>, Op) {
+        let e = ep(method, host, pq).unwrap();
+        (e.bucket, e.key, e.op)
+    }
+
+    #[test]
+    fn addressing_forms() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(ok("GET", "127.0.0.1:8080", "/"), (None, None, Op::ListBuckets));
+        assert_eq!(ok("GET", "127.0.0.1:8080", "/b1b/a%20b/c.jpg"), (s("b1b"), s("a b/c.jpg"), Op::GetObject));
+        assert_eq!(ok("GET", "b1b.localhost:8080", "/c.jpg"), (s("b1b"), s("c.jpg"), Op::GetObject));
+        assert_eq!(ok("GET", "b1b.oss-cn-hangzhou.aliyuncs.com", "/c.jpg"), (s("b1b"), s("c.jpg"), Op::GetObject));
+        assert_eq!(ok("GET", "img.example.com", "/c.jpg"), (s("photos"), s("c.jpg"), Op::GetObject));
+        assert_eq!(ok("PUT", "127.0.0.1", "/b1b"), (s("b1b"), None, Op::PutBucket));
+        assert_eq!(ok("PUT", "127.0.0.1", "/b1b/"), (s("b1b"), None, Op::PutBucket));
+        // A key made of dots and slashes stays a key.
+        assert_eq!(ok("GET", "127.0.0.1", "/b1b/../x"), (s("b1b"), s("../x"), Op::GetObject));
+    }
+
+    #[test]
+    fn sub_resources_choose_the_operation() {
+        assert_eq!(ok("GET", "h", "/bkt/?acl").2, Op::GetBucketAcl);
+        assert_eq!(ok("GET", "h", "/bkt/?style&styleName=s").2, Op::GetStyle);
+        assert_eq!(ok("GET", "h", "/bkt/?style").2, Op::ListStyle);
+        assert_eq!(ok("GET", "h", "/bkt/?list-type=2&prefix=a").2, Op::ListObjectsV2);
+        assert_eq!(ok("GET", "h", "/bkt/?prefix=a").2, Op::ListObjects);
+        assert_eq!(ok("POST", "h", "/bkt/?delete").2, Op::DeleteMultipleObjects);
+        assert_eq!(ok("POST", "h", "/bkt/k?uploads").2, Op::InitiateMultipartUpload);
+        assert_eq!(ok("PUT", "h", "/bkt/k?partNumber=1&uploadId=X").2, Op::UploadPart);
+        assert_eq!(ok("POST", "h", "/bkt/k?x-oss-process").2, Op::ProcessObject);
+        assert_eq!(ok("HEAD", "h", "/bkt/k?objectMeta").2, Op::GetObjectMeta);
+        assert_eq!(ok("DELETE", "h", "/bkt/?style&styleName=s").2, Op::DeleteStyle);
+    }
+
+    #[test]
+    fn bad_names() {
+        assert_eq!(ep("PUT", "h", "/Bad_Bucket").unwrap_err().kind, Kind::InvalidBucketName);
+        assert_eq!(ep("GET", "h", "/bkt//abs").unwrap_err().kind, Kind::InvalidObjectName);
+        let long = format!("/bkt/{}", "a".repeat(1024));
+        assert_eq!(ep("GET", "h", &long).unwrap_err().kind, Kind::InvalidObjectName);
+        assert_eq!(ep("PATCH", "h", "/bkt/k").unwrap_err().kind, Kind::MethodNotAllowed);
+        assert_eq!(parse_query("x-oss-process=image%2Fresize%2Cw_200&a+b=c+d"), vec![
+            ("x-oss-process".to_string(), "image/resize,w_200".to_string()),
+            ("a b".to_string(), "c d".to_string()),
+        ]);
+    }
+}

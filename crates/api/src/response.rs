@@ -1,0 +1,80 @@
+//! Building answers: a small builder, the headers every answer carries, and the error forms (XML body,
+//! or `x-oss-err` / `x-oss-ec` headers and no body for HEAD).
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+
+use cyanotype_auth::date;
+
+use crate::error::{ApiError, Kind};
+
+pub struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+impl Resp {
+    pub fn new(status: u16) -> Resp {
+        Resp { status, headers: Vec::new() }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Resp {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn header_opt(self, name: &str, value: Option<impl Into<String>>) -> Resp {
+        match value {
+            Some(v) => self.header(name, v),
+            None => self,
+        }
+    }
+
+    pub fn body(self, body: impl Into<Body>) -> Response {
+        let mut r = Response::new(body.into());
+        *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        for (k, v) in self.headers {
+            // Values come from stored metadata; one that HTTP cannot carry is dropped, not a panic.
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+                r.headers_mut().append(name, value);
+            }
+        }
+        r
+    }
+
+    pub fn empty(self) -> Response {
+        self.header("content-length", "0").body(Body::empty())
+    }
+}
+
+pub fn common_headers(h: &mut HeaderMap, request_id: &str) {
+    h.insert("server", HeaderValue::from_static("AliyunOSS"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-oss-request-id", v);
+    }
+    let now = date::now();
+    if let Ok(v) = HeaderValue::from_str(&date::rfc1123(now)) {
+        h.insert("date", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&now.to_string()) {
+        h.insert("x-oss-server-time", v);
+    }
+}
+
+pub fn error(e: &ApiError, request_id: &str, host: &str, head: bool) -> Response {
+    let status = e.status();
+    if e.kind == Kind::NotModified {
+        return Resp::new(304).body(Body::empty());
+    }
+    let mut r = Resp::new(status);
+    if let Some(ec) = e.ec {
+        r = r.header("x-oss-ec", ec);
+    }
+    if head || status == 304 {
+        r.header("x-oss-err", e.header_value(request_id, host)).header("content-length", "0").body(Body::empty())
+    } else {
+        let xml = e.to_xml(request_id, host);
+        r.header("content-type", "application/xml").header("content-length", xml.len().to_string()).body(xml)
+    }
+}

@@ -1,0 +1,202 @@
+//! The server's configuration: defaults, then the TOML file (`--config`), then environment variables,
+//! then flags. `cyanotype serve --print-config` shows the result (secrets masked).
+//!
+//! Every key, with its environment variable and default, is in `cyanotype.example.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Env CYANOTYPE_LISTEN.
+    pub listen: String,
+    /// Where buckets, objects and the generated key pair live. Env CYANOTYPE_DATA_DIR.
+    pub data_dir: PathBuf,
+    /// Region that V4 signatures name and buckets report. Env CYANOTYPE_REGION.
+    pub region: String,
+    /// Host:port reported as ExtranetEndpoint/IntranetEndpoint; empty means the listen address.
+    pub public_endpoint: String,
+    /// Domains under which `<bucket>.<domain>` names a bucket (virtual-hosted addressing).
+    pub domains: Vec<String>,
+    /// Hosts mapped to one bucket each: `"img.example.com" = "photos"`.
+    pub custom_domains: std::collections::BTreeMap<String, String>,
+    /// Access key pairs; each has full access. CYANOTYPE_ACCESS_KEY_ID / _SECRET add one.
+    pub keys: Vec<KeyPair>,
+    /// Image workers; 0 means one per CPU core.
+    pub workers: usize,
+    /// Processing requests that may wait for a worker before the server answers 503.
+    pub queue: usize,
+    /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
+    pub max_object_size: u64,
+    /// Most buckets (OSS: 100).
+    pub max_buckets: usize,
+    /// Allowed clock skew of signed requests, seconds (OSS: 900).
+    pub max_skew_seconds: i64,
+    pub limits: LimitsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KeyPair {
+    pub id: String,
+    pub secret: String,
+}
+
+/// Image limits (OSS's values by default).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_source_bytes: u64,
+    pub max_source_side: u32,
+    pub max_source_pixels: u64,
+    pub max_output_side: u32,
+    pub max_output_pixels: u64,
+    pub max_rotate_side: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let l = cyanotype_imaging::Limits::default();
+        LimitsConfig {
+            max_source_bytes: l.max_source_bytes,
+            max_source_side: l.max_source_side,
+            max_source_pixels: l.max_source_pixels,
+            max_output_side: l.max_output_side,
+            max_output_pixels: l.max_output_pixels,
+            max_rotate_side: l.max_rotate_side,
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn to_limits(&self) -> cyanotype_imaging::Limits {
+        cyanotype_imaging::Limits {
+            max_source_bytes: self.max_source_bytes,
+            max_source_side: self.max_source_side,
+            max_source_pixels: self.max_source_pixels,
+            max_output_side: self.max_output_side,
+            max_output_pixels: self.max_output_pixels,
+            max_rotate_side: self.max_rotate_side,
+            ..cyanotype_imaging::Limits::default()
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("cyanotype-data"),
+            region: "cn-hangzhou".into(),
+            public_endpoint: String::new(),
+            domains: vec!["localhost".into()],
+            custom_domains: Default::default(),
+            keys: Vec::new(),
+            workers: 0,
+            queue: 64,
+            max_object_size: 5 * 1024 * 1024 * 1024,
+            max_buckets: 100,
+            max_skew_seconds: 900,
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: Option<&Path>) -> Result<Config, String> {
+        let mut c = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("CYANOTYPE_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("CYANOTYPE_DATA_DIR") {
+            c.data_dir = v.into();
+        }
+        if let Some(v) = env("CYANOTYPE_REGION") {
+            c.region = v;
+        }
+        match (env("CYANOTYPE_ACCESS_KEY_ID"), env("CYANOTYPE_ACCESS_KEY_SECRET")) {
+            (Some(id), Some(secret)) => {
+                c.keys.retain(|k| k.id != id);
+                c.keys.insert(0, KeyPair { id, secret });
+            }
+            (None, None) => {}
+            _ => return Err("set both CYANOTYPE_ACCESS_KEY_ID and CYANOTYPE_ACCESS_KEY_SECRET, or neither".into()),
+        }
+        Ok(c)
+    }
+
+    /// The configuration as TOML with secrets masked.
+    pub fn to_toml_masked(&self) -> String {
+        let mut c = self.clone();
+        for k in &mut c.keys {
+            k.secret = "********".into();
+        }
+        toml::to_string_pretty(&c).unwrap_or_default()
+    }
+}
+
+/// When no key is configured: the pair kept in `<data>/credentials.toml`, created on first start.
+/// Returns the pair and whether it was just created.
+pub fn generated_key(data_dir: &Path) -> std::io::Result<(KeyPair, bool)> {
+    let path = data_dir.join("credentials.toml");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Ok(k) = toml::from_str::<KeyPair>(&text) {
+            return Ok((k, false));
+        }
+    }
+    let mut bytes = [0u8; 42];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let pick = |b: &[u8]| b.iter().map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char).collect::<String>();
+    let key = KeyPair { id: format!("LTAI{}", pick(&bytes[..12])), secret: pick(&bytes[12..]) };
+    std::fs::create_dir_all(data_dir)?;
+    let text = toml::to_string(&key).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tmp = data_dir.join(".credentials.tmp");
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok((key, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_matches_defaults() {
+        let text = include_str!("../../../cyanotype.example.toml");
+        let c: Config = toml::from_str(text).expect("the example config parses");
+        let d = Config::default();
+        assert_eq!(c.listen, d.listen);
+        assert_eq!(c.limits, d.limits);
+        assert_eq!(c.queue, d.queue);
+        assert_eq!(c.max_object_size, d.max_object_size);
+    }
+
+    #[test]
+    fn key_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, created) = generated_key(dir.path()).unwrap();
+        assert!(created);
+        let (b, created) = generated_key(dir.path()).unwrap();
+        assert!(!created);
+        assert_eq!(a, b);
+        assert!(a.secret.len() >= 30);
+    }
+}
