@@ -1,0 +1,346 @@
+"""The real oss2 SDK (aliyun-oss-python-sdk) against cyanotype, with V1 and V4 signatures."""
+import base64
+import hashlib
+import io
+import json
+import os
+import time
+
+import oss2
+import pytest
+import requests
+from PIL import Image
+
+from conftest import AK, SK, random_name
+
+
+@pytest.fixture(params=["v1", "v4"])
+def auth(request):
+    if request.param == "v1":
+        return oss2.Auth(AK, SK)
+    return oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(AK, SK))
+
+
+@pytest.fixture
+def bucket(server, auth):
+    b = oss2.Bucket(auth, server.endpoint, random_name(), region="cn-hangzhou")
+    b.create_bucket()
+    yield b
+    # The teardown oss2's own test harness does: uploads, objects, live channels, then the bucket.
+    for u in oss2.MultipartUploadIterator(b):
+        b.abort_multipart_upload(u.key, u.upload_id)
+    for o in oss2.ObjectIterator(b):
+        b.delete_object(o.key)
+    for _ in oss2.LiveChannelIterator(b):
+        pass
+    b.delete_bucket()
+
+
+def image_info(bucket, key):
+    return json.loads(bucket.get_object(key, process="image/info").read())
+
+
+def test_bucket_lifecycle(server, auth):
+    name = random_name()
+    b = oss2.Bucket(auth, server.endpoint, name, region="cn-hangzhou")
+    b.create_bucket(oss2.BUCKET_ACL_PUBLIC_READ)
+    svc = oss2.Service(auth, server.endpoint, region="cn-hangzhou")
+    names = [x.name for x in oss2.BucketIterator(svc)]
+    assert name in names
+    listed = [x for x in svc.list_buckets(prefix=name).buckets if x.name == name][0]
+    # oss2's harness builds a Bucket from ExtranetEndpoint: it must lead back here.
+    assert listed.extranet_endpoint == server.endpoint.replace("http://", "")
+    info = b.get_bucket_info()
+    assert info.name == name and info.acl.grant == "public-read"
+    assert b.get_bucket_acl().acl == "public-read"
+    b.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
+    assert b.get_bucket_acl().acl == "private"
+    b.put_object("k", b"x")
+    with pytest.raises(oss2.exceptions.BucketNotEmpty):
+        b.delete_bucket()
+    b.delete_object("k")
+    b.delete_bucket()
+    with pytest.raises(oss2.exceptions.NoSuchBucket) as e:
+        b.get_bucket_info()
+    assert e.value.details.get("EC") == "0015-00000101"
+
+
+def test_put_get_head_range_and_metadata(bucket):
+    r = bucket.put_object("dir/a b+c%.txt", b"hello world", headers={
+        "Content-Type": "text/plain", "x-oss-meta-author": "alice", "Cache-Control": "no-cache"})
+    assert r.etag == hashlib.md5(b"hello world").hexdigest().upper()
+    crc = oss2.utils.Crc64(0)
+    crc.update(b"hello world")
+    assert r.crc == crc.crc
+    got = bucket.get_object("dir/a b+c%.txt")
+    assert got.read() == b"hello world"
+    assert got.headers["Content-Type"] == "text/plain"
+    assert got.headers["x-oss-meta-author"] == "alice"
+    assert got.headers["Cache-Control"] == "no-cache"
+    head = bucket.head_object("dir/a b+c%.txt")
+    assert head.content_length == 11 and head.etag == r.etag
+    assert bucket.get_object("dir/a b+c%.txt", byte_range=(6, 10)).read() == b"world"
+    assert bucket.get_object("dir/a b+c%.txt", byte_range=(None, 5)).read() == b"world"
+    meta = bucket.get_object_meta("dir/a b+c%.txt")
+    assert meta.content_length == 11
+    # Default Content-Type.
+    bucket.put_object("noext", b"1", headers={"Content-Type": ""})
+    assert bucket.head_object("noext").content_type == "application/octet-stream"
+    # Conditionals.
+    with pytest.raises(oss2.exceptions.NotModified):
+        bucket.get_object("noext", headers={"If-None-Match": bucket.head_object("noext").etag})
+    with pytest.raises(oss2.exceptions.PreconditionFailed):
+        bucket.get_object("noext", headers={"If-Match": '"0000"'})
+    # Forbid overwrite keeps the old bytes.
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.put_object("noext", b"2", headers={"x-oss-forbid-overwrite": "true"})
+    assert e.value.status == 409 and e.value.code == "FileAlreadyExists"
+    assert bucket.get_object("noext").read() == b"1"
+
+
+def test_get_object_to_file_checks_crc(bucket, tmp_path):
+    data = os.urandom(300_000)
+    bucket.put_object("blob.bin", data)
+    target = tmp_path / "out.bin"
+    bucket.get_object_to_file("blob.bin", str(target))
+    assert target.read_bytes() == data
+
+
+def test_errors_as_the_sdk_parses_them(bucket, server):
+    with pytest.raises(oss2.exceptions.NoSuchKey) as e:
+        bucket.get_object("missing")
+    assert e.value.details["EC"] == "0026-00000001" and e.value.status == 404
+    with pytest.raises(oss2.exceptions.NotFound) as e:
+        bucket.head_object("missing")
+    assert e.value.ec == "0026-00000001"
+    with pytest.raises(oss2.exceptions.InvalidDigest):
+        bucket.put_object("d", b"abc", headers={"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="})
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_object("d")
+    bad = oss2.Bucket(oss2.Auth(AK, "wrong-secret"), server.endpoint, bucket.bucket_name)
+    with pytest.raises(oss2.exceptions.SignatureDoesNotMatch) as e:
+        bad.get_object("missing")
+    assert "StringToSign" in e.value.details
+    unknown = oss2.Bucket(oss2.Auth("LTAInobody", SK), server.endpoint, bucket.bucket_name)
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        unknown.get_object("missing")
+    assert e.value.code == "InvalidAccessKeyId"
+    with pytest.raises(oss2.exceptions.InvalidObjectName):
+        bucket.put_object("\\invalid-object-name", b"x")
+
+
+def test_v4_wrong_region(server, bucket):
+    auth = oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(AK, SK))
+    b = oss2.Bucket(auth, server.endpoint, bucket.bucket_name, region="cn-hangzhou-test-1")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        b.get_object("x")
+    assert e.value.status == 400 and e.value.code == "InvalidArgument"
+    assert e.value.ec == "0002-00000226"
+
+
+def test_list_v1_v2_copy_and_batch_delete(bucket):
+    keys = ["a.jpg", "fun/movie/1.mp4", "fun/movie/2.mp4", "fun/test.jpg", "z\u0001\u0007ctl"]
+    for k in keys:
+        bucket.put_object(k, k.encode())
+    assert sorted(o.key for o in oss2.ObjectIterator(bucket)) == sorted(keys)
+    r = bucket.list_objects(prefix="fun/", delimiter="/")
+    assert [o.key for o in r.object_list] == ["fun/test.jpg"] and r.prefix_list == ["fun/movie/"]
+    paged = [o.key for o in oss2.ObjectIterator(bucket, max_keys=2)]
+    assert paged == sorted(keys)
+    v2 = [o.key for o in oss2.ObjectIteratorV2(bucket, max_keys=2)]
+    assert v2 == sorted(keys)
+    r2 = bucket.list_objects_v2(prefix="fun/", delimiter="/", fetch_owner=True)
+    assert r2.object_list[0].owner is not None and r2.prefix_list == ["fun/movie/"]
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.list_objects_v2(continuation_token="err-token!")
+    assert e.value.status == 400
+    bucket.copy_object(bucket.bucket_name, "a.jpg", "copy.jpg")
+    assert bucket.get_object("copy.jpg").read() == b"a.jpg"
+    bucket.copy_object(bucket.bucket_name, "a.jpg", "copy2.jpg", headers={
+        "x-oss-metadata-directive": "REPLACE", "Content-Type": "image/jpeg"})
+    assert bucket.head_object("copy2.jpg").content_type == "image/jpeg"
+    result = bucket.batch_delete_objects(["a.jpg", "copy.jpg", "never-existed"])
+    assert sorted(result.deleted_keys) == ["a.jpg", "copy.jpg", "never-existed"]
+    bucket.delete_object("never-existed")  # 204 whether or not it exists
+
+
+def test_acls_and_anonymous_access(bucket, server):
+    bucket.put_object("pub.txt", b"pub")
+    anon = oss2.Bucket(oss2.AnonymousAuth(), server.endpoint, bucket.bucket_name)
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        anon.get_object("pub.txt")
+    assert bucket.get_object_acl("pub.txt").acl == "default"
+    bucket.put_object_acl("pub.txt", oss2.OBJECT_ACL_PUBLIC_READ)
+    assert anon.get_object("pub.txt").read() == b"pub"
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        anon.put_object("anon.txt", b"x")
+    bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
+    anon.put_object("anon.txt", b"x")
+    assert anon.get_object("anon.txt").read() == b"x"
+    bucket.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        anon.get_object("anon.txt")
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        anon.put_object("anon2.txt", b"x")
+
+
+def test_presigned_urls(bucket, example_jpg):
+    bucket.put_object("p.jpg", example_jpg)
+    url = bucket.sign_url("GET", "p.jpg", 60)
+    r = requests.get(url)
+    assert r.status_code == 200 and r.content == example_jpg
+    url = bucket.sign_url("GET", "p.jpg", 60, params={"x-oss-process": "image/resize,w_100"})
+    r = requests.get(url)
+    assert r.status_code == 200
+    assert Image.open(io.BytesIO(r.content)).size == (100, 67)
+    # Tampering with a signed sub-resource breaks the signature.
+    r = requests.get(url.replace("w_100", "w_101"))
+    assert r.status_code == 403 and b"SignatureDoesNotMatch" in r.content
+    url = bucket.sign_url("GET", "p.jpg", 1)
+    time.sleep(2.1)
+    r = requests.get(url)
+    assert r.status_code == 403 and b"Request has expired." in r.content
+    put_url = bucket.sign_url("PUT", "up.txt", 60)
+    assert requests.put(put_url, data=b"via url").status_code == 200
+    assert bucket.get_object("up.txt").read() == b"via url"
+    assert bucket.head_object("up.txt").content_type == "application/octet-stream"
+
+
+# The oss2 test_image.py table: dimensions and format are the portable assertions.
+IMAGE_CASES = [
+    ("image/resize,m_fixed,w_100,h_100", 100, 100, "jpg"),
+    ("image/crop,w_100,h_100,x_100,y_100,r_1", 100, 100, "jpg"),
+    ("image/rotate,90", 400, 267, "jpg"),
+    ("image/sharpen,100", 267, 400, "jpg"),
+    ("image/format,png", 267, 400, "png"),
+]
+
+
+@pytest.mark.parametrize("process,height,width,fmt", IMAGE_CASES)
+def test_image_processing_like_oss2_test_image(bucket, example_jpg, process, height, width, fmt):
+    bucket.put_object("tests/example.jpg", example_jpg)
+    processed = bucket.get_object("tests/example.jpg", process=process).read()
+    bucket.put_object("tests/processed", processed)
+    info = image_info(bucket, "tests/processed")
+    assert int(info["ImageHeight"]["value"]) == height
+    assert int(info["ImageWidth"]["value"]) == width
+    assert int(info["FileSize"]["value"]) == len(processed)
+    assert info["Format"]["value"] == fmt
+
+
+def test_processed_get_to_file_with_crc_check(bucket, example_jpg, tmp_path):
+    bucket.put_object("tests/example.jpg", example_jpg)
+    target = tmp_path / "r.jpg"
+    bucket.get_object_to_file("tests/example.jpg", str(target), process="image/resize,m_fixed,w_100,h_100")
+    assert Image.open(target).size == (100, 100)
+    head = bucket.head_object("tests/example.jpg")
+    got = bucket.get_object("tests/example.jpg", process="image/resize,w_50")
+    assert got.headers["ETag"] == '"' + head.etag + '"' and got.headers["Content-Type"] == "image/jpeg"
+
+
+def test_bad_process_string(bucket, example_jpg):
+    bucket.put_object("e.jpg", example_jpg)
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("e.jpg", process="image/resize,w_abc")
+    assert e.value.status == 400 and e.value.code == "InvalidArgument"
+    assert "w" in e.value.message and "abc" in e.value.message
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("e.jpg", process="image/resize,w_10|sys/saveas,o_YQ")
+    assert e.value.status == 400
+
+
+def test_styles_crud_and_style_urls(bucket, server, example_jpg):
+    bucket.put_bucket_style("imagestyle", "image/resize,w_200")
+    bucket.put_bucket_style("imagestyle1", "image/resize,w_300")
+    got = bucket.get_bucket_style("imagestyle")
+    assert got.name == "imagestyle" and got.content == "image/resize,w_200"
+    assert [s.name for s in bucket.list_bucket_style().styles] == ["imagestyle", "imagestyle1"]
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.put_bucket_style("imagestyle2", "")
+    assert e.value.message == "Style content is invalid."
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.put_bucket_style("@%$^&%(&(*(*", "image/resize,w_1")
+    assert e.value.code == "InvalidArgument"
+    bucket.put_bucket_style("odd", "csdar5324")
+    assert bucket.get_bucket_style("odd").content == "csdar5324"
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_bucket_style("no-exist-style")
+    assert e.value.status == 404 and e.value.code == "NoSuchStyle"
+
+    bucket.put_object("s/photo.jpg", example_jpg)
+    assert Image.open(bucket.get_object("s/photo.jpg", process="style/imagestyle")).size == (200, 134)
+    bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
+    base = server.endpoint + "/" + bucket.bucket_name + "/s/photo.jpg"
+    for url in [base + "!imagestyle", base + "@!imagestyle", base + "?!imagestyle",
+                base + "?x-oss-process=style/imagestyle1"]:
+        r = requests.get(url)
+        assert r.status_code == 200, (url, r.content)
+        assert Image.open(io.BytesIO(r.content)).size[0] in (200, 300)
+    assert requests.get(base + "!nostyle").status_code == 404
+    assert requests.get(base + "-imagestyle").status_code == 404, "'-' is off until enabled"
+
+    r = bucket.delete_bucket_style("imagestyle")
+    assert r.status == 204
+    assert bucket.delete_bucket_style("no-exist-style").status == 204
+    bucket.delete_bucket_style("imagestyle1")
+    bucket.delete_bucket_style("odd")
+    assert bucket.list_bucket_style().styles == []
+
+
+def test_source_image_protection(bucket, server, example_jpg):
+    bucket.put_bucket_style("small", "image/resize,w_50")
+    bucket.put_object("p/photo.JPG", example_jpg)
+    bucket.put_object("p/other.png", example_jpg)
+    bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
+    settings = (b"<ImageSettings><SourceImageProtection>true</SourceImageProtection>"
+                b"<ProtectedSuffixes><Suffix>.jpg</Suffix></ProtectedSuffixes>"
+                b"<SuffixCaseInsensitive>true</SuffixCaseInsensitive>"
+                b"<StyleSeparators><Separator>-</Separator></StyleSeparators></ImageSettings>")
+    resp = bucket._Bucket__do_bucket("PUT", data=settings, params={"imageSettings": ""})
+    assert resp.status == 200
+    base = server.endpoint + "/" + bucket.bucket_name + "/p/"
+    r = requests.get(base + "photo.JPG")
+    assert r.status_code == 403 and b"AccessDenied" in r.content
+    assert requests.get(base + "photo.JPG?x-oss-process=image/resize,w_10").status_code == 403
+    assert requests.get(base + "photo.JPG?x-oss-process=style/small").status_code == 200
+    assert requests.get(base + "photo.JPG-small").status_code == 200
+    assert requests.get(base + "photo.JPG!small").status_code == 200
+    assert requests.get(base + "other.png").status_code == 200, ".png is not protected"
+    # Signed requests bypass protection.
+    assert bucket.get_object("p/photo.JPG").read() == example_jpg
+    assert bucket.sign_url("GET", "p/photo.JPG", 60) and requests.get(bucket.sign_url("GET", "p/photo.JPG", 60)).status_code == 200
+
+
+def test_process_object_saveas(bucket, example_jpg):
+    bucket.put_object("src.jpg", example_jpg)
+    dest = "saved/dest.jpg"
+    enc = lambda s: base64.urlsafe_b64encode(s.encode()).decode().rstrip("=")
+    r = bucket.process_object("src.jpg", "image/resize,w_100|sys/saveas,o_%s,b_%s" % (enc(dest), enc(bucket.bucket_name)))
+    assert r.status == 200 and r.bucket == bucket.bucket_name and r.object == dest
+    assert r.fileSize == bucket.head_object(dest).content_length
+    assert Image.open(bucket.get_object(dest)).size == (100, 67)
+    r = bucket.process_object("src.jpg", "image/resize,w_100|sys/saveas,o_%s" % enc("d2.jpg"))
+    assert r.bucket == "" and r.object == "d2.jpg"
+    with pytest.raises(oss2.exceptions.ServerError):
+        bucket.process_object("src.jpg", "image/resize,w_100|saveas,o_%s" % enc("d3.jpg"))
+    with pytest.raises(oss2.exceptions.NoSuchBucket):
+        bucket.process_object("src.jpg", "image/resize,w_100|sys/saveas,o_%s,b_%s" % (enc("x"), enc("no-such-bucket-here")))
+
+
+def test_resumable_upload_25mb(bucket, tmp_path):
+    data = os.urandom(25 * 1024 * 1024)
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    oss2.resumable_upload(bucket, "big.bin", str(src), multipart_threshold=1024 * 1024,
+                          part_size=5 * 1024 * 1024, num_threads=2,
+                          store=oss2.ResumableStore(root=str(tmp_path)))
+    head = bucket.head_object("big.bin")
+    assert head.content_length == len(data) and head.object_type == "Multipart"
+    out = tmp_path / "back.bin"
+    bucket.get_object_to_file("big.bin", str(out))
+    assert out.read_bytes() == data
+    # An upload left unfinished shows in the listing and can be aborted.
+    up = bucket.init_multipart_upload("left.bin")
+    bucket.upload_part("left.bin", up.upload_id, 1, b"part")
+    assert [p.part_number for p in bucket.list_parts("left.bin", up.upload_id).parts] == [1]
+    assert [u.upload_id for u in oss2.MultipartUploadIterator(bucket)] == [up.upload_id]
