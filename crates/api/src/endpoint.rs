@@ -127,6 +127,14 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Err(ApiError::new(Kind::InvalidObjectName, message))
 }
 
+/// Sub-resources some operation here understands (or that only modify a response).
+const HANDLED_SUB_RESOURCES: &[&str] = &[
+    "acl", "bucketInfo", "location", "style", "styleName", "uploads", "live", "delete", "objectMeta",
+    "partNumber", "uploadId", "x-oss-process", "continuation-token", "security-token",
+    "response-cache-control", "response-content-disposition", "response-content-encoding",
+    "response-content-language", "response-content-type", "response-expires",
+];
+
 fn has(query: &[(String, String)], name: &str) -> bool {
     query.iter().any(|(k, _)| k == name)
 }
@@ -160,6 +168,13 @@ pub fn parse(
     }
     if let Some(k) = &key {
         check_key(k)?;
+    }
+    // A sub-resource this server does not implement (cors, lifecycle, tagging, append, symlink, ...)
+    // must not fall through to a plain GET or PUT: answer NotImplemented.
+    if let Some((name, _)) = query.iter().find(|(k, _)| {
+        cyanotype_auth::v1::is_sub_resource(k) && !HANDLED_SUB_RESOURCES.contains(&k.as_str())
+    }) {
+        return Err(ApiError::not_implemented(&format!("The sub-resource ?{name}")));
     }
     let q = |name| has(query, name);
     let not_allowed = || {
@@ -266,6 +281,8 @@ mod tests {
         let long = format!("/bkt/{}", "a".repeat(1024));
         assert_eq!(ep("GET", "h", &long).unwrap_err().kind, Kind::InvalidObjectName);
         assert_eq!(ep("PATCH", "h", "/bkt/k").unwrap_err().kind, Kind::MethodNotAllowed);
+        assert_eq!(ep("GET", "h", "/bkt/?cors").unwrap_err().kind, Kind::NotImplemented);
+        assert_eq!(ep("POST", "h", "/bkt/k?append&position=0").unwrap_err().kind, Kind::NotImplemented);
         assert_eq!(parse_query("x-oss-process=image%2Fresize%2Cw_200&a+b=c+d"), vec![
             ("x-oss-process".to_string(), "image/resize,w_200".to_string()),
             ("a b".to_string(), "c d".to_string()),
