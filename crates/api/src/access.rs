@@ -8,7 +8,8 @@ use crate::error::ApiError;
 use crate::Ctx;
 
 fn denied() -> ApiError {
-    ApiError::access_denied("You have no right to access this object because of bucket acl.").ec("0003-00000001")
+    ApiError::access_denied("You have no right to access this object because of bucket acl.")
+        .ec("0003-00000001")
 }
 
 /// Operations only the owner (a signed caller) may do: listing buckets, ACLs, styles, settings,
@@ -17,7 +18,10 @@ pub fn owner_only(ctx: &Ctx) -> Result<(), ApiError> {
     if ctx.signed() {
         Ok(())
     } else {
-        Err(ApiError::access_denied("Anonymous user has no right to access this bucket.").ec("0003-00000001"))
+        Err(
+            ApiError::access_denied("Anonymous user has no right to access this bucket.")
+                .ec("0003-00000001"),
+        )
     }
 }
 
@@ -31,7 +35,11 @@ pub fn bucket_read(ctx: &Ctx, bucket: &Bucket) -> Result<(), ApiError> {
 }
 
 /// Writing a key (put, copy target, delete, multipart): the object's ACL if it exists, else the bucket's.
-pub fn object_write(ctx: &Ctx, bucket: &Bucket, existing: Option<&ObjectMeta>) -> Result<(), ApiError> {
+pub fn object_write(
+    ctx: &Ctx,
+    bucket: &Bucket,
+    existing: Option<&ObjectMeta>,
+) -> Result<(), ApiError> {
     let acl = Acl::effective(existing.map_or(Acl::Default, |m| m.acl), bucket.acl);
     if ctx.signed() || acl.allows_anonymous_write() {
         Ok(())
@@ -51,7 +59,12 @@ pub enum ReadKind {
     Style,
 }
 
-pub fn object_read(ctx: &Ctx, bucket: &Bucket, meta: &ObjectMeta, kind: ReadKind) -> Result<(), ApiError> {
+pub fn object_read(
+    ctx: &Ctx,
+    bucket: &Bucket,
+    meta: &ObjectMeta,
+    kind: ReadKind,
+) -> Result<(), ApiError> {
     if ctx.signed() {
         return Ok(());
     }

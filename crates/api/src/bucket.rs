@@ -19,7 +19,10 @@ use crate::{xml_ok, Ctx, Shared};
 pub const OWNER_ID: &str = "cyanotype";
 
 fn owner(x: &mut Xml) {
-    x.open("Owner").elem("ID", OWNER_ID).elem("DisplayName", OWNER_ID).close("Owner");
+    x.open("Owner")
+        .elem("ID", OWNER_ID)
+        .elem("DisplayName", OWNER_ID)
+        .close("Owner");
 }
 
 fn location(state: &Shared) -> String {
@@ -37,7 +40,10 @@ fn bucket_summary(state: &Shared, x: &mut Xml, b: &Bucket) {
 }
 
 pub fn load(state: &Shared, ctx: &Ctx) -> Result<Bucket, ApiError> {
-    state.store.bucket(ctx.bucket()).map_err(|e| ctx.store_err(e))
+    state
+        .store
+        .bucket(ctx.bucket())
+        .map_err(|e| ctx.store_err(e))
 }
 
 pub fn list_buckets(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
@@ -46,9 +52,15 @@ pub fn list_buckets(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let marker = ctx.query("marker").unwrap_or("");
     let max_keys = match ctx.query("max-keys") {
         None => 100,
-        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
-            ApiError::invalid_argument(format!("The value: {v} of parameter: max-keys is invalid."))
-        })?,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid_argument(format!(
+                    "The value: {v} of parameter: max-keys is invalid."
+                ))
+            })?,
     };
     let all: Vec<Bucket> = state
         .store
@@ -60,11 +72,19 @@ pub fn list_buckets(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let page = &all[..all.len().min(max_keys)];
     let mut x = Xml::new();
     x.open("ListAllMyBucketsResult");
-    if ctx.query("prefix").is_some() || ctx.query("marker").is_some() || ctx.query("max-keys").is_some() {
-        x.elem("Prefix", prefix).elem("Marker", marker).elem("MaxKeys", &max_keys.to_string());
+    if ctx.query("prefix").is_some()
+        || ctx.query("marker").is_some()
+        || ctx.query("max-keys").is_some()
+    {
+        x.elem("Prefix", prefix)
+            .elem("Marker", marker)
+            .elem("MaxKeys", &max_keys.to_string());
         x.elem("IsTruncated", if truncated { "true" } else { "false" });
         if truncated {
-            x.elem("NextMarker", &page.last().map(|b| b.name.clone()).unwrap_or_default());
+            x.elem(
+                "NextMarker",
+                &page.last().map(|b| b.name.clone()).unwrap_or_default(),
+            );
         }
     }
     owner(&mut x);
@@ -78,7 +98,11 @@ pub fn list_buckets(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     xml_ok(x.finish())
 }
 
-pub(crate) fn acl_header(ctx: &Ctx, name: &str, allow_default: bool) -> Result<Option<Acl>, ApiError> {
+pub(crate) fn acl_header(
+    ctx: &Ctx,
+    name: &str,
+    allow_default: bool,
+) -> Result<Option<Acl>, ApiError> {
     match ctx.header(name) {
         None => Ok(None),
         Some(v) => match Acl::parse(v) {
@@ -97,8 +121,18 @@ pub async fn put_bucket(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
     if !body.iter().all(u8::is_ascii_whitespace) {
         let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
         if let Some(class) = p.first("CreateBucketConfiguration/StorageClass") {
-            if !["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"].contains(&class) {
-                return Err(ApiError::invalid_argument(format!("The value: {class} of StorageClass is invalid.")));
+            if ![
+                "Standard",
+                "IA",
+                "Archive",
+                "ColdArchive",
+                "DeepColdArchive",
+            ]
+            .contains(&class)
+            {
+                return Err(ApiError::invalid_argument(format!(
+                    "The value: {class} of StorageClass is invalid."
+                )));
             }
             bucket.storage_class = class.to_string();
         }
@@ -107,7 +141,10 @@ pub async fn put_bucket(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
         }
     }
     if state.store.list_buckets().len() >= state.config.max_buckets {
-        return Err(ApiError::new(Kind::TooManyBuckets, "You have attempted to create more buckets than allowed."));
+        return Err(ApiError::new(
+            Kind::TooManyBuckets,
+            "You have attempted to create more buckets than allowed.",
+        ));
     }
     let store = state.store.clone();
     match blocking(move || store.create_bucket(bucket)).await? {
@@ -115,12 +152,20 @@ pub async fn put_bucket(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
         Err(cyanotype_storage::StoreError::BucketAlreadyExists) => {
             // OSS: creating a bucket you already own succeeds (the ACL is updated when given).
             if let Some(a) = acl_header(ctx, "x-oss-acl", false)? {
-                state.store.update_bucket(ctx.bucket(), &mut |b| { b.acl = a; Ok(()) }).map_err(|e| ctx.store_err(e))?;
+                state
+                    .store
+                    .update_bucket(ctx.bucket(), &mut |b| {
+                        b.acl = a;
+                        Ok(())
+                    })
+                    .map_err(|e| ctx.store_err(e))?;
             }
         }
         Err(e) => return Err(ctx.store_err(e)),
     }
-    Ok(Resp::new(200).header("location", format!("/{}", ctx.bucket())).empty())
+    Ok(Resp::new(200)
+        .header("location", format!("/{}", ctx.bucket()))
+        .empty())
 }
 
 pub fn delete_bucket(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
@@ -145,9 +190,13 @@ pub fn get_bucket_info(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> 
     bucket_summary(state, &mut x, &b);
     x.elem("DataRedundancyType", &b.data_redundancy);
     owner(&mut x);
-    x.open("AccessControlList").elem("Grant", b.acl.as_str()).close("AccessControlList");
+    x.open("AccessControlList")
+        .elem("Grant", b.acl.as_str())
+        .close("AccessControlList");
     x.elem("Comment", "");
-    x.open("ServerSideEncryptionRule").elem("SSEAlgorithm", "None").close("ServerSideEncryptionRule");
+    x.open("ServerSideEncryptionRule")
+        .elem("SSEAlgorithm", "None")
+        .close("ServerSideEncryptionRule");
     x.close("Bucket").close("BucketInfo");
     xml_ok(x.finish())
 }
@@ -164,7 +213,9 @@ pub fn acl_policy(grant: Acl) -> String {
     let mut x = Xml::new();
     x.open("AccessControlPolicy");
     owner(&mut x);
-    x.open("AccessControlList").elem("Grant", grant.as_str()).close("AccessControlList");
+    x.open("AccessControlList")
+        .elem("Grant", grant.as_str())
+        .close("AccessControlList");
     x.close("AccessControlPolicy");
     x.finish()
 }
@@ -177,9 +228,20 @@ pub fn get_bucket_acl(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
 
 pub fn put_bucket_acl(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     owner_only(ctx)?;
-    let acl = acl_header(ctx, "x-oss-acl", false)?
-        .ok_or_else(|| ApiError::new(Kind::MissingArgument, "Missing Some Required Arguments: x-oss-acl.").ec("0016-00000502"))?;
-    state.store.update_bucket(ctx.bucket(), &mut |b| { b.acl = acl; Ok(()) }).map_err(|e| ctx.store_err(e))?;
+    let acl = acl_header(ctx, "x-oss-acl", false)?.ok_or_else(|| {
+        ApiError::new(
+            Kind::MissingArgument,
+            "Missing Some Required Arguments: x-oss-acl.",
+        )
+        .ec("0016-00000502")
+    })?;
+    state
+        .store
+        .update_bucket(ctx.bucket(), &mut |b| {
+            b.acl = acl;
+            Ok(())
+        })
+        .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(200).empty())
 }
 

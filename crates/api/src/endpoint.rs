@@ -65,14 +65,25 @@ impl Addressing {
     /// The bucket a Host names, if it names one.
     pub fn bucket_of_host(&self, host: &str) -> Option<String> {
         let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host }
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
         });
         let host = host.to_ascii_lowercase();
-        if let Some((_, b)) = self.custom.iter().find(|(h, _)| h.eq_ignore_ascii_case(&host)) {
+        if let Some((_, b)) = self
+            .custom
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(&host))
+        {
             return Some(b.clone());
         }
         for d in &self.domains {
-            if let Some(prefix) = host.strip_suffix(d.as_str()).and_then(|p| p.strip_suffix('.')) {
+            if let Some(prefix) = host
+                .strip_suffix(d.as_str())
+                .and_then(|p| p.strip_suffix('.'))
+            {
                 if !prefix.is_empty() && !prefix.contains('.') {
                     return Some(prefix.to_string());
                 }
@@ -100,7 +111,9 @@ pub fn parse_query(raw: &str) -> Vec<(String, String)> {
 
 fn decode_component(s: &str) -> String {
     let s = s.replace('+', " ");
-    percent_decode(s.as_bytes()).decode_utf8_lossy().into_owned()
+    percent_decode(s.as_bytes())
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// OSS bucket names: 3-63 characters of lower-case letters, digits and `-`, starting and ending with
@@ -108,7 +121,8 @@ fn decode_component(s: &str) -> String {
 pub fn valid_bucket_name(name: &str) -> bool {
     let b = name.as_bytes();
     (3..=63).contains(&b.len())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
@@ -129,10 +143,26 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
 
 /// Sub-resources some operation here understands (or that only modify a response).
 const HANDLED_SUB_RESOURCES: &[&str] = &[
-    "acl", "bucketInfo", "location", "style", "styleName", "uploads", "live", "delete", "objectMeta",
-    "partNumber", "uploadId", "x-oss-process", "continuation-token", "security-token",
-    "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "response-content-language", "response-content-type", "response-expires",
+    "acl",
+    "bucketInfo",
+    "location",
+    "style",
+    "styleName",
+    "uploads",
+    "live",
+    "delete",
+    "objectMeta",
+    "partNumber",
+    "uploadId",
+    "x-oss-process",
+    "continuation-token",
+    "security-token",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
 ];
 
 fn has(query: &[(String, String)], name: &str) -> bool {
@@ -163,7 +193,11 @@ pub fn parse(
     let key = if key.is_empty() { None } else { Some(key) };
     if let Some(b) = &bucket {
         if !valid_bucket_name(b) {
-            return Err(ApiError::new(Kind::InvalidBucketName, "The specified bucket is not valid.").with("BucketName", b.clone()));
+            return Err(ApiError::new(
+                Kind::InvalidBucketName,
+                "The specified bucket is not valid.",
+            )
+            .with("BucketName", b.clone()));
         }
     }
     if let Some(k) = &key {
@@ -174,12 +208,17 @@ pub fn parse(
     if let Some((name, _)) = query.iter().find(|(k, _)| {
         cyanotype_auth::v1::is_sub_resource(k) && !HANDLED_SUB_RESOURCES.contains(&k.as_str())
     }) {
-        return Err(ApiError::not_implemented(&format!("The sub-resource ?{name}")));
+        return Err(ApiError::not_implemented(&format!(
+            "The sub-resource ?{name}"
+        )));
     }
     let q = |name| has(query, name);
     let not_allowed = || {
-        ApiError::new(Kind::MethodNotAllowed, "The specified method is not allowed against this resource.")
-            .with("Method", method)
+        ApiError::new(
+            Kind::MethodNotAllowed,
+            "The specified method is not allowed against this resource.",
+        )
+        .with("Method", method)
     };
     let op = match (&bucket, &key) {
         (None, _) => match method {
@@ -232,7 +271,10 @@ mod tests {
     use super::*;
 
     fn addr() -> Addressing {
-        Addressing { domains: vec!["localhost".into()], custom: vec![("img.example.com".into(), "photos".into())] }
+        Addressing {
+            domains: vec!["localhost".into()],
+            custom: vec![("img.example.com".into(), "photos".into())],
+        }
     }
 
     fn ep(method: &str, host: &str, path_query: &str) -> Result<Endpoint, ApiError> {
@@ -248,15 +290,39 @@ mod tests {
     #[test]
     fn addressing_forms() {
         let s = |x: &str| Some(x.to_string());
-        assert_eq!(ok("GET", "127.0.0.1:8080", "/"), (None, None, Op::ListBuckets));
-        assert_eq!(ok("GET", "127.0.0.1:8080", "/b1b/a%20b/c.jpg"), (s("b1b"), s("a b/c.jpg"), Op::GetObject));
-        assert_eq!(ok("GET", "b1b.localhost:8080", "/c.jpg"), (s("b1b"), s("c.jpg"), Op::GetObject));
-        assert_eq!(ok("GET", "b1b.oss-cn-hangzhou.aliyuncs.com", "/c.jpg"), (s("b1b"), s("c.jpg"), Op::GetObject));
-        assert_eq!(ok("GET", "img.example.com", "/c.jpg"), (s("photos"), s("c.jpg"), Op::GetObject));
-        assert_eq!(ok("PUT", "127.0.0.1", "/b1b"), (s("b1b"), None, Op::PutBucket));
-        assert_eq!(ok("PUT", "127.0.0.1", "/b1b/"), (s("b1b"), None, Op::PutBucket));
+        assert_eq!(
+            ok("GET", "127.0.0.1:8080", "/"),
+            (None, None, Op::ListBuckets)
+        );
+        assert_eq!(
+            ok("GET", "127.0.0.1:8080", "/b1b/a%20b/c.jpg"),
+            (s("b1b"), s("a b/c.jpg"), Op::GetObject)
+        );
+        assert_eq!(
+            ok("GET", "b1b.localhost:8080", "/c.jpg"),
+            (s("b1b"), s("c.jpg"), Op::GetObject)
+        );
+        assert_eq!(
+            ok("GET", "b1b.oss-cn-hangzhou.aliyuncs.com", "/c.jpg"),
+            (s("b1b"), s("c.jpg"), Op::GetObject)
+        );
+        assert_eq!(
+            ok("GET", "img.example.com", "/c.jpg"),
+            (s("photos"), s("c.jpg"), Op::GetObject)
+        );
+        assert_eq!(
+            ok("PUT", "127.0.0.1", "/b1b"),
+            (s("b1b"), None, Op::PutBucket)
+        );
+        assert_eq!(
+            ok("PUT", "127.0.0.1", "/b1b/"),
+            (s("b1b"), None, Op::PutBucket)
+        );
         // A key made of dots and slashes stays a key.
-        assert_eq!(ok("GET", "127.0.0.1", "/b1b/../x"), (s("b1b"), s("../x"), Op::GetObject));
+        assert_eq!(
+            ok("GET", "127.0.0.1", "/b1b/../x"),
+            (s("b1b"), s("../x"), Op::GetObject)
+        );
     }
 
     #[test]
@@ -264,28 +330,66 @@ mod tests {
         assert_eq!(ok("GET", "h", "/bkt/?acl").2, Op::GetBucketAcl);
         assert_eq!(ok("GET", "h", "/bkt/?style&styleName=s").2, Op::GetStyle);
         assert_eq!(ok("GET", "h", "/bkt/?style").2, Op::ListStyle);
-        assert_eq!(ok("GET", "h", "/bkt/?list-type=2&prefix=a").2, Op::ListObjectsV2);
+        assert_eq!(
+            ok("GET", "h", "/bkt/?list-type=2&prefix=a").2,
+            Op::ListObjectsV2
+        );
         assert_eq!(ok("GET", "h", "/bkt/?prefix=a").2, Op::ListObjects);
         assert_eq!(ok("POST", "h", "/bkt/?delete").2, Op::DeleteMultipleObjects);
-        assert_eq!(ok("POST", "h", "/bkt/k?uploads").2, Op::InitiateMultipartUpload);
-        assert_eq!(ok("PUT", "h", "/bkt/k?partNumber=1&uploadId=X").2, Op::UploadPart);
+        assert_eq!(
+            ok("POST", "h", "/bkt/k?uploads").2,
+            Op::InitiateMultipartUpload
+        );
+        assert_eq!(
+            ok("PUT", "h", "/bkt/k?partNumber=1&uploadId=X").2,
+            Op::UploadPart
+        );
         assert_eq!(ok("POST", "h", "/bkt/k?x-oss-process").2, Op::ProcessObject);
         assert_eq!(ok("HEAD", "h", "/bkt/k?objectMeta").2, Op::GetObjectMeta);
-        assert_eq!(ok("DELETE", "h", "/bkt/?style&styleName=s").2, Op::DeleteStyle);
+        assert_eq!(
+            ok("DELETE", "h", "/bkt/?style&styleName=s").2,
+            Op::DeleteStyle
+        );
     }
 
     #[test]
     fn bad_names() {
-        assert_eq!(ep("PUT", "h", "/Bad_Bucket").unwrap_err().kind, Kind::InvalidBucketName);
-        assert_eq!(ep("GET", "h", "/bkt//abs").unwrap_err().kind, Kind::InvalidObjectName);
+        assert_eq!(
+            ep("PUT", "h", "/Bad_Bucket").unwrap_err().kind,
+            Kind::InvalidBucketName
+        );
+        assert_eq!(
+            ep("GET", "h", "/bkt//abs").unwrap_err().kind,
+            Kind::InvalidObjectName
+        );
         let long = format!("/bkt/{}", "a".repeat(1024));
-        assert_eq!(ep("GET", "h", &long).unwrap_err().kind, Kind::InvalidObjectName);
-        assert_eq!(ep("PATCH", "h", "/bkt/k").unwrap_err().kind, Kind::MethodNotAllowed);
-        assert_eq!(ep("GET", "h", "/bkt/?cors").unwrap_err().kind, Kind::NotImplemented);
-        assert_eq!(ep("POST", "h", "/bkt/k?append&position=0").unwrap_err().kind, Kind::NotImplemented);
-        assert_eq!(parse_query("x-oss-process=image%2Fresize%2Cw_200&a+b=c+d"), vec![
-            ("x-oss-process".to_string(), "image/resize,w_200".to_string()),
-            ("a b".to_string(), "c d".to_string()),
-        ]);
+        assert_eq!(
+            ep("GET", "h", &long).unwrap_err().kind,
+            Kind::InvalidObjectName
+        );
+        assert_eq!(
+            ep("PATCH", "h", "/bkt/k").unwrap_err().kind,
+            Kind::MethodNotAllowed
+        );
+        assert_eq!(
+            ep("GET", "h", "/bkt/?cors").unwrap_err().kind,
+            Kind::NotImplemented
+        );
+        assert_eq!(
+            ep("POST", "h", "/bkt/k?append&position=0")
+                .unwrap_err()
+                .kind,
+            Kind::NotImplemented
+        );
+        assert_eq!(
+            parse_query("x-oss-process=image%2Fresize%2Cw_200&a+b=c+d"),
+            vec![
+                (
+                    "x-oss-process".to_string(),
+                    "image/resize,w_200".to_string()
+                ),
+                ("a b".to_string(), "c d".to_string()),
+            ]
+        );
     }
 }

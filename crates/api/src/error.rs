@@ -89,7 +89,10 @@ impl Kind {
             BadRequest | EntityTooLarge | ImageTooLarge | InvalidArgument | InvalidBucketName
             | InvalidDigest | InvalidObjectName | InvalidPart | InvalidPartOrder | MalformedXML
             | MissingArgument | TooManyBuckets => 400,
-            AccessDenied | ImageDamage | InvalidAccessKeyId | RequestTimeTooSkewed
+            AccessDenied
+            | ImageDamage
+            | InvalidAccessKeyId
+            | RequestTimeTooSkewed
             | SignatureDoesNotMatch => 403,
             NoSuchBucket | NoSuchKey | NoSuchStyle | NoSuchUpload => 404,
             MethodNotAllowed => 405,
@@ -117,7 +120,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: Kind, message: impl Into<String>) -> ApiError {
-        ApiError { kind, status: None, message: message.into(), ec: None, extra: Vec::new() }
+        ApiError {
+            kind,
+            status: None,
+            message: message.into(),
+            ec: None,
+            extra: Vec::new(),
+        }
     }
 
     pub fn ec(mut self, ec: &'static str) -> ApiError {
@@ -135,7 +144,9 @@ impl ApiError {
     }
 
     pub fn no_such_key(key: &str) -> ApiError {
-        ApiError::new(Kind::NoSuchKey, "The specified key does not exist.").ec("0026-00000001").with("Key", key)
+        ApiError::new(Kind::NoSuchKey, "The specified key does not exist.")
+            .ec("0026-00000001")
+            .with("Key", key)
     }
 
     pub fn no_such_bucket(bucket: &str) -> ApiError {
@@ -161,16 +172,25 @@ impl ApiError {
     }
 
     pub fn not_implemented(what: &str) -> ApiError {
-        ApiError::new(Kind::NotImplemented, format!("{what} is not implemented by this server."))
+        ApiError::new(
+            Kind::NotImplemented,
+            format!("{what} is not implemented by this server."),
+        )
     }
 
     /// The generic 500: the real cause is logged by the caller, never sent.
     pub fn internal() -> ApiError {
-        ApiError::new(Kind::InternalError, "We encountered an internal error. Please try again.")
+        ApiError::new(
+            Kind::InternalError,
+            "We encountered an internal error. Please try again.",
+        )
     }
 
     pub fn busy() -> ApiError {
-        ApiError::new(Kind::ServiceUnavailable, "Please reduce your request rate: the image workers are busy.")
+        ApiError::new(
+            Kind::ServiceUnavailable,
+            "Please reduce your request rate: the image workers are busy.",
+        )
     }
 
     /// The XML body, as OSS writes it.
@@ -186,7 +206,10 @@ impl ApiError {
         }
         if let Some(ec) = self.ec {
             x.elem("EC", ec);
-            x.elem("RecommendDoc", &format!("https://api.aliyun.com/troubleshoot?q={ec}"));
+            x.elem(
+                "RecommendDoc",
+                &format!("https://api.aliyun.com/troubleshoot?q={ec}"),
+            );
         }
         x.close("Error");
         x.finish()
@@ -248,7 +271,13 @@ impl From<cyanotype_process::Error> for ApiError {
                 return ApiError::internal();
             }
         };
-        ApiError { kind, status: Some(e.code.http_status()), message: e.message, ec: e.ec, extra: Vec::new() }
+        ApiError {
+            kind,
+            status: Some(e.code.http_status()),
+            message: e.message,
+            ec: e.ec,
+            extra: Vec::new(),
+        }
     }
 }
 
@@ -305,10 +334,15 @@ mod tests {
             xml,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><RequestId>5F9C294EFBD3EC3132C30327</RequestId><HostId>b.localhost</HostId><Key>a&amp;b</Key><EC>0026-00000001</EC><RecommendDoc>https://api.aliyun.com/troubleshoot?q=0026-00000001</RecommendDoc></Error>"
         );
-        let decoded = base64::engine::general_purpose::STANDARD.decode(e.header_value("r", "h")).unwrap();
-        assert!(String::from_utf8(decoded).unwrap().contains("<Code>NoSuchKey</Code>"));
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(e.header_value("r", "h"))
+            .unwrap();
+        assert!(String::from_utf8(decoded)
+            .unwrap()
+            .contains("<Code>NoSuchKey</Code>"));
         // Internal details never reach the wire.
-        let e: ApiError = cyanotype_storage::StoreError::Io("/secret/path: disk full".into()).into();
+        let e: ApiError =
+            cyanotype_storage::StoreError::Io("/secret/path: disk full".into()).into();
         assert!(!e.to_xml("r", "h").contains("secret"));
         assert_eq!(e.status(), 500);
     }

@@ -31,8 +31,16 @@ const DEFAULT_SEPARATORS: [&str; 2] = ["@!", "!"];
 
 /// Splits `key` at a style separator whose right-hand part names an existing style.
 pub fn split_style(bucket: &Bucket, key: &str) -> Option<(String, String)> {
-    let optional: Vec<String> = bucket.image.separators.iter().map(|c| c.to_string()).collect();
-    let seps = DEFAULT_SEPARATORS.iter().copied().chain(optional.iter().map(String::as_str));
+    let optional: Vec<String> = bucket
+        .image
+        .separators
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let seps = DEFAULT_SEPARATORS
+        .iter()
+        .copied()
+        .chain(optional.iter().map(String::as_str));
     for sep in seps {
         for (i, _) in key.rmatch_indices(sep) {
             let (object, style) = (&key[..i], &key[i + sep.len()..]);
@@ -52,7 +60,9 @@ fn resolve(bucket: &Bucket, text: &str) -> Result<Vec<Op>, ApiError> {
             let style = bucket.style(&name).ok_or_else(|| no_such_style(&name))?;
             let (inner, save) = saveas::split(&style.content)?;
             if save.is_some() {
-                return Err(ApiError::invalid_argument("A style may not hold sys/saveas."));
+                return Err(ApiError::invalid_argument(
+                    "A style may not hold sys/saveas.",
+                ));
             }
             match cyanotype_process::parse(inner)? {
                 Process::Image(ops) => Ok(ops),
@@ -74,7 +84,13 @@ fn read_kind(text: &str) -> ReadKind {
 }
 
 /// Reads the source and runs the ops on a worker.
-async fn run(state: &Shared, ctx: &Ctx, bucket: &str, key: &str, ops: Vec<Op>) -> Result<(ObjectMeta, Output), ApiError> {
+async fn run(
+    state: &Shared,
+    ctx: &Ctx,
+    bucket: &str,
+    key: &str,
+    ops: Vec<Op>,
+) -> Result<(ObjectMeta, Output), ApiError> {
     let (meta, mut file) = state.store.open_object(bucket, key).map_err(|e| match e {
         cyanotype_storage::StoreError::NoSuchKey => ApiError::no_such_key(key),
         other => ctx.store_err(other),
@@ -83,7 +99,10 @@ async fn run(state: &Shared, ctx: &Ctx, bucket: &str, key: &str, ops: Vec<Op>) -
     if meta.size > limits.max_source_bytes {
         return Err(ApiError::new(
             Kind::ImageTooLarge,
-            format!("The source image is {} bytes; the limit for processing is {} bytes.", meta.size, limits.max_source_bytes),
+            format!(
+                "The source image is {} bytes; the limit for processing is {} bytes.",
+                meta.size, limits.max_source_bytes
+            ),
         )
         .ec("0040-00000009"));
     }
@@ -94,7 +113,10 @@ async fn run(state: &Shared, ctx: &Ctx, bucket: &str, key: &str, ops: Vec<Op>) -
     })
     .await?
     .map_err(|e| ctx.store_err(e.into()))?;
-    let output = state.workers.run(move || cyanotype_imaging::process(&data, &ops, &limits)).await??;
+    let output = state
+        .workers
+        .run(move || cyanotype_imaging::process(&data, &ops, &limits))
+        .await??;
     Ok((meta, output))
 }
 
@@ -104,7 +126,11 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
     let mut key = ctx.key().to_string();
     let process: Option<String> = if let Some(p) = ctx.query("x-oss-process") {
         Some(p.to_string())
-    } else if let Some((k, _)) = ctx.query.iter().find(|(k, _)| k.starts_with('!') && k.len() > 1) {
+    } else if let Some((k, _)) = ctx
+        .query
+        .iter()
+        .find(|(k, _)| k.starts_with('!') && k.len() > 1)
+    {
         // The guide's `?!name` form.
         Some(format!("style/{}", &k[1..]))
     } else if state.store.head_object(ctx.bucket(), &key).is_ok() {
@@ -124,7 +150,10 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
         ));
     }
     // Access before work: the ACL and protection are decided on the source's metadata.
-    let meta = state.store.head_object(ctx.bucket(), &key).map_err(|_| ApiError::no_such_key(&key))?;
+    let meta = state
+        .store
+        .head_object(ctx.bucket(), &key)
+        .map_err(|_| ApiError::no_such_key(&key))?;
     object_read(ctx, &bucket, &meta, read_kind(&text))?;
     let ops = resolve(&bucket, &text)?;
     check_conditions(ctx, &meta, "")?;
@@ -133,27 +162,43 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
         .header("content-type", out.content_type)
         .header("content-length", out.body.len().to_string())
         .header("etag", format!("\"{}\"", meta.etag))
-        .header("last-modified", cyanotype_auth::date::rfc1123(meta.last_modified))
+        .header(
+            "last-modified",
+            cyanotype_auth::date::rfc1123(meta.last_modified),
+        )
         .header("x-oss-hash-crc64ecma", crc64(&out.body).to_string());
-    Ok(if head { r.body(Body::empty()) } else { r.body(out.body) })
+    Ok(if head {
+        r.body(Body::empty())
+    } else {
+        r.body(out.body)
+    })
 }
 
 /// The body of ProcessObject: `x-oss-process=<process>`, raw (oss2, go) or form-URL-encoded (ali-oss).
 fn process_from_body(body: &[u8]) -> Result<String, ApiError> {
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::invalid_argument("The request body is not UTF-8."))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::invalid_argument("The request body is not UTF-8."))?;
     let value = text.trim().strip_prefix("x-oss-process=").ok_or_else(|| {
-        ApiError::new(Kind::MissingArgument, "Missing argument: the body must be x-oss-process=<process>.")
+        ApiError::new(
+            Kind::MissingArgument,
+            "Missing argument: the body must be x-oss-process=<process>.",
+        )
     })?;
     // `%XX` is decoded; `+` stays `+`: a process string never holds a space, and standard-alphabet
     // base64 (which has `+`) is sent raw by oss2.
-    Ok(percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned())
+    Ok(percent_encoding::percent_decode_str(value)
+        .decode_utf8_lossy()
+        .into_owned())
 }
 
 pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     let text = process_from_body(&read_small(body, MAX_XML_BODY).await?)?;
     let (process, save) = saveas::split(&text)?;
-    let meta = state.store.head_object(ctx.bucket(), ctx.key()).map_err(|e| ctx.store_err(e))?;
+    let meta = state
+        .store
+        .head_object(ctx.bucket(), ctx.key())
+        .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, read_kind(process))?;
     let ops = resolve(&bucket, process)?;
     let Some(save) = save else {
@@ -164,23 +209,39 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
             .header("x-oss-hash-crc64ecma", crc64(&out.body).to_string())
             .body(out.body));
     };
-    let target_bucket = save.bucket.clone().unwrap_or_else(|| ctx.bucket().to_string());
+    let target_bucket = save
+        .bucket
+        .clone()
+        .unwrap_or_else(|| ctx.bucket().to_string());
     if !valid_bucket_name(&target_bucket) {
-        return Err(ApiError::new(Kind::InvalidBucketName, "The specified bucket is not valid.").with("BucketName", target_bucket));
+        return Err(ApiError::new(
+            Kind::InvalidBucketName,
+            "The specified bucket is not valid.",
+        )
+        .with("BucketName", target_bucket));
     }
     check_key(&save.object)?;
-    let target = state.store.bucket(&target_bucket).map_err(|_| ApiError::no_such_bucket(&target_bucket))?;
+    let target = state
+        .store
+        .bucket(&target_bucket)
+        .map_err(|_| ApiError::no_such_bucket(&target_bucket))?;
     let existing = state.store.head_object(&target_bucket, &save.object).ok();
     object_write(ctx, &target, existing.as_ref())?;
     let (_, out) = run(state, ctx, ctx.bucket(), ctx.key(), ops).await?;
     let staging = state.store.staging();
     let store = state.store.clone();
-    let meta = ObjectMeta { key: save.object.clone(), content_type: out.content_type.to_string(), ..Default::default() };
+    let meta = ObjectMeta {
+        key: save.object.clone(),
+        content_type: out.content_type.to_string(),
+        ..Default::default()
+    };
     let tb = target_bucket.clone();
-    let saved = blocking(move || -> Result<ObjectMeta, cyanotype_storage::StoreError> {
-        let staged = staging.from_bytes(&out.body)?;
-        store.put_object(&tb, meta, staged, false)
-    })
+    let saved = blocking(
+        move || -> Result<ObjectMeta, cyanotype_storage::StoreError> {
+            let staged = staging.from_bytes(&out.body)?;
+            store.put_object(&tb, meta, staged, false)
+        },
+    )
     .await?
     .map_err(|e| ctx.store_err(e))?;
     let json = serde_json::json!({
@@ -189,7 +250,9 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         "object": saved.key,
         "status": "OK",
     });
-    Ok(Resp::new(200).header("content-type", "application/json").body(json.to_string()))
+    Ok(Resp::new(200)
+        .header("content-type", "application/json")
+        .body(json.to_string()))
 }
 
 #[cfg(test)]
@@ -200,21 +263,44 @@ mod tests {
     #[test]
     fn separators_split_only_at_existing_styles() {
         let mut b = Bucket::new("b", 0, Acl::Private);
-        b.styles.push(Style { name: "thumb".into(), content: "image/resize,w_10".into(), category: "image".into(), created: 0, modified: 0 });
-        assert_eq!(split_style(&b, "a/photo.jpg!thumb"), Some(("a/photo.jpg".into(), "thumb".into())));
-        assert_eq!(split_style(&b, "photo.jpg@!thumb"), Some(("photo.jpg".into(), "thumb".into())));
+        b.styles.push(Style {
+            name: "thumb".into(),
+            content: "image/resize,w_10".into(),
+            category: "image".into(),
+            created: 0,
+            modified: 0,
+        });
+        assert_eq!(
+            split_style(&b, "a/photo.jpg!thumb"),
+            Some(("a/photo.jpg".into(), "thumb".into()))
+        );
+        assert_eq!(
+            split_style(&b, "photo.jpg@!thumb"),
+            Some(("photo.jpg".into(), "thumb".into()))
+        );
         assert_eq!(split_style(&b, "photo.jpg!nope"), None);
-        assert_eq!(split_style(&b, "photo.jpg-thumb"), None, "'-' is off until enabled");
+        assert_eq!(
+            split_style(&b, "photo.jpg-thumb"),
+            None,
+            "'-' is off until enabled"
+        );
         b.image.separators.push('-');
-        assert_eq!(split_style(&b, "my-photo.jpg-thumb"), Some(("my-photo.jpg".into(), "thumb".into())));
+        assert_eq!(
+            split_style(&b, "my-photo.jpg-thumb"),
+            Some(("my-photo.jpg".into(), "thumb".into()))
+        );
         assert_eq!(split_style(&b, "!thumb"), None);
     }
 
     #[test]
     fn body_forms() {
-        assert_eq!(process_from_body(b"x-oss-process=image/resize,w_100|sys/saveas,o_YQ").unwrap(), "image/resize,w_100|sys/saveas,o_YQ");
         assert_eq!(
-            process_from_body(b"x-oss-process=image%2Fresize%2Cw_100%7Csys%2Fsaveas%2Co_YQ").unwrap(),
+            process_from_body(b"x-oss-process=image/resize,w_100|sys/saveas,o_YQ").unwrap(),
+            "image/resize,w_100|sys/saveas,o_YQ"
+        );
+        assert_eq!(
+            process_from_body(b"x-oss-process=image%2Fresize%2Cw_100%7Csys%2Fsaveas%2Co_YQ")
+                .unwrap(),
             "image/resize,w_100|sys/saveas,o_YQ"
         );
         assert_eq!(process_from_body(b"x-oss-process=a+b").unwrap(), "a+b");

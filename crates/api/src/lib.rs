@@ -59,7 +59,10 @@ impl Default for ApiConfig {
         ApiConfig {
             keys: Vec::new(),
             region: "cn-hangzhou".into(),
-            addressing: Addressing { domains: vec!["localhost".into()], custom: Vec::new() },
+            addressing: Addressing {
+                domains: vec!["localhost".into()],
+                custom: Vec::new(),
+            },
             public_endpoint: "127.0.0.1:8080".into(),
             max_skew: 900,
             max_object_size: 5 * 1024 * 1024 * 1024,
@@ -95,11 +98,17 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn has_query(&self, name: &str) -> bool {
@@ -171,14 +180,24 @@ fn host_of(headers: &HeaderMap, uri: &axum::http::Uri) -> String {
         .unwrap_or_default()
 }
 
-async fn route(state: &Shared, req: Request, request_id: String, host: String) -> Result<Response, ApiError> {
+async fn route(
+    state: &Shared,
+    req: Request,
+    request_id: String,
+    host: String,
+) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
     let raw_query = parts.uri.query().unwrap_or("");
     let query = endpoint::parse_query(raw_query);
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let copy_source = parts.headers.contains_key("x-oss-copy-source");
     let ep = endpoint::parse(
@@ -191,7 +210,16 @@ async fn route(state: &Shared, req: Request, request_id: String, host: String) -
     )?;
     let now = date::now();
     let caller = authenticate(state, &parts.method, &ep, &query, &headers, now)?;
-    let ctx = Ctx { request_id, host, method: parts.method, ep, query, headers, caller, now };
+    let ctx = Ctx {
+        request_id,
+        host,
+        method: parts.method,
+        ep,
+        query,
+        headers,
+        caller,
+        now,
+    };
     dispatch(state, ctx, body).await
 }
 
@@ -205,7 +233,12 @@ fn authenticate(
 ) -> Result<Caller, ApiError> {
     let keys = &state.config.keys;
     let lookup = |ak: &str| keys.iter().find(|(k, _)| k == ak).map(|(_, s)| s.clone());
-    let verifier = Verifier { secret_of: &lookup, region: &state.config.region, now, max_skew: state.config.max_skew };
+    let verifier = Verifier {
+        secret_of: &lookup,
+        region: &state.config.region,
+        now,
+        max_skew: state.config.max_skew,
+    };
     let view = RequestView {
         method: method.as_str(),
         bucket: ep.bucket.as_deref(),
@@ -299,5 +332,7 @@ async fn dispatch(state: &Shared, ctx: Ctx, body: Body) -> Result<Response, ApiE
 
 /// An XML 200 answer.
 pub fn xml_ok(xml: String) -> Result<Response, ApiError> {
-    Ok(Resp::new(200).header("content-type", "application/xml").body(xml))
+    Ok(Resp::new(200)
+        .header("content-type", "application/xml")
+        .body(xml))
 }

@@ -22,18 +22,29 @@ fn decode_token(token: &str) -> Result<String, ApiError> {
         .decode(token)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| ApiError::invalid_argument(format!("The continuation-token: {token} is invalid.")))
+        .ok_or_else(|| {
+            ApiError::invalid_argument(format!("The continuation-token: {token} is invalid."))
+        })
 }
 
 pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     bucket_read(ctx, &bucket)?;
-    let url = match ctx.query("encoding-type") {
-        None | Some("") => false,
-        Some("url") => true,
-        Some(other) => return Err(ApiError::invalid_argument(format!("The value: {other} of parameter: encoding-type is invalid; only url is supported."))),
+    let url =
+        match ctx.query("encoding-type") {
+            None | Some("") => false,
+            Some("url") => true,
+            Some(other) => return Err(ApiError::invalid_argument(format!(
+                "The value: {other} of parameter: encoding-type is invalid; only url is supported."
+            ))),
+        };
+    let enc = |s: &str| {
+        if url {
+            cyanotype_auth::v4::uri_encode(s)
+        } else {
+            s.to_string()
+        }
     };
-    let enc = |s: &str| if url { cyanotype_auth::v4::uri_encode(s) } else { s.to_string() };
     let max_keys = match ctx.query("max-keys") {
         None | Some("") => 100,
         Some(v) => v.parse::<usize>().ok().filter(|n| *n <= 1000).ok_or_else(|| {
@@ -51,8 +62,16 @@ pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, Api
     } else {
         ctx.query("marker").unwrap_or("").to_string()
     };
-    let q = ListQuery { prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys };
-    let page = state.store.list_objects(ctx.bucket(), &q).map_err(|e| ctx.store_err(e))?;
+    let q = ListQuery {
+        prefix: prefix.clone(),
+        delimiter: delimiter.clone(),
+        after,
+        max_keys,
+    };
+    let page = state
+        .store
+        .list_objects(ctx.bucket(), &q)
+        .map_err(|e| ctx.store_err(e))?;
     let fetch_owner = !v2 || ctx.query("fetch-owner") == Some("true");
 
     let mut x = Xml::new();
@@ -68,20 +87,27 @@ pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, Api
     } else {
         x.elem("Marker", &enc(ctx.query("marker").unwrap_or("")));
     }
-    x.elem("MaxKeys", &max_keys.to_string()).elem("Delimiter", &enc(&delimiter));
+    x.elem("MaxKeys", &max_keys.to_string())
+        .elem("Delimiter", &enc(&delimiter));
     if url {
         x.elem("EncodingType", "url");
     }
     x.elem("IsTruncated", if page.truncated { "true" } else { "false" });
     if page.truncated {
         if v2 {
-            x.elem("NextContinuationToken", &b64().encode(page.next_marker.as_bytes()));
+            x.elem(
+                "NextContinuationToken",
+                &b64().encode(page.next_marker.as_bytes()),
+            );
         } else {
             x.elem("NextMarker", &enc(&page.next_marker));
         }
     }
     if v2 {
-        x.elem("KeyCount", &(page.objects.len() + page.common_prefixes.len()).to_string());
+        x.elem(
+            "KeyCount",
+            &(page.objects.len() + page.common_prefixes.len()).to_string(),
+        );
     }
     for o in &page.objects {
         x.open("Contents");
@@ -92,12 +118,17 @@ pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, Api
         x.elem("Size", &o.size.to_string());
         x.elem("StorageClass", "Standard");
         if fetch_owner {
-            x.open("Owner").elem("ID", OWNER_ID).elem("DisplayName", OWNER_ID).close("Owner");
+            x.open("Owner")
+                .elem("ID", OWNER_ID)
+                .elem("DisplayName", OWNER_ID)
+                .close("Owner");
         }
         x.close("Contents");
     }
     for p in &page.common_prefixes {
-        x.open("CommonPrefixes").elem("Prefix", &enc(p)).close("CommonPrefixes");
+        x.open("CommonPrefixes")
+            .elem("Prefix", &enc(p))
+            .close("CommonPrefixes");
     }
     x.close("ListBucketResult");
     xml_ok(x.finish())

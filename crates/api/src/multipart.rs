@@ -22,7 +22,10 @@ const MAX_PART_NUMBER: u32 = 10_000;
 
 fn upload_of(state: &Shared, ctx: &Ctx) -> Result<Upload, ApiError> {
     let id = ctx.query("uploadId").unwrap_or("");
-    let up = state.store.upload(ctx.bucket(), id).map_err(|e| ctx.store_err(e))?;
+    let up = state
+        .store
+        .upload(ctx.bucket(), id)
+        .map_err(|e| ctx.store_err(e))?;
     if up.meta.key != ctx.key() {
         return Err(ctx.store_err(cyanotype_storage::StoreError::NoSuchUpload));
     }
@@ -34,7 +37,10 @@ pub fn initiate(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let existing = state.store.head_object(ctx.bucket(), ctx.key()).ok();
     object_write(ctx, &bucket, existing.as_ref())?;
     let meta = meta_from_headers(ctx, ctx.key())?;
-    let up = state.store.create_upload(ctx.bucket(), meta).map_err(|e| ctx.store_err(e))?;
+    let up = state
+        .store
+        .create_upload(ctx.bucket(), meta)
+        .map_err(|e| ctx.store_err(e))?;
     let mut x = Xml::new();
     x.open("InitiateMultipartUploadResult")
         .elem("Bucket", ctx.bucket())
@@ -51,13 +57,19 @@ pub async fn upload_part(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respon
         .query("partNumber")
         .and_then(|n| n.parse().ok())
         .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
-        .ok_or_else(|| ApiError::invalid_argument("Part number must be an integer between 1 and 10000, inclusive."))?;
+        .ok_or_else(|| {
+            ApiError::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive.",
+            )
+        })?;
     let up = upload_of(state, ctx)?;
     let staged = stage(body, state.store.staging(), state.config.max_object_size).await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
     let b = ctx.bucket().to_string();
-    let part = blocking(move || store.put_part(&b, &up.upload_id, number, staged)).await?.map_err(|e| ctx.store_err(e))?;
+    let part = blocking(move || store.put_part(&b, &up.upload_id, number, staged))
+        .await?
+        .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(200)
         .header("etag", format!("\"{}\"", part.etag))
         .header("x-oss-hash-crc64ecma", part.crc64.to_string())
@@ -69,8 +81,12 @@ pub async fn complete(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response,
     object_write(ctx, &bucket, None)?;
     let up = upload_of(state, ctx)?;
     let body = read_small(body, MAX_XML_BODY).await?;
-    let wanted: Vec<(u32, String)> = if ctx.header("x-oss-complete-all").is_some_and(|v| v == "yes") {
-        let parts = state.store.list_parts(ctx.bucket(), &up.upload_id).map_err(|e| ctx.store_err(e))?;
+    let wanted: Vec<(u32, String)> = if ctx.header("x-oss-complete-all").is_some_and(|v| v == "yes")
+    {
+        let parts = state
+            .store
+            .list_parts(ctx.bucket(), &up.upload_id)
+            .map_err(|e| ctx.store_err(e))?;
         parts.into_iter().map(|p| (p.number, p.etag)).collect()
     } else {
         let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
@@ -82,12 +98,19 @@ pub async fn complete(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response,
         numbers
             .iter()
             .zip(etags)
-            .map(|(n, e)| n.trim().parse::<u32>().map(|n| (n, e.to_string())).map_err(|_| ApiError::malformed_xml()))
+            .map(|(n, e)| {
+                n.trim()
+                    .parse::<u32>()
+                    .map(|n| (n, e.to_string()))
+                    .map_err(|_| ApiError::malformed_xml())
+            })
             .collect::<Result<_, _>>()?
     };
     let store = state.store.clone();
     let (b, id) = (ctx.bucket().to_string(), up.upload_id.clone());
-    let meta = blocking(move || store.complete_upload(&b, &id, &wanted)).await?.map_err(|e| ctx.store_err(e))?;
+    let meta = blocking(move || store.complete_upload(&b, &id, &wanted))
+        .await?
+        .map_err(|e| ctx.store_err(e))?;
     let mut x = Xml::new();
     x.open("CompleteMultipartUploadResult")
         .elem("Location", &format!("{}/{}", ctx.bucket(), ctx.key()))
@@ -105,7 +128,10 @@ pub fn abort(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     object_write(ctx, &bucket, None)?;
     let up = upload_of(state, ctx)?;
-    state.store.abort_upload(ctx.bucket(), &up.upload_id).map_err(|e| ctx.store_err(e))?;
+    state
+        .store
+        .abort_upload(ctx.bucket(), &up.upload_id)
+        .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(204).empty())
 }
 
@@ -113,9 +139,19 @@ pub fn list_parts(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
     let up = upload_of(state, ctx)?;
-    let marker: u32 = ctx.query("part-number-marker").and_then(|m| m.parse().ok()).unwrap_or(0);
-    let max: usize = ctx.query("max-parts").and_then(|m| m.parse().ok()).unwrap_or(1000).clamp(1, 1000);
-    let parts = state.store.list_parts(ctx.bucket(), &up.upload_id).map_err(|e| ctx.store_err(e))?;
+    let marker: u32 = ctx
+        .query("part-number-marker")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    let max: usize = ctx
+        .query("max-parts")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(1000)
+        .clamp(1, 1000);
+    let parts = state
+        .store
+        .list_parts(ctx.bucket(), &up.upload_id)
+        .map_err(|e| ctx.store_err(e))?;
     let after: Vec<_> = parts.into_iter().filter(|p| p.number > marker).collect();
     let truncated = after.len() > max;
     let page = &after[..after.len().min(max)];
@@ -126,7 +162,10 @@ pub fn list_parts(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
         .elem("UploadId", &up.upload_id)
         .elem("StorageClass", "Standard")
         .elem("PartNumberMarker", &marker.to_string())
-        .elem("NextPartNumberMarker", &page.last().map_or(0, |p| p.number).to_string())
+        .elem(
+            "NextPartNumberMarker",
+            &page.last().map_or(0, |p| p.number).to_string(),
+        )
         .elem("MaxParts", &max.to_string())
         .elem("IsTruncated", if truncated { "true" } else { "false" });
     for p in page {
@@ -148,14 +187,23 @@ pub fn list_uploads(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let prefix = ctx.query("prefix").unwrap_or("");
     let key_marker = ctx.query("key-marker").unwrap_or("");
     let id_marker = ctx.query("upload-id-marker").unwrap_or("");
-    let max: usize = ctx.query("max-uploads").and_then(|m| m.parse().ok()).unwrap_or(1000).clamp(1, 1000);
-    let all = state.store.list_uploads(ctx.bucket()).map_err(|e| ctx.store_err(e))?;
+    let max: usize = ctx
+        .query("max-uploads")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(1000)
+        .clamp(1, 1000);
+    let all = state
+        .store
+        .list_uploads(ctx.bucket())
+        .map_err(|e| ctx.store_err(e))?;
     let after: Vec<&Upload> = all
         .iter()
         .filter(|u| u.meta.key.starts_with(prefix))
         .filter(|u| {
             u.meta.key.as_str() > key_marker
-                || (u.meta.key == key_marker && !id_marker.is_empty() && u.upload_id.as_str() > id_marker)
+                || (u.meta.key == key_marker
+                    && !id_marker.is_empty()
+                    && u.upload_id.as_str() > id_marker)
         })
         .collect();
     let truncated = after.len() > max;

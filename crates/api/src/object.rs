@@ -29,17 +29,26 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str) -> Result<ObjectMeta, ApiError> {
     let mut user_meta: Vec<(String, String)> = ctx
         .headers
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix("x-oss-meta-").map(|n| (n.to_string(), v.clone())))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("x-oss-meta-")
+                .map(|n| (n.to_string(), v.clone()))
+        })
         .collect();
     user_meta.sort();
     let total: usize = user_meta.iter().map(|(k, v)| k.len() + v.len()).sum();
     if total > MAX_USER_META {
-        return Err(ApiError::invalid_argument("Your metadata headers exceed the maximum allowed metadata size."));
+        return Err(ApiError::invalid_argument(
+            "Your metadata headers exceed the maximum allowed metadata size.",
+        ));
     }
     let acl = parse_acl_header(ctx, "x-oss-object-acl", true)?.unwrap_or(Acl::Default);
     Ok(ObjectMeta {
         key: key.to_string(),
-        content_type: ctx.header("content-type").filter(|c| !c.is_empty()).unwrap_or("application/octet-stream").to_string(),
+        content_type: ctx
+            .header("content-type")
+            .filter(|c| !c.is_empty())
+            .unwrap_or("application/octet-stream")
+            .to_string(),
         cache_control: ctx.header("cache-control").map(str::to_string),
         content_disposition: ctx.header("content-disposition").map(str::to_string),
         content_encoding: ctx.header("content-encoding").map(str::to_string),
@@ -52,7 +61,8 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str) -> Result<ObjectMeta, ApiError> {
 }
 
 fn forbid_overwrite(ctx: &Ctx, name: &str) -> bool {
-    ctx.header(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    ctx.header(name)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 pub async fn put_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
@@ -60,14 +70,22 @@ pub async fn put_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
     let existing = state.store.head_object(ctx.bucket(), ctx.key()).ok();
     object_write(ctx, &bucket, existing.as_ref())?;
     if ctx.header("content-length").is_none() && ctx.header("transfer-encoding").is_none() {
-        return Err(ApiError::new(Kind::MissingContentLength, "You must provide the Content-Length HTTP header."));
+        return Err(ApiError::new(
+            Kind::MissingContentLength,
+            "You must provide the Content-Length HTTP header.",
+        ));
     }
     let meta = meta_from_headers(ctx, ctx.key())?;
     let staged = stage(body, state.store.staging(), state.config.max_object_size).await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
-    let (b, forbid) = (ctx.bucket().to_string(), forbid_overwrite(ctx, "x-oss-forbid-overwrite"));
-    let meta = blocking(move || store.put_object(&b, meta, staged, forbid)).await?.map_err(|e| ctx.store_err(e))?;
+    let (b, forbid) = (
+        ctx.bucket().to_string(),
+        forbid_overwrite(ctx, "x-oss-forbid-overwrite"),
+    );
+    let meta = blocking(move || store.put_object(&b, meta, staged, forbid))
+        .await?
+        .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(200)
         .header("etag", format!("\"{}\"", meta.etag))
         .header("content-md5", meta.content_md5.clone())
@@ -102,7 +120,12 @@ fn etag_matches(header: &str, etag: &str) -> bool {
 /// If-Match, If-Unmodified-Since (412) and If-None-Match, If-Modified-Since (304), in that order.
 pub fn check_conditions(ctx: &Ctx, meta: &ObjectMeta, prefix: &str) -> Result<(), ApiError> {
     let h = |n: &str| ctx.header(&format!("{prefix}{n}"));
-    let failed = || ApiError::new(Kind::PreconditionFailed, "At least one of the pre-conditions you specified did not hold.");
+    let failed = || {
+        ApiError::new(
+            Kind::PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold.",
+        )
+    };
     if let Some(v) = h("if-match") {
         if !etag_matches(v, &meta.etag) {
             return Err(failed().with("Condition", "If-Match"));
@@ -113,7 +136,13 @@ pub fn check_conditions(ctx: &Ctx, meta: &ObjectMeta, prefix: &str) -> Result<()
             return Err(failed().with("Condition", "If-Unmodified-Since"));
         }
     }
-    let not_modified = || if prefix.is_empty() { ApiError::new(Kind::NotModified, "") } else { failed() };
+    let not_modified = || {
+        if prefix.is_empty() {
+            ApiError::new(Kind::NotModified, "")
+        } else {
+            failed()
+        }
+    };
     if let Some(v) = h("if-none-match") {
         if etag_matches(v, &meta.etag) {
             return Err(not_modified());
@@ -163,7 +192,9 @@ fn overrides(ctx: &Ctx, mut r: Resp) -> Result<Resp, ApiError> {
     for (q, h) in NAMES {
         if let Some(v) = ctx.query(q) {
             if !ctx.signed() {
-                return Err(ApiError::access_denied("Anonymous access is forbidden for response-* overrides."));
+                return Err(ApiError::access_denied(
+                    "Anonymous access is forbidden for response-* overrides.",
+                ));
             }
             r = r.header(h, v);
         }
@@ -174,11 +205,17 @@ fn overrides(ctx: &Ctx, mut r: Resp) -> Result<Resp, ApiError> {
 /// GET or HEAD of the stored bytes.
 pub async fn get_plain(state: &Shared, ctx: &Ctx, head: bool) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
-    let (meta, file) = state.store.open_object(ctx.bucket(), ctx.key()).map_err(|e| ctx.store_err(e))?;
+    let (meta, file) = state
+        .store
+        .open_object(ctx.bucket(), ctx.key())
+        .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
     check_conditions(ctx, &meta, "")?;
     let range = ctx.header("range").and_then(|r| parse_range(r, meta.size));
-    let overridden: Vec<&str> = ["response-content-type"].into_iter().filter(|q| ctx.has_query(q)).collect();
+    let overridden: Vec<&str> = ["response-content-type"]
+        .into_iter()
+        .filter(|q| ctx.has_query(q))
+        .collect();
     let mut r = Resp::new(if range.is_some() { 206 } else { 200 }).header("accept-ranges", "bytes");
     if overridden.is_empty() {
         r = r.header("content-type", meta.content_type.clone());
@@ -204,16 +241,23 @@ pub async fn get_plain(state: &Shared, ctx: &Ctx, head: bool) -> Result<Response
     }
     let mut file = file;
     if start > 0 {
-        file.seek(SeekFrom::Start(start)).map_err(|e| ctx.store_err(e.into()))?;
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| ctx.store_err(e.into()))?;
     }
     let reader = tokio::fs::File::from_std(file);
-    let stream = tokio_util::io::ReaderStream::with_capacity(tokio::io::AsyncReadExt::take(reader, len), 256 * 1024);
+    let stream = tokio_util::io::ReaderStream::with_capacity(
+        tokio::io::AsyncReadExt::take(reader, len),
+        256 * 1024,
+    );
     Ok(r.body(Body::from_stream(stream)))
 }
 
 pub fn get_object_meta(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
-    let meta = state.store.head_object(ctx.bucket(), ctx.key()).map_err(|e| ctx.store_err(e))?;
+    let meta = state
+        .store
+        .head_object(ctx.bucket(), ctx.key())
+        .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
     Ok(Resp::new(200)
         .header("etag", format!("\"{}\"", meta.etag))
@@ -229,7 +273,10 @@ pub fn delete_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let existing = state.store.head_object(ctx.bucket(), ctx.key()).ok();
     object_write(ctx, &bucket, existing.as_ref())?;
     // OSS answers 204 whether or not the key existed.
-    state.store.delete_object(ctx.bucket(), ctx.key()).map_err(|e| ctx.store_err(e))?;
+    state
+        .store
+        .delete_object(ctx.bucket(), ctx.key())
+        .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(204).empty())
 }
 
@@ -244,7 +291,9 @@ pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Re
         check_md5(Some(h), &md5)?;
     }
     let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
-    let quiet = p.first("Delete/Quiet").is_some_and(|q| q.eq_ignore_ascii_case("true"));
+    let quiet = p
+        .first("Delete/Quiet")
+        .is_some_and(|q| q.eq_ignore_ascii_case("true"));
     let keys: Vec<String> = p.all("Delete/Object/Key").map(str::to_string).collect();
     if keys.len() > 1000 {
         return Err(ApiError::malformed_xml());
@@ -263,9 +312,15 @@ pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Re
         object_write(ctx, &bucket, existing.as_ref())?;
         let store = state.store.clone();
         let (b, k) = (ctx.bucket().to_string(), key.clone());
-        blocking(move || store.delete_object(&b, &k)).await?.map_err(|e| ctx.store_err(e))?;
+        blocking(move || store.delete_object(&b, &k))
+            .await?
+            .map_err(|e| ctx.store_err(e))?;
         if !quiet {
-            let shown = if url { cyanotype_auth::v4::uri_encode(&key) } else { key };
+            let shown = if url {
+                cyanotype_auth::v4::uri_encode(&key)
+            } else {
+                key
+            };
             x.open("Deleted").elem("Key", &shown).close("Deleted");
         }
     }
@@ -276,12 +331,18 @@ pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Re
 /// `x-oss-copy-source: /<bucket>/<url-encoded key>`.
 fn copy_source(ctx: &Ctx) -> Result<(String, String), ApiError> {
     let raw = ctx.header("x-oss-copy-source").unwrap_or("");
-    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned();
     let rest = decoded.strip_prefix('/').unwrap_or(&decoded);
     let (b, k) = rest
         .split_once('/')
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-        .ok_or_else(|| ApiError::invalid_argument(format!("The value: {raw} of header: x-oss-copy-source is invalid.")))?;
+        .ok_or_else(|| {
+            ApiError::invalid_argument(format!(
+                "The value: {raw} of header: x-oss-copy-source is invalid."
+            ))
+        })?;
     // A versioned source (`?versionId=`) is not supported; the rest is the key.
     Ok((b.to_string(), k.to_string()))
 }
@@ -289,9 +350,14 @@ fn copy_source(ctx: &Ctx) -> Result<(String, String), ApiError> {
 pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     let (src_bucket_name, src_key) = copy_source(ctx)?;
-    let src_bucket = state.store.bucket(&src_bucket_name).map_err(|_| ApiError::no_such_bucket(&src_bucket_name))?;
-    let (src_meta, mut src_file) =
-        state.store.open_object(&src_bucket_name, &src_key).map_err(|e| match e {
+    let src_bucket = state
+        .store
+        .bucket(&src_bucket_name)
+        .map_err(|_| ApiError::no_such_bucket(&src_bucket_name))?;
+    let (src_meta, mut src_file) = state
+        .store
+        .open_object(&src_bucket_name, &src_key)
+        .map_err(|e| match e {
             StoreError::NoSuchKey => ApiError::no_such_key(&src_key),
             other => ctx.store_err(other),
         })?;
@@ -300,7 +366,10 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
     object_write(ctx, &bucket, existing.as_ref())?;
     check_conditions(ctx, &src_meta, "x-oss-copy-source-")?;
     let same = src_bucket_name == ctx.bucket() && src_key == ctx.key();
-    let replace = same || ctx.header("x-oss-metadata-directive").is_some_and(|d| d.eq_ignore_ascii_case("REPLACE"));
+    let replace = same
+        || ctx
+            .header("x-oss-metadata-directive")
+            .is_some_and(|d| d.eq_ignore_ascii_case("REPLACE"));
     let mut meta = if replace {
         meta_from_headers(ctx, ctx.key())?
     } else {
@@ -318,7 +387,10 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
     meta.acl = parse_acl_header(ctx, "x-oss-object-acl", true)?.unwrap_or(Acl::Default);
     let staging = state.store.staging();
     let store = state.store.clone();
-    let (b, forbid) = (ctx.bucket().to_string(), forbid_overwrite(ctx, "x-oss-forbid-overwrite"));
+    let (b, forbid) = (
+        ctx.bucket().to_string(),
+        forbid_overwrite(ctx, "x-oss-forbid-overwrite"),
+    );
     let committed = blocking(move || -> Result<ObjectMeta, StoreError> {
         let mut f = staging.create()?;
         let mut buf = vec![0u8; 1 << 20];
@@ -347,16 +419,27 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
 pub fn get_object_acl(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
-    let meta = state.store.head_object(ctx.bucket(), ctx.key()).map_err(|e| ctx.store_err(e))?;
+    let meta = state
+        .store
+        .head_object(ctx.bucket(), ctx.key())
+        .map_err(|e| ctx.store_err(e))?;
     xml_ok(acl_policy(meta.acl))
 }
 
 pub fn put_object_acl(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
-    let acl = parse_acl_header(ctx, "x-oss-object-acl", true)?
-        .ok_or_else(|| ApiError::new(Kind::MissingArgument, "Missing Some Required Arguments: x-oss-object-acl.").ec("0016-00000502"))?;
-    state.store.update_object(ctx.bucket(), ctx.key(), &mut |m| m.acl = acl).map_err(|e| ctx.store_err(e))?;
+    let acl = parse_acl_header(ctx, "x-oss-object-acl", true)?.ok_or_else(|| {
+        ApiError::new(
+            Kind::MissingArgument,
+            "Missing Some Required Arguments: x-oss-object-acl.",
+        )
+        .ec("0016-00000502")
+    })?;
+    state
+        .store
+        .update_object(ctx.bucket(), ctx.key(), &mut |m| m.acl = acl)
+        .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(200).empty())
 }
 

@@ -16,7 +16,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn new(status: u16) -> Resp {
-        Resp { status, headers: Vec::new() }
+        Resp {
+            status,
+            headers: Vec::new(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Resp {
@@ -33,10 +36,14 @@ impl Resp {
 
     pub fn body(self, body: impl Into<Body>) -> Response {
         let mut r = Response::new(body.into());
-        *r.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *r.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         for (k, v) in self.headers {
             // Values come from stored metadata; one that HTTP cannot carry is dropped, not a panic.
-            if let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(k.as_str()),
+                HeaderValue::try_from(v.as_str()),
+            ) {
                 r.headers_mut().append(name, value);
             }
         }
@@ -72,9 +79,13 @@ pub fn error(e: &ApiError, request_id: &str, host: &str, head: bool) -> Response
         r = r.header("x-oss-ec", ec);
     }
     if head || status == 304 {
-        r.header("x-oss-err", e.header_value(request_id, host)).header("content-length", "0").body(Body::empty())
+        r.header("x-oss-err", e.header_value(request_id, host))
+            .header("content-length", "0")
+            .body(Body::empty())
     } else {
         let xml = e.to_xml(request_id, host);
-        r.header("content-type", "application/xml").header("content-length", xml.len().to_string()).body(xml)
+        r.header("content-type", "application/xml")
+            .header("content-length", xml.len().to_string())
+            .body(xml)
     }
 }

@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::response::Response;
 
 use cyanotype_auth::date;
-use cyanotype_storage::{ImageSettings, Style, StoreError, MAX_STYLES};
+use cyanotype_storage::{ImageSettings, StoreError, Style, MAX_STYLES};
 
 use crate::access::owner_only;
 use crate::body::{read_small, MAX_XML_BODY};
@@ -27,7 +27,10 @@ use crate::{xml_ok, Ctx, Shared};
 
 /// OSS style names: 1-63 characters of letters, digits, `_`, `-` and `.`.
 pub fn valid_style_name(name: &str) -> bool {
-    (1..=63).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
 }
 
 fn style_name(ctx: &Ctx) -> Result<String, ApiError> {
@@ -74,7 +77,13 @@ pub async fn put_style(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response
             if b.styles.len() >= MAX_STYLES {
                 return Err(StoreError::TooManyStyles);
             }
-            b.styles.push(Style { name: name.clone(), content: content.clone(), category: category.clone(), created: now, modified: now });
+            b.styles.push(Style {
+                name: name.clone(),
+                content: content.clone(),
+                category: category.clone(),
+                created: now,
+                modified: now,
+            });
             Ok(())
         })
         .map_err(|e| ctx.store_err(e))?;
@@ -125,13 +134,23 @@ pub fn delete_style(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
 pub fn settings_xml(s: &ImageSettings) -> String {
     let mut x = Xml::new();
     x.open("ImageSettings");
-    x.elem("SourceImageProtection", if s.source_protection { "true" } else { "false" });
+    x.elem(
+        "SourceImageProtection",
+        if s.source_protection { "true" } else { "false" },
+    );
     x.open("ProtectedSuffixes");
     for suffix in &s.protected_suffixes {
         x.elem("Suffix", suffix);
     }
     x.close("ProtectedSuffixes");
-    x.elem("SuffixCaseInsensitive", if s.suffix_case_insensitive { "true" } else { "false" });
+    x.elem(
+        "SuffixCaseInsensitive",
+        if s.suffix_case_insensitive {
+            "true"
+        } else {
+            "false"
+        },
+    );
     x.open("StyleSeparators");
     for sep in &s.separators {
         x.elem("Separator", &sep.to_string());
@@ -156,7 +175,9 @@ pub fn parse_settings(body: &[u8]) -> Result<ImageSettings, ApiError> {
         match p.first(path).map(str::trim) {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
-            Some(v) => Err(ApiError::invalid_argument(format!("The value: {v} of {path} is invalid; use true or false."))),
+            Some(v) => Err(ApiError::invalid_argument(format!(
+                "The value: {v} of {path} is invalid; use true or false."
+            ))),
         }
     };
     let mut separators = Vec::new();
@@ -169,14 +190,20 @@ pub fn parse_settings(body: &[u8]) -> Result<ImageSettings, ApiError> {
                 }
             }
             Some('!') if c.len() == 1 => {} // always on
-            _ => return Err(ApiError::invalid_argument(format!("The value: {c} of Separator is invalid; use -, _, / or !."))),
+            _ => {
+                return Err(ApiError::invalid_argument(format!(
+                    "The value: {c} of Separator is invalid; use -, _, / or !."
+                )))
+            }
         }
     }
     let mut suffixes = Vec::new();
     for s in p.all("ImageSettings/ProtectedSuffixes/Suffix") {
         let s = s.trim();
         if s.is_empty() || s.len() > 64 {
-            return Err(ApiError::invalid_argument(format!("The value: {s} of Suffix is invalid.")));
+            return Err(ApiError::invalid_argument(format!(
+                "The value: {s} of Suffix is invalid."
+            )));
         }
         suffixes.push(s.to_string());
     }
@@ -188,7 +215,11 @@ pub fn parse_settings(body: &[u8]) -> Result<ImageSettings, ApiError> {
     })
 }
 
-pub async fn put_image_settings(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
+pub async fn put_image_settings(
+    state: &Shared,
+    ctx: &Ctx,
+    body: Body,
+) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
     let settings = parse_settings(&read_small(body, MAX_XML_BODY).await?)?;

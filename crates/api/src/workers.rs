@@ -18,17 +18,28 @@ pub struct Workers {
 impl Workers {
     pub fn new(workers: usize, queue: usize) -> Workers {
         let workers = workers.max(1);
-        Workers { permits: Arc::new(Semaphore::new(workers)), admitted: AtomicUsize::new(0), capacity: workers + queue }
+        Workers {
+            permits: Arc::new(Semaphore::new(workers)),
+            admitted: AtomicUsize::new(0),
+            capacity: workers + queue,
+        }
     }
 
     /// Runs `f` on a worker, or answers busy when the queue is full.
-    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
         if self.admitted.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.admitted.fetch_sub(1, Ordering::AcqRel);
             return Err(ApiError::busy());
         }
         let _admitted = Admitted(&self.admitted);
-        let _permit = self.permits.acquire().await.map_err(|_| ApiError::internal())?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal())?;
         tokio::task::spawn_blocking(f).await.map_err(|e| {
             eprintln!("image worker failed: {e}");
             ApiError::internal()
@@ -45,7 +56,9 @@ impl Drop for Admitted<'_> {
 }
 
 /// Runs blocking storage work (fsync, file copies) off the async threads.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
         eprintln!("blocking task failed: {e}");
         ApiError::internal()
@@ -64,11 +77,16 @@ mod tests {
         let mut running = Vec::new();
         for _ in 0..2 {
             let (w, rx) = (w.clone(), rx.clone());
-            running.push(tokio::spawn(async move { w.run(move || rx.lock().unwrap().recv().ok()).await }));
+            running.push(tokio::spawn(async move {
+                w.run(move || rx.lock().unwrap().recv().ok()).await
+            }));
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let third = w.run(|| ()).await;
-        assert_eq!(third.unwrap_err().kind, crate::error::Kind::ServiceUnavailable);
+        assert_eq!(
+            third.unwrap_err().kind,
+            crate::error::Kind::ServiceUnavailable
+        );
         tx.send(()).unwrap();
         tx.send(()).unwrap();
         for r in running {

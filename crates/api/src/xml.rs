@@ -17,7 +17,9 @@ impl Default for Xml {
 
 impl Xml {
     pub fn new() -> Xml {
-        Xml { out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") }
+        Xml {
+            out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+        }
     }
 
     pub fn open(&mut self, name: &str) -> &mut Self {
@@ -72,11 +74,17 @@ pub struct Parsed {
 
 impl Parsed {
     pub fn first(&self, path: &str) -> Option<&str> {
-        self.items.iter().find(|(p, _)| p == path).map(|(_, v)| v.as_str())
+        self.items
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn all<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.items.iter().filter(move |(p, _)| p == path).map(|(_, v)| v.as_str())
+        self.items
+            .iter()
+            .filter(move |(p, _)| p == path)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -100,7 +108,11 @@ pub fn parse(body: &[u8]) -> Option<Parsed> {
             }
             Event::Empty(e) => {
                 let name = String::from_utf8(e.name().as_ref().to_vec()).ok()?;
-                let path = if stack.is_empty() { name } else { format!("{}/{}", stack.join("/"), name) };
+                let path = if stack.is_empty() {
+                    name
+                } else {
+                    format!("{}/{}", stack.join("/"), name)
+                };
                 parsed.items.push((path, String::new()));
             }
             Event::Text(t) => text_buf.push_str(&t.decode().ok()?),
@@ -120,7 +132,9 @@ pub fn parse(body: &[u8]) -> Option<Parsed> {
             }
             Event::CData(t) => text_buf.push_str(std::str::from_utf8(&t).ok()?),
             Event::End(_) => {
-                parsed.items.push((stack.join("/"), std::mem::take(&mut text_buf)));
+                parsed
+                    .items
+                    .push((stack.join("/"), std::mem::take(&mut text_buf)));
                 stack.pop()?;
             }
             Event::Eof => break,

@@ -13,16 +13,38 @@ use cyanotype_auth::{date, v1, RequestView};
 use cyanotype_storage::LocalStore;
 
 fn state(dir: &std::path::Path) -> Arc<AppState> {
-    let config = ApiConfig { keys: vec![("ak".into(), "sk".into())], ..ApiConfig::default() };
-    Arc::new(AppState { config, store: Arc::new(LocalStore::open(dir).unwrap()), workers: Workers::new(1, 4) })
+    let config = ApiConfig {
+        keys: vec![("ak".into(), "sk".into())],
+        ..ApiConfig::default()
+    };
+    Arc::new(AppState {
+        config,
+        store: Arc::new(LocalStore::open(dir).unwrap()),
+        workers: Workers::new(1, 4),
+    })
 }
 
 /// A V1-signed request (path-style, no sub-resources but those given).
-fn signed(method: &str, bucket: &str, key: Option<&str>, query: &[(&str, &str)], body: Vec<u8>) -> Request<Body> {
+fn signed(
+    method: &str,
+    bucket: &str,
+    key: Option<&str>,
+    query: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Request<Body> {
     let now = date::rfc1123(date::now());
-    let q: Vec<(String, String)> = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let q: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let headers = vec![("date".to_string(), now.clone())];
-    let view = RequestView { method, bucket: Some(bucket), key, query: &q, headers: &headers };
+    let view = RequestView {
+        method,
+        bucket: Some(bucket),
+        key,
+        query: &q,
+        headers: &headers,
+    };
     let sig = v1::sign("sk", &v1::string_to_sign(&view, &now));
     let path = match key {
         Some(k) => format!("/{bucket}/{}", cyanotype_auth::v4::uri_encode(k)),
@@ -30,9 +52,19 @@ fn signed(method: &str, bucket: &str, key: Option<&str>, query: &[(&str, &str)],
     };
     let qs: Vec<String> = query
         .iter()
-        .map(|(k, v)| if v.is_empty() { k.to_string() } else { format!("{k}={}", cyanotype_auth::v4::uri_encode(v)) })
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.to_string()
+            } else {
+                format!("{k}={}", cyanotype_auth::v4::uri_encode(v))
+            }
+        })
         .collect();
-    let uri = if qs.is_empty() { path } else { format!("{path}?{}", qs.join("&")) };
+    let uri = if qs.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", qs.join("&"))
+    };
     Request::builder()
         .method(method)
         .uri(uri)
@@ -61,9 +93,14 @@ async fn head_errors_travel_in_headers_and_ids_are_24_chars() {
     assert_eq!(r.status(), 404);
     assert!(body.is_empty());
     assert_eq!(r.headers()["x-oss-ec"], "0026-00000001");
-    let xml = base64::engine::general_purpose::STANDARD.decode(r.headers()["x-oss-err"].as_bytes()).unwrap();
+    let xml = base64::engine::general_purpose::STANDARD
+        .decode(r.headers()["x-oss-err"].as_bytes())
+        .unwrap();
     let xml = String::from_utf8(xml).unwrap();
-    assert!(xml.contains("<Code>NoSuchKey</Code>") && xml.contains("<Key>missing</Key>"), "{xml}");
+    assert!(
+        xml.contains("<Code>NoSuchKey</Code>") && xml.contains("<Key>missing</Key>"),
+        "{xml}"
+    );
     let id = r.headers()["x-oss-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 24);
     assert!(xml.contains(id));
@@ -78,14 +115,27 @@ async fn hostile_keys_and_anonymous_refusals() {
         let (r, _) = send(&s, signed("PUT", "bkt", Some(key), &[], b"data".to_vec())).await;
         assert_eq!(r.status(), 200, "{key}");
         let (r, body) = send(&s, signed("GET", "bkt", Some(key), &[], vec![])).await;
-        assert_eq!((r.status().as_u16(), body.as_slice()), (200, &b"data"[..]), "{key}");
+        assert_eq!(
+            (r.status().as_u16(), body.as_slice()),
+            (200, &b"data"[..]),
+            "{key}"
+        );
     }
-    assert!(!dir.path().join("etc").exists() && !dir.path().parent().unwrap().join("etc/passwd").exists());
-    let anon = Request::get("/bkt/a%2F..%2F..%2Fb").header("host", "h").body(Body::empty()).unwrap();
+    assert!(
+        !dir.path().join("etc").exists()
+            && !dir.path().parent().unwrap().join("etc/passwd").exists()
+    );
+    let anon = Request::get("/bkt/a%2F..%2F..%2Fb")
+        .header("host", "h")
+        .body(Body::empty())
+        .unwrap();
     let (r, body) = send(&s, anon).await;
     assert_eq!(r.status(), 403);
     assert!(String::from_utf8_lossy(&body).contains("<Code>AccessDenied</Code>"));
-    let list = Request::get("/").header("host", "h").body(Body::empty()).unwrap();
+    let list = Request::get("/")
+        .header("host", "h")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(send(&s, list).await.0.status(), 403);
 }
 
@@ -95,9 +145,12 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
     let s = state(dir.path());
     send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
     let jpeg = std::fs::read(
-        std::env::var("CYANOTYPE_TESTDATA").map(std::path::PathBuf::from).unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        }).join("oss/example.jpg"),
+        std::env::var("CYANOTYPE_TESTDATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+            })
+            .join("oss/example.jpg"),
     )
     .unwrap();
     let (put, _) = send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], jpeg)).await;
@@ -106,7 +159,10 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["etag"], put.headers()["etag"]);
     assert_eq!(r.headers()["content-type"], "image/png");
-    assert_eq!(r.headers()["x-oss-hash-crc64ecma"].to_str().unwrap(), cyanotype_storage::crc64(&body).to_string());
+    assert_eq!(
+        r.headers()["x-oss-hash-crc64ecma"].to_str().unwrap(),
+        cyanotype_storage::crc64(&body).to_string()
+    );
     // saveas on a GET is a 400, and nothing is written.
     let q = [("x-oss-process", "image/resize,w_100|sys/saveas,o_eA")];
     let (r, _) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
@@ -118,5 +174,8 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
     let (r, body) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
     assert_eq!(r.status(), 400);
     let text = String::from_utf8_lossy(&body);
-    assert!(text.contains("<Code>InvalidArgument</Code>") && text.contains("abc"), "{text}");
+    assert!(
+        text.contains("<Code>InvalidArgument</Code>") && text.contains("abc"),
+        "{text}"
+    );
 }

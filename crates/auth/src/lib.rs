@@ -23,11 +23,17 @@ pub struct RequestView<'a> {
 
 impl<'a> RequestView<'a> {
     pub fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn query(&self, name: &str) -> Option<&'a str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -47,7 +53,11 @@ pub enum AuthError {
     /// 403 InvalidAccessKeyId.
     InvalidAccessKeyId(String),
     /// 403 SignatureDoesNotMatch, with the string we signed.
-    SignatureDoesNotMatch { access_key_id: String, string_to_sign: String, provided: String },
+    SignatureDoesNotMatch {
+        access_key_id: String,
+        string_to_sign: String,
+        provided: String,
+    },
     /// 403 AccessDenied "Request has expired."
     Expired { expires: i64, now: i64 },
     /// 403 RequestTimeTooSkewed.
@@ -94,7 +104,10 @@ impl Verifier<'_> {
 
     fn check_skew(&self, t: i64) -> Result<(), AuthError> {
         if (t - self.now).abs() > self.max_skew {
-            return Err(AuthError::TimeTooSkewed { request_time: t, now: self.now });
+            return Err(AuthError::TimeTooSkewed {
+                request_time: t,
+                now: self.now,
+            });
         }
         Ok(())
     }
@@ -124,26 +137,52 @@ impl Verifier<'_> {
     /// Checks a V1 signature. alibabacloud-oss-v2's V1 signer leaves `x-oss-process` out of the
     /// canonical resource while oss2, go-v1 and ali-oss put it in; both forms are accepted so every
     /// SDK works. OSS: which one the service requires is not documented.
-    fn verify_v1(&self, req: &RequestView, ak: &str, secret: &str, date_line: &str, provided: &str) -> Result<Caller, AuthError> {
+    fn verify_v1(
+        &self,
+        req: &RequestView,
+        ak: &str,
+        secret: &str,
+        date_line: &str,
+        provided: &str,
+    ) -> Result<Caller, AuthError> {
         let sts = v1::string_to_sign(req, date_line);
         let first = matches(ak, &v1::sign(secret, &sts), provided, sts);
         if first.is_ok() || req.query("x-oss-process").is_none() {
             return first;
         }
-        let without: Vec<(String, String)> = req.query.iter().filter(|(k, _)| k != "x-oss-process").cloned().collect();
-        let view = RequestView { query: &without, ..*req };
+        let without: Vec<(String, String)> = req
+            .query
+            .iter()
+            .filter(|(k, _)| k != "x-oss-process")
+            .cloned()
+            .collect();
+        let view = RequestView {
+            query: &without,
+            ..*req
+        };
         let sts = v1::string_to_sign(&view, date_line);
         matches(ak, &v1::sign(secret, &sts), provided, sts).or(first)
     }
 
     fn verify_v1_url(&self, req: &RequestView) -> Result<Caller, AuthError> {
-        let ak = req.query("OSSAccessKeyId").ok_or(AuthError::MissingPresignParameter("OSSAccessKeyId"))?;
-        let expires = req.query("Expires").ok_or(AuthError::MissingPresignParameter("Expires"))?;
-        let provided = req.query("Signature").ok_or(AuthError::MissingPresignParameter("Signature"))?;
-        let exp: i64 = expires.parse().map_err(|_| AuthError::MissingPresignParameter("Expires"))?;
+        let ak = req
+            .query("OSSAccessKeyId")
+            .ok_or(AuthError::MissingPresignParameter("OSSAccessKeyId"))?;
+        let expires = req
+            .query("Expires")
+            .ok_or(AuthError::MissingPresignParameter("Expires"))?;
+        let provided = req
+            .query("Signature")
+            .ok_or(AuthError::MissingPresignParameter("Signature"))?;
+        let exp: i64 = expires
+            .parse()
+            .map_err(|_| AuthError::MissingPresignParameter("Expires"))?;
         // Expiry is checked before the key and the signature, as OSS does.
         if exp < self.now {
-            return Err(AuthError::Expired { expires: exp, now: self.now });
+            return Err(AuthError::Expired {
+                expires: exp,
+                now: self.now,
+            });
         }
         let secret = self.secret(ak)?;
         self.verify_v1(req, ak, &secret, expires, provided)
@@ -154,30 +193,44 @@ impl Verifier<'_> {
             return Err(AuthError::InvalidRegion(cred.region.clone()));
         }
         if !datetime.starts_with(&cred.date) {
-            return Err(AuthError::Malformed("The date in Credential does not match x-oss-date.".into()));
+            return Err(AuthError::Malformed(
+                "The date in Credential does not match x-oss-date.".into(),
+            ));
         }
         Ok(())
     }
 
     fn verify_v4_header(&self, req: &RequestView, rest: &str) -> Result<Caller, AuthError> {
-        let auth = v4::parse_authorization(rest).map_err(|m| AuthError::Malformed(m.to_string()))?;
+        let auth =
+            v4::parse_authorization(rest).map_err(|m| AuthError::Malformed(m.to_string()))?;
         let secret = self.secret(&auth.credential.access_key_id)?;
         let datetime = req.header("x-oss-date").ok_or(AuthError::MissingDate)?;
         let t = date::parse_v4_datetime(datetime).ok_or(AuthError::MissingDate)?;
         self.check_scope(&auth.credential, datetime)?;
         self.check_skew(t)?;
-        let payload = req.header("x-oss-content-sha256").unwrap_or("UNSIGNED-PAYLOAD");
+        let payload = req
+            .header("x-oss-content-sha256")
+            .unwrap_or("UNSIGNED-PAYLOAD");
         let canonical = v4::canonical_request(req, &auth.additional_headers, payload);
         let c = &auth.credential;
-        let sts = v4::string_to_sign(datetime, &v4::scope(&c.date, &c.region, &c.product), &canonical);
+        let sts = v4::string_to_sign(
+            datetime,
+            &v4::scope(&c.date, &c.region, &c.product),
+            &canonical,
+        );
         let expected = v4::sign(&secret, &c.date, &c.region, &c.product, &sts);
         matches(&c.access_key_id, &expected, &auth.signature, sts)
     }
 
     fn verify_v4_url(&self, req: &RequestView) -> Result<Caller, AuthError> {
-        let q = |name: &'static str| req.query(name).ok_or(AuthError::MissingPresignParameter(name));
+        let q = |name: &'static str| {
+            req.query(name)
+                .ok_or(AuthError::MissingPresignParameter(name))
+        };
         if q("x-oss-signature-version")? != v4::ALGORITHM {
-            return Err(AuthError::Malformed("x-oss-signature-version is invalid.".into()));
+            return Err(AuthError::Malformed(
+                "x-oss-signature-version is invalid.".into(),
+            ));
         }
         let cred = v4::Credential::parse(q("x-oss-credential")?)
             .ok_or_else(|| AuthError::Malformed("x-oss-credential is invalid.".into()))?;
@@ -190,19 +243,34 @@ impl Verifier<'_> {
             .ok_or_else(|| AuthError::Malformed("x-oss-expires is invalid.".into()))?;
         let provided = q("x-oss-signature")?;
         if t + expires < self.now {
-            return Err(AuthError::Expired { expires: t + expires, now: self.now });
+            return Err(AuthError::Expired {
+                expires: t + expires,
+                now: self.now,
+            });
         }
         if t - self.now > self.max_skew {
-            return Err(AuthError::TimeTooSkewed { request_time: t, now: self.now });
+            return Err(AuthError::TimeTooSkewed {
+                request_time: t,
+                now: self.now,
+            });
         }
         self.check_scope(&cred, datetime)?;
         let secret = self.secret(&cred.access_key_id)?;
         let additional: Vec<String> = req
             .query("x-oss-additional-headers")
-            .map(|a| a.split(';').filter(|h| !h.is_empty()).map(|h| h.to_ascii_lowercase()).collect())
+            .map(|a| {
+                a.split(';')
+                    .filter(|h| !h.is_empty())
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect()
+            })
             .unwrap_or_default();
         let canonical = v4::canonical_request(req, &additional, "UNSIGNED-PAYLOAD");
-        let sts = v4::string_to_sign(datetime, &v4::scope(&cred.date, &cred.region, &cred.product), &canonical);
+        let sts = v4::string_to_sign(
+            datetime,
+            &v4::scope(&cred.date, &cred.region, &cred.product),
+            &canonical,
+        );
         let expected = v4::sign(&secret, &cred.date, &cred.region, &cred.product, &sts);
         matches(&cred.access_key_id, &expected, provided, sts)
     }
@@ -225,7 +293,10 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn verifier(now: i64) -> (impl Fn(&str) -> Option<String>, i64) {
@@ -237,59 +308,136 @@ mod tests {
         let now = 1_700_000_000;
         let date = date::rfc1123(now);
         let (lookup, now) = verifier(now);
-        let v = Verifier { secret_of: &lookup, region: "cn-hangzhou", now, max_skew: 900 };
+        let v = Verifier {
+            secret_of: &lookup,
+            region: "cn-hangzhou",
+            now,
+            max_skew: 900,
+        };
         let q = h(&[("x-oss-process", "image/resize,w_10")]);
         let mut headers = h(&[("date", &date)]);
-        let view = RequestView { method: "GET", bucket: Some("b"), key: Some("k.jpg"), query: &q, headers: &headers };
+        let view = RequestView {
+            method: "GET",
+            bucket: Some("b"),
+            key: Some("k.jpg"),
+            query: &q,
+            headers: &headers,
+        };
         let sig = v1::sign("sk", &v1::string_to_sign(&view, &date));
         headers.push(("authorization".into(), format!("OSS ak:{sig}")));
-        let view = RequestView { method: "GET", bucket: Some("b"), key: Some("k.jpg"), query: &q, headers: &headers };
+        let view = RequestView {
+            method: "GET",
+            bucket: Some("b"),
+            key: Some("k.jpg"),
+            query: &q,
+            headers: &headers,
+        };
         assert_eq!(v.verify(&view), Ok(Caller::Key("ak".into())));
 
         // A different process string is a different signature.
         let q2 = h(&[("x-oss-process", "image/resize,w_11")]);
         let tampered = RequestView { query: &q2, ..view };
-        assert!(matches!(v.verify(&tampered), Err(AuthError::SignatureDoesNotMatch { .. })));
+        assert!(matches!(
+            v.verify(&tampered),
+            Err(AuthError::SignatureDoesNotMatch { .. })
+        ));
 
-        let late = Verifier { now: now + 901, ..v };
-        assert!(matches!(late.verify(&view), Err(AuthError::TimeTooSkewed { .. })));
-        let nokey = Verifier { secret_of: &|_| None, ..v };
-        assert_eq!(nokey.verify(&view), Err(AuthError::InvalidAccessKeyId("ak".into())));
+        let late = Verifier {
+            now: now + 901,
+            ..v
+        };
+        assert!(matches!(
+            late.verify(&view),
+            Err(AuthError::TimeTooSkewed { .. })
+        ));
+        let nokey = Verifier {
+            secret_of: &|_| None,
+            ..v
+        };
+        assert_eq!(
+            nokey.verify(&view),
+            Err(AuthError::InvalidAccessKeyId("ak".into()))
+        );
     }
 
     #[test]
     fn v4_url_expiry_and_region() {
         let now = 1_700_000_000;
         let (lookup, now) = verifier(now);
-        let v = Verifier { secret_of: &lookup, region: "cn-hangzhou", now, max_skew: 900 };
+        let v = Verifier {
+            secret_of: &lookup,
+            region: "cn-hangzhou",
+            now,
+            max_skew: 900,
+        };
         let dt = date::v4_datetime(now - 100);
         let mut q = h(&[
             ("x-oss-signature-version", "OSS4-HMAC-SHA256"),
-            ("x-oss-credential", &format!("ak/{}/cn-hangzhou/oss/aliyun_v4_request", &dt[..8])),
+            (
+                "x-oss-credential",
+                &format!("ak/{}/cn-hangzhou/oss/aliyun_v4_request", &dt[..8]),
+            ),
             ("x-oss-date", &dt),
             ("x-oss-expires", "60"),
         ]);
-        let view = RequestView { method: "GET", bucket: Some("b"), key: Some("k"), query: &q, headers: &[] };
+        let view = RequestView {
+            method: "GET",
+            bucket: Some("b"),
+            key: Some("k"),
+            query: &q,
+            headers: &[],
+        };
         let canonical = v4::canonical_request(&view, &[], "UNSIGNED-PAYLOAD");
         let sts = v4::string_to_sign(&dt, &v4::scope(&dt[..8], "cn-hangzhou", "oss"), &canonical);
-        q.push(("x-oss-signature".into(), v4::sign("sk", &dt[..8], "cn-hangzhou", "oss", &sts)));
-        let view = RequestView { method: "GET", bucket: Some("b"), key: Some("k"), query: &q, headers: &[] };
+        q.push((
+            "x-oss-signature".into(),
+            v4::sign("sk", &dt[..8], "cn-hangzhou", "oss", &sts),
+        ));
+        let view = RequestView {
+            method: "GET",
+            bucket: Some("b"),
+            key: Some("k"),
+            query: &q,
+            headers: &[],
+        };
         assert!(matches!(v.verify(&view), Err(AuthError::Expired { .. })));
         let v_early = Verifier { now: now - 50, ..v };
         assert_eq!(v_early.verify(&view), Ok(Caller::Key("ak".into())));
-        let v_region = Verifier { region: "cn-beijing", now: now - 50, ..v };
-        assert_eq!(v_region.verify(&view), Err(AuthError::InvalidRegion("cn-hangzhou".into())));
+        let v_region = Verifier {
+            region: "cn-beijing",
+            now: now - 50,
+            ..v
+        };
+        assert_eq!(
+            v_region.verify(&view),
+            Err(AuthError::InvalidRegion("cn-hangzhou".into()))
+        );
     }
 
     #[test]
     fn anonymous_and_mixed() {
         let (lookup, now) = verifier(0);
-        let v = Verifier { secret_of: &lookup, region: "cn-hangzhou", now, max_skew: 900 };
-        let view = RequestView { method: "GET", bucket: Some("b"), key: None, query: &[], headers: &[] };
+        let v = Verifier {
+            secret_of: &lookup,
+            region: "cn-hangzhou",
+            now,
+            max_skew: 900,
+        };
+        let view = RequestView {
+            method: "GET",
+            bucket: Some("b"),
+            key: None,
+            query: &[],
+            headers: &[],
+        };
         assert_eq!(v.verify(&view), Ok(Caller::Anonymous));
         let q = h(&[("Signature", "x")]);
         let hd = h(&[("authorization", "OSS a:b")]);
-        let mixed = RequestView { query: &q, headers: &hd, ..view };
+        let mixed = RequestView {
+            query: &q,
+            headers: &hd,
+            ..view
+        };
         assert_eq!(v.verify(&mixed), Err(AuthError::BothAuthForms));
     }
 }

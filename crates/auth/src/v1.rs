@@ -14,18 +14,77 @@ use crate::RequestView;
 /// Query parameters that take part in a V1 signature. The documented list plus the ones oss2, go-v1
 /// and ali-oss add; everything else (prefix, marker, max-keys, ...) is not signed.
 const SUB_RESOURCES: &[&str] = &[
-    "acl", "append", "bucketInfo", "callback", "callback-var", "cname", "comp", "continuation-token",
-    "cors", "delete", "encryption", "endTime", "img", "inventory", "lifecycle", "live", "location",
-    "logging", "objectMeta", "partNumber", "policy", "position", "qos", "referer", "replication",
-    "replicationLocation", "replicationProgress", "requestPayment", "response-cache-control",
-    "response-content-disposition", "response-content-encoding", "response-content-language",
-    "response-content-type", "response-expires", "restore", "security-token", "startTime", "stat",
-    "status", "style", "styleName", "symlink", "tagging", "uploadId", "uploads", "versionId",
-    "versioning", "versions", "vod", "website", "worm", "wormExtend", "wormId", "x-oss-async-process",
-    "x-oss-process", "x-oss-traffic-limit", "x-oss-request-payer", "resourceGroup", "transferAcceleration",
-    "regionList", "accessPoint", "metaQuery", "objectInfo", "bucketArchiveDirectRead",
-    "publicAccessBlock", "policyStatus", "resourcePool", "httpsConfig", "userDefinedLogFieldsConfig",
-    "redundancyTransition", "dataaccesstracking",
+    "acl",
+    "append",
+    "bucketInfo",
+    "callback",
+    "callback-var",
+    "cname",
+    "comp",
+    "continuation-token",
+    "cors",
+    "delete",
+    "encryption",
+    "endTime",
+    "img",
+    "inventory",
+    "lifecycle",
+    "live",
+    "location",
+    "logging",
+    "objectMeta",
+    "partNumber",
+    "policy",
+    "position",
+    "qos",
+    "referer",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "security-token",
+    "startTime",
+    "stat",
+    "status",
+    "style",
+    "styleName",
+    "symlink",
+    "tagging",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "vod",
+    "website",
+    "worm",
+    "wormExtend",
+    "wormId",
+    "x-oss-async-process",
+    "x-oss-process",
+    "x-oss-traffic-limit",
+    "x-oss-request-payer",
+    "resourceGroup",
+    "transferAcceleration",
+    "regionList",
+    "accessPoint",
+    "metaQuery",
+    "objectInfo",
+    "bucketArchiveDirectRead",
+    "publicAccessBlock",
+    "policyStatus",
+    "resourcePool",
+    "httpsConfig",
+    "userDefinedLogFieldsConfig",
+    "redundancyTransition",
+    "dataaccesstracking",
 ];
 
 pub fn is_sub_resource(name: &str) -> bool {
@@ -39,8 +98,11 @@ pub fn canonical_resource(req: &RequestView) -> String {
         (Some(b), None) => format!("/{b}/"),
         (Some(b), Some(k)) => format!("/{b}/{k}"),
     };
-    let mut subs: Vec<&(String, String)> =
-        req.query.iter().filter(|(k, _)| is_sub_resource(k)).collect();
+    let mut subs: Vec<&(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| is_sub_resource(k))
+        .collect();
     subs.sort_by(|a, b| a.0.cmp(&b.0));
     // A repeated parameter counts once, with its first value (the doc: "the first value counts").
     subs.dedup_by(|a, b| a.0 == b.0);
@@ -93,14 +155,20 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn documented_vector() {
         // API-2021 "Add a signature to the header".
         let headers = h(&[
-            ("content-md5", "ODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM="),
+            (
+                "content-md5",
+                "ODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=",
+            ),
             ("content-type", "text/html"),
             ("date", "Thu, 17 Nov 2005 18:49:58 GMT"),
             ("x-oss-meta-author", "foo@bar.com"),
@@ -118,7 +186,10 @@ mod tests {
             sts,
             "PUT\nODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=\ntext/html\nThu, 17 Nov 2005 18:49:58 GMT\nx-oss-magic:abracadabra\nx-oss-meta-author:foo@bar.com\n/oss-example/nelson"
         );
-        assert_eq!(sign("OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV", &sts), "26NBxoKdsyly4EDv6inkoDft/yA=");
+        assert_eq!(
+            sign("OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV", &sts),
+            "26NBxoKdsyly4EDv6inkoDft/yA="
+        );
     }
 
     #[test]
@@ -139,10 +210,16 @@ mod tests {
             query: &[],
             headers: &headers,
         };
-        assert_eq!(sign("sk", &string_to_sign(&req, date)), "kSHKmLxlyEAKtZPkJhG9bZb5k7M=");
+        assert_eq!(
+            sign("sk", &string_to_sign(&req, date)),
+            "kSHKmLxlyEAKtZPkJhG9bZb5k7M="
+        );
         let acl = h(&[("acl", "")]);
         req.query = &acl;
-        assert_eq!(sign("sk", &string_to_sign(&req, date)), "/afkugFbmWDQ967j1vr6zygBLQk=");
+        assert_eq!(
+            sign("sk", &string_to_sign(&req, date)),
+            "/afkugFbmWDQ967j1vr6zygBLQk="
+        );
         let get_headers = h(&[("x-oss-date", date)]);
         let rg = h(&[("resourceGroup", "")]);
         let req = RequestView {
@@ -152,13 +229,29 @@ mod tests {
             query: &rg,
             headers: &get_headers,
         };
-        assert_eq!(sign("sk", &string_to_sign(&req, date)), "vkQmfuUDyi1uDi3bKt67oemssIs=");
+        assert_eq!(
+            sign("sk", &string_to_sign(&req, date)),
+            "vkQmfuUDyi1uDi3bKt67oemssIs="
+        );
     }
 
     #[test]
     fn process_is_signed_raw_and_listing_params_are_not() {
-        let q = h(&[("x-oss-process", "image/resize,w_100"), ("prefix", "a"), ("acl", "")]);
-        let req = RequestView { method: "GET", bucket: Some("b"), key: Some("a b.jpg"), query: &q, headers: &[] };
-        assert_eq!(canonical_resource(&req), "/b/a b.jpg?acl&x-oss-process=image/resize,w_100");
+        let q = h(&[
+            ("x-oss-process", "image/resize,w_100"),
+            ("prefix", "a"),
+            ("acl", ""),
+        ]);
+        let req = RequestView {
+            method: "GET",
+            bucket: Some("b"),
+            key: Some("a b.jpg"),
+            query: &q,
+            headers: &[],
+        };
+        assert_eq!(
+            canonical_resource(&req),
+            "/b/a b.jpg?acl&x-oss-process=image/resize,w_100"
+        );
     }
 }

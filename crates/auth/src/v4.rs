@@ -13,7 +13,11 @@ use crate::RequestView;
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 
 /// RFC 3986 unreserved characters stay; everything else is %XX (upper case).
-const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 /// The same for paths, where `/` also stays.
 const PATH_SET: &AsciiSet = &QUERY_SET.remove(b'/');
 
@@ -154,7 +158,11 @@ pub fn parse_authorization(rest: &str) -> Result<AuthorizationV4, &'static str> 
             if v.is_empty() {
                 return Err("AdditionalHeaders is empty");
             }
-            additional = Some(v.split(';').map(|h| h.trim().to_ascii_lowercase()).collect());
+            additional = Some(
+                v.split(';')
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .collect(),
+            );
         } else if let Some(v) = part.strip_prefix("Signature=") {
             signature = Some(v.to_string());
         } else if !part.is_empty() {
@@ -173,7 +181,10 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]

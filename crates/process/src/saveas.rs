@@ -22,7 +22,12 @@ pub fn split(text: &str) -> Result<(&str, Option<SaveAs>)> {
         return Ok((text, None));
     };
     let Some(args) = step.strip_prefix("sys/saveas") else {
-        return Err(Error::invalid("saveas", "x-oss-process", step, "only sys/saveas may follow '|'"));
+        return Err(Error::invalid(
+            "saveas",
+            "x-oss-process",
+            step,
+            "only sys/saveas may follow '|'",
+        ));
     };
     let (mut object, mut bucket) = (None, None);
     for token in args.split(',').filter(|t| !t.is_empty()) {
@@ -30,23 +35,39 @@ pub fn split(text: &str) -> Result<(&str, Option<SaveAs>)> {
         match k {
             "o" => object = Some(decode(v, "o")?),
             "b" => bucket = Some(decode(v, "b")?),
-            _ => return Err(Error::invalid("saveas", k, v, "is not a parameter of saveas")),
+            _ => {
+                return Err(Error::invalid(
+                    "saveas",
+                    k,
+                    v,
+                    "is not a parameter of saveas",
+                ))
+            }
         }
     }
     let object = object.ok_or_else(|| Error::missing("saveas", "o"))?;
     if object.is_empty() {
-        return Err(Error::invalid("saveas", "o", "", "the target object name is empty"));
+        return Err(Error::invalid(
+            "saveas",
+            "o",
+            "",
+            "the target object name is empty",
+        ));
     }
     Ok((process, Some(SaveAs { object, bucket })))
 }
 
 /// URL-safe or standard base64, with or without padding, holding UTF-8.
 pub fn decode(value: &str, param: &str) -> Result<String> {
-    let cleaned: String = value.trim_end_matches('=').replace('+', "-").replace('/', "_");
+    let cleaned: String = value
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cleaned.as_bytes())
         .map_err(|_| Error::bad_request("Input is not base64 decoding."))?;
-    String::from_utf8(bytes).map_err(|_| Error::invalid("saveas", param, value, "does not decode to UTF-8"))
+    String::from_utf8(bytes)
+        .map_err(|_| Error::invalid("saveas", param, value, "does not decode to UTF-8"))
 }
 
 #[cfg(test)]
@@ -55,14 +76,26 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(split("image/resize,w_100").unwrap(), ("image/resize,w_100", None));
+        assert_eq!(
+            split("image/resize,w_100").unwrap(),
+            ("image/resize,w_100", None)
+        );
         let (p, s) = split("image/resize,w_100|sys/saveas,o_ZGVzdC5qcGc=,b_dGVzdA").unwrap();
         assert_eq!(p, "image/resize,w_100");
-        assert_eq!(s, Some(SaveAs { object: "dest.jpg".into(), bucket: Some("test".into()) }));
+        assert_eq!(
+            s,
+            Some(SaveAs {
+                object: "dest.jpg".into(),
+                bucket: Some("test".into())
+            })
+        );
         let (_, s) = split("style/x|sys/saveas,o_ZGVzdC5qcGc").unwrap();
         assert_eq!(s.unwrap().bucket, None);
         assert!(split("image/resize,w_100|saveas,o_ZGVzdC5qcGc").is_err());
         assert!(split("image/resize,w_100|sys/saveas,b_dGVzdA").is_err());
-        assert_eq!(split("image/x|sys/saveas,o_!!").unwrap_err().message, "Input is not base64 decoding.");
+        assert_eq!(
+            split("image/x|sys/saveas,o_!!").unwrap_err().message,
+            "Input is not base64 decoding."
+        );
     }
 }

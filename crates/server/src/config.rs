@@ -107,7 +107,8 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, String> {
         let mut c = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
                 toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => Config::default(),
@@ -122,13 +123,21 @@ impl Config {
         if let Some(v) = env("CYANOTYPE_REGION") {
             c.region = v;
         }
-        match (env("CYANOTYPE_ACCESS_KEY_ID"), env("CYANOTYPE_ACCESS_KEY_SECRET")) {
+        match (
+            env("CYANOTYPE_ACCESS_KEY_ID"),
+            env("CYANOTYPE_ACCESS_KEY_SECRET"),
+        ) {
             (Some(id), Some(secret)) => {
                 c.keys.retain(|k| k.id != id);
                 c.keys.insert(0, KeyPair { id, secret });
             }
             (None, None) => {}
-            _ => return Err("set both CYANOTYPE_ACCESS_KEY_ID and CYANOTYPE_ACCESS_KEY_SECRET, or neither".into()),
+            _ => {
+                return Err(
+                    "set both CYANOTYPE_ACCESS_KEY_ID and CYANOTYPE_ACCESS_KEY_SECRET, or neither"
+                        .into(),
+                )
+            }
         }
         Ok(c)
     }
@@ -155,8 +164,15 @@ pub fn generated_key(data_dir: &Path) -> std::io::Result<(KeyPair, bool)> {
     let mut bytes = [0u8; 42];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let pick = |b: &[u8]| b.iter().map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char).collect::<String>();
-    let key = KeyPair { id: format!("LTAI{}", pick(&bytes[..12])), secret: pick(&bytes[12..]) };
+    let pick = |b: &[u8]| {
+        b.iter()
+            .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
+            .collect::<String>()
+    };
+    let key = KeyPair {
+        id: format!("LTAI{}", pick(&bytes[..12])),
+        secret: pick(&bytes[12..]),
+    };
     std::fs::create_dir_all(data_dir)?;
     let text = toml::to_string(&key).map_err(|e| std::io::Error::other(e.to_string()))?;
     let tmp = data_dir.join(".credentials.tmp");

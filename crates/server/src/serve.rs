@@ -46,7 +46,10 @@ pub fn run(args: Args) -> ExitCode {
         print!("{}", config.to_toml_masked());
         return ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cyanotype: cannot start the runtime: {e}");
@@ -64,39 +67,66 @@ pub fn run(args: Args) -> ExitCode {
 
 async fn serve(mut config: Config) -> Result<(), String> {
     if config.keys.is_empty() {
-        let (key, created) = generated_key(&config.data_dir).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+        let (key, created) = generated_key(&config.data_dir)
+            .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
         let verb = if created { "created" } else { "loaded" };
-        println!("access key {verb} ({}/credentials.toml):", config.data_dir.display());
+        println!(
+            "access key {verb} ({}/credentials.toml):",
+            config.data_dir.display()
+        );
         println!("  AccessKeyId:     {}", key.id);
         println!("  AccessKeySecret: {}", key.secret);
         config.keys.push(key);
     }
-    let store = LocalStore::open(&config.data_dir).map_err(|e| format!("{}: {e:?}", config.data_dir.display()))?;
+    let store = LocalStore::open(&config.data_dir)
+        .map_err(|e| format!("{}: {e:?}", config.data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let workers = if config.workers == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         config.workers
     };
     let api = ApiConfig {
-        keys: config.keys.iter().map(|k| (k.id.clone(), k.secret.clone())).collect(),
+        keys: config
+            .keys
+            .iter()
+            .map(|k| (k.id.clone(), k.secret.clone()))
+            .collect(),
         region: config.region.clone(),
         addressing: Addressing {
             domains: config.domains.clone(),
-            custom: config.custom_domains.iter().map(|(h, b)| (h.clone(), b.clone())).collect(),
+            custom: config
+                .custom_domains
+                .iter()
+                .map(|(h, b)| (h.clone(), b.clone()))
+                .collect(),
         },
-        public_endpoint: if config.public_endpoint.is_empty() { local.to_string() } else { config.public_endpoint.clone() },
+        public_endpoint: if config.public_endpoint.is_empty() {
+            local.to_string()
+        } else {
+            config.public_endpoint.clone()
+        },
         max_skew: config.max_skew_seconds,
         max_object_size: config.max_object_size,
         limits: config.limits.to_limits(),
         max_buckets: config.max_buckets,
     };
-    let state = Arc::new(AppState { config: api, store: Arc::new(store), workers: Workers::new(workers, config.queue) });
+    let state = Arc::new(AppState {
+        config: api,
+        store: Arc::new(store),
+        workers: Workers::new(workers, config.queue),
+    });
     // The line tests and scripts wait for.
-    println!("cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers)", config.data_dir.display(), config.region);
+    println!(
+        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers)",
+        config.data_dir.display(),
+        config.region
+    );
     use std::io::Write;
     let _ = std::io::stdout().flush();
     axum::serve(listener, app(state))

@@ -59,17 +59,32 @@ pub trait Store: Send + Sync + 'static {
     fn create_bucket(&self, bucket: Bucket) -> Result<()>;
     fn bucket(&self, name: &str) -> Result<Bucket>;
     /// Changes a bucket's settings (ACL, styles, image settings) atomically.
-    fn update_bucket(&self, name: &str, change: &mut dyn FnMut(&mut Bucket) -> Result<()>) -> Result<Bucket>;
+    fn update_bucket(
+        &self,
+        name: &str,
+        change: &mut dyn FnMut(&mut Bucket) -> Result<()>,
+    ) -> Result<Bucket>;
     /// Deletes an empty bucket (objects and unfinished uploads both count).
     fn delete_bucket(&self, name: &str) -> Result<()>;
 
     /// Commits a staged body as `meta.key`. `meta`'s size and hashes are taken from `body`.
-    fn put_object(&self, bucket: &str, meta: ObjectMeta, body: Staged, forbid_overwrite: bool) -> Result<ObjectMeta>;
+    fn put_object(
+        &self,
+        bucket: &str,
+        meta: ObjectMeta,
+        body: Staged,
+        forbid_overwrite: bool,
+    ) -> Result<ObjectMeta>;
     fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta>;
     /// The metadata and an open handle on the bytes; the handle stays valid if the object is replaced.
     fn open_object(&self, bucket: &str, key: &str) -> Result<(ObjectMeta, File)>;
     /// Changes an object's metadata (ACL, headers) without touching its bytes.
-    fn update_object(&self, bucket: &str, key: &str, change: &mut dyn FnMut(&mut ObjectMeta)) -> Result<ObjectMeta>;
+    fn update_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: &mut dyn FnMut(&mut ObjectMeta),
+    ) -> Result<ObjectMeta>;
     /// True when the key existed.
     fn delete_object(&self, bucket: &str, key: &str) -> Result<bool>;
     fn list_objects(&self, bucket: &str, query: &ListQuery) -> Result<ListPage>;
@@ -79,7 +94,12 @@ pub trait Store: Send + Sync + 'static {
     fn put_part(&self, bucket: &str, upload_id: &str, number: u32, body: Staged) -> Result<Part>;
     fn list_parts(&self, bucket: &str, upload_id: &str) -> Result<Vec<Part>>;
     /// Joins the named parts (number, ETag as the client sent it) into the object.
-    fn complete_upload(&self, bucket: &str, upload_id: &str, parts: &[(u32, String)]) -> Result<ObjectMeta>;
+    fn complete_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+    ) -> Result<ObjectMeta>;
     fn abort_upload(&self, bucket: &str, upload_id: &str) -> Result<()>;
     /// Unfinished uploads, ordered by key then initiation.
     fn list_uploads(&self, bucket: &str) -> Result<Vec<Upload>>;

@@ -26,7 +26,11 @@ pub struct ListPage {
 
 pub fn list(objects: &BTreeMap<String, ObjectMeta>, q: &ListQuery) -> ListPage {
     let mut page = ListPage::default();
-    let start = if q.after.as_str() > q.prefix.as_str() { q.after.as_str() } else { q.prefix.as_str() };
+    let start = if q.after.as_str() > q.prefix.as_str() {
+        q.after.as_str()
+    } else {
+        q.prefix.as_str()
+    };
     let mut count = 0usize;
     let mut last_prefix: Option<String> = None;
     for (key, meta) in objects.range::<str, _>((Bound::Included(start), Bound::Unbounded)) {
@@ -78,7 +82,15 @@ mod tests {
 
     fn map(keys: &[&str]) -> BTreeMap<String, ObjectMeta> {
         keys.iter()
-            .map(|k| (k.to_string(), ObjectMeta { key: k.to_string(), ..Default::default() }))
+            .map(|k| {
+                (
+                    k.to_string(),
+                    ObjectMeta {
+                        key: k.to_string(),
+                        ..Default::default()
+                    },
+                )
+            })
             .collect()
     }
 
@@ -88,15 +100,31 @@ mod tests {
 
     #[test]
     fn prefix_delimiter_and_paging() {
-        let m = map(&["a.jpg", "fun/a", "fun/movie/1", "fun/movie/2", "fun/test.jpg", "oss.jpg"]);
-        let q = ListQuery { prefix: "fun/".into(), delimiter: "/".into(), max_keys: 100, ..Default::default() };
+        let m = map(&[
+            "a.jpg",
+            "fun/a",
+            "fun/movie/1",
+            "fun/movie/2",
+            "fun/test.jpg",
+            "oss.jpg",
+        ]);
+        let q = ListQuery {
+            prefix: "fun/".into(),
+            delimiter: "/".into(),
+            max_keys: 100,
+            ..Default::default()
+        };
         let p = list(&m, &q);
         assert_eq!(keys(&p), ["fun/a", "fun/test.jpg"]);
         assert_eq!(p.common_prefixes, ["fun/movie/"]);
         assert!(!p.truncated);
 
         // Page through everything with delimiter, two entries at a time.
-        let mut q = ListQuery { delimiter: "/".into(), max_keys: 2, ..Default::default() };
+        let mut q = ListQuery {
+            delimiter: "/".into(),
+            max_keys: 2,
+            ..Default::default()
+        };
         let mut seen = Vec::new();
         loop {
             let p = list(&m, &q);
@@ -113,9 +141,22 @@ mod tests {
     #[test]
     fn zero_max_keys_and_marker() {
         let m = map(&["a", "b", "c"]);
-        let p = list(&m, &ListQuery { max_keys: 0, ..Default::default() });
+        let p = list(
+            &m,
+            &ListQuery {
+                max_keys: 0,
+                ..Default::default()
+            },
+        );
         assert!(p.truncated && p.objects.is_empty());
-        let p = list(&m, &ListQuery { after: "a".into(), max_keys: 1, ..Default::default() });
+        let p = list(
+            &m,
+            &ListQuery {
+                after: "a".into(),
+                max_keys: 1,
+                ..Default::default()
+            },
+        );
         assert_eq!(keys(&p), ["b"]);
         assert_eq!(p.next_marker, "b");
         assert!(p.truncated);

@@ -27,7 +27,9 @@ use md5::{Digest, Md5};
 use sha2::Sha256;
 
 use crate::list::{list, ListPage, ListQuery};
-use crate::{Bucket, ObjectMeta, ObjectType, Part, Result, Staged, Staging, Store, StoreError, Upload};
+use crate::{
+    Bucket, ObjectMeta, ObjectType, Part, Result, Staged, Staging, Store, StoreError, Upload,
+};
 
 pub(crate) fn random_id() -> String {
     let mut b = [0u8; 16];
@@ -78,7 +80,10 @@ struct BucketState {
 impl BucketState {
     fn meta_path(&self, key: &str) -> PathBuf {
         let h = key_hash(key);
-        self.dir.join("meta").join(&h[..2]).join(format!("{h}.json"))
+        self.dir
+            .join("meta")
+            .join(&h[..2])
+            .join(format!("{h}.json"))
     }
 
     fn blob_path(&self, blob: &str) -> PathBuf {
@@ -106,7 +111,12 @@ impl BucketState {
     /// Makes `meta` (whose blob is already in place) the object at its key; removes the old blob.
     fn commit_object(&self, meta: ObjectMeta, forbid_overwrite: bool) -> Result<ObjectMeta> {
         let _guard = self.commit.lock().unwrap_or_else(|p| p.into_inner());
-        let old = self.objects.read().unwrap_or_else(|p| p.into_inner()).get(&meta.key).cloned();
+        let old = self
+            .objects
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&meta.key)
+            .cloned();
         if forbid_overwrite && old.is_some() {
             let _ = fs::remove_file(self.blob_path(&meta.blob));
             return Err(StoreError::FileAlreadyExists);
@@ -118,7 +128,10 @@ impl BucketState {
             let _ = fs::remove_file(self.blob_path(&meta.blob));
             return Err(e.into());
         }
-        self.objects.write().unwrap_or_else(|p| p.into_inner()).insert(meta.key.clone(), meta.clone());
+        self.objects
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(meta.key.clone(), meta.clone());
         if let Some(old) = old {
             if old.blob != meta.blob {
                 let _ = fs::remove_file(self.blob_path(&old.blob));
@@ -162,13 +175,19 @@ impl LocalStore {
         let mut buckets = HashMap::new();
         for entry in fs::read_dir(root.join("buckets"))? {
             let dir = entry?.path();
-            let Ok(json) = fs::read(dir.join("bucket.json")) else { continue };
+            let Ok(json) = fs::read(dir.join("bucket.json")) else {
+                continue;
+            };
             let info: Bucket = serde_json::from_slice(&json)
                 .map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
             let name = info.name.clone();
             buckets.insert(name, Arc::new(load_bucket(dir, info)?));
         }
-        Ok(LocalStore { root: root.to_path_buf(), buckets: RwLock::new(buckets), bucket_lock: Mutex::new(()) })
+        Ok(LocalStore {
+            root: root.to_path_buf(),
+            buckets: RwLock::new(buckets),
+            bucket_lock: Mutex::new(()),
+        })
     }
 
     fn state(&self, name: &str) -> Result<Arc<BucketState>> {
@@ -225,7 +244,10 @@ impl Store for LocalStore {
 
     fn list_buckets(&self) -> Vec<Bucket> {
         let map = self.buckets.read().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<Bucket> = map.values().map(|s| s.info.read().unwrap().clone()).collect();
+        let mut v: Vec<Bucket> = map
+            .values()
+            .map(|s| s.info.read().unwrap().clone())
+            .collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }
@@ -241,15 +263,27 @@ impl Store for LocalStore {
         let state = load_bucket(dir, bucket.clone())?;
         state.save_info(&bucket)?;
         fsync_dir(&self.root.join("buckets"))?;
-        self.buckets.write().unwrap_or_else(|p| p.into_inner()).insert(bucket.name, Arc::new(state));
+        self.buckets
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(bucket.name, Arc::new(state));
         Ok(())
     }
 
     fn bucket(&self, name: &str) -> Result<Bucket> {
-        Ok(self.state(name)?.info.read().unwrap_or_else(|p| p.into_inner()).clone())
+        Ok(self
+            .state(name)?
+            .info
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone())
     }
 
-    fn update_bucket(&self, name: &str, change: &mut dyn FnMut(&mut Bucket) -> Result<()>) -> Result<Bucket> {
+    fn update_bucket(
+        &self,
+        name: &str,
+        change: &mut dyn FnMut(&mut Bucket) -> Result<()>,
+    ) -> Result<Bucket> {
         let s = self.state(name)?;
         let _g = s.commit.lock().unwrap_or_else(|p| p.into_inner());
         let mut info = s.info.read().unwrap_or_else(|p| p.into_inner()).clone();
@@ -265,20 +299,40 @@ impl Store for LocalStore {
         {
             let _c = s.commit.lock().unwrap_or_else(|p| p.into_inner());
             let has_uploads = fs::read_dir(s.dir.join("uploads"))?.next().is_some();
-            if !s.objects.read().unwrap_or_else(|p| p.into_inner()).is_empty() || has_uploads {
+            if !s
+                .objects
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_empty()
+                || has_uploads
+            {
                 return Err(StoreError::BucketNotEmpty);
             }
             // Remove bucket.json first: a crash part-way leaves a directory that is no longer a bucket.
             fs::remove_file(s.dir.join("bucket.json"))?;
-            self.buckets.write().unwrap_or_else(|p| p.into_inner()).remove(name);
+            self.buckets
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(name);
         }
         fs::remove_dir_all(&s.dir)?;
         Ok(())
     }
 
-    fn put_object(&self, bucket: &str, mut meta: ObjectMeta, body: Staged, forbid_overwrite: bool) -> Result<ObjectMeta> {
+    fn put_object(
+        &self,
+        bucket: &str,
+        mut meta: ObjectMeta,
+        body: Staged,
+        forbid_overwrite: bool,
+    ) -> Result<ObjectMeta> {
         let s = self.state(bucket)?;
-        if forbid_overwrite && s.objects.read().unwrap_or_else(|p| p.into_inner()).contains_key(&meta.key) {
+        if forbid_overwrite
+            && s.objects
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(&meta.key)
+        {
             return Err(StoreError::FileAlreadyExists);
         }
         meta.size = body.size;
@@ -308,27 +362,50 @@ impl Store for LocalStore {
         Ok((meta, file))
     }
 
-    fn update_object(&self, bucket: &str, key: &str, change: &mut dyn FnMut(&mut ObjectMeta)) -> Result<ObjectMeta> {
+    fn update_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: &mut dyn FnMut(&mut ObjectMeta),
+    ) -> Result<ObjectMeta> {
         let s = self.state(bucket)?;
         let _g = s.commit.lock().unwrap_or_else(|p| p.into_inner());
-        let mut meta = s.objects.read().unwrap_or_else(|p| p.into_inner()).get(key).cloned().ok_or(StoreError::NoSuchKey)?;
+        let mut meta = s
+            .objects
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+            .ok_or(StoreError::NoSuchKey)?;
         change(&mut meta);
         let json = serde_json::to_vec(&meta).map_err(|e| StoreError::Io(e.to_string()))?;
         write_atomic(&s.meta_path(key), &json)?;
-        s.objects.write().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), meta.clone());
+        s.objects
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_string(), meta.clone());
         Ok(meta)
     }
 
     fn delete_object(&self, bucket: &str, key: &str) -> Result<bool> {
         let s = self.state(bucket)?;
         let _g = s.commit.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(meta) = s.objects.read().unwrap_or_else(|p| p.into_inner()).get(key).cloned() else {
+        let Some(meta) = s
+            .objects
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+        else {
             return Ok(false);
         };
         let path = s.meta_path(key);
         fs::remove_file(&path)?;
         fsync_dir(path.parent().expect("has parent"))?;
-        s.objects.write().unwrap_or_else(|p| p.into_inner()).remove(key);
+        s.objects
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
         let _ = fs::remove_file(s.blob_path(&meta.blob));
         Ok(true)
     }
@@ -341,7 +418,11 @@ impl Store for LocalStore {
 
     fn create_upload(&self, bucket: &str, meta: ObjectMeta) -> Result<Upload> {
         let s = self.state(bucket)?;
-        let upload = Upload { upload_id: random_id().to_uppercase(), initiated: now(), meta };
+        let upload = Upload {
+            upload_id: random_id().to_uppercase(),
+            initiated: now(),
+            meta,
+        };
         let dir = s.dir.join("uploads").join(&upload.upload_id);
         fs::create_dir_all(&dir)?;
         let json = serde_json::to_vec(&upload).map_err(|e| StoreError::Io(e.to_string()))?;
@@ -352,13 +433,20 @@ impl Store for LocalStore {
     fn upload(&self, bucket: &str, upload_id: &str) -> Result<Upload> {
         let s = self.state(bucket)?;
         let dir = s.upload_dir(upload_id)?;
-        serde_json::from_slice(&fs::read(dir.join("upload.json"))?).map_err(|e| StoreError::Io(e.to_string()))
+        serde_json::from_slice(&fs::read(dir.join("upload.json"))?)
+            .map_err(|e| StoreError::Io(e.to_string()))
     }
 
     fn put_part(&self, bucket: &str, upload_id: &str, number: u32, body: Staged) -> Result<Part> {
         let s = self.state(bucket)?;
         let dir = s.upload_dir(upload_id)?;
-        let part = Part { number, etag: body.etag(), size: body.size, crc64: body.crc64, last_modified: now() };
+        let part = Part {
+            number,
+            etag: body.etag(),
+            size: body.size,
+            crc64: body.crc64,
+            last_modified: now(),
+        };
         let path = body.take_path();
         // Data first, then its description: a part without a .json is ignored and overwritten later.
         let renamed = fs::rename(&path, dir.join(format!("part-{number:05}")));
@@ -379,7 +467,8 @@ impl Store for LocalStore {
             let p = e?.path();
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.starts_with("part-") && name.ends_with(".json") {
-                let part: Part = serde_json::from_slice(&fs::read(&p)?).map_err(|e| StoreError::Io(e.to_string()))?;
+                let part: Part = serde_json::from_slice(&fs::read(&p)?)
+                    .map_err(|e| StoreError::Io(e.to_string()))?;
                 parts.push(part);
             }
         }
@@ -387,7 +476,12 @@ impl Store for LocalStore {
         Ok(parts)
     }
 
-    fn complete_upload(&self, bucket: &str, upload_id: &str, wanted: &[(u32, String)]) -> Result<ObjectMeta> {
+    fn complete_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        wanted: &[(u32, String)],
+    ) -> Result<ObjectMeta> {
         let s = self.state(bucket)?;
         let upload = self.upload(bucket, upload_id)?;
         let dir = s.upload_dir(upload_id)?;
@@ -399,7 +493,10 @@ impl Store for LocalStore {
         let mut staged = self.staging().create()?;
         let mut buf = vec![0u8; 1 << 20];
         for (number, etag) in wanted {
-            let part = have.iter().find(|p| p.number == *number).ok_or(StoreError::InvalidPart)?;
+            let part = have
+                .iter()
+                .find(|p| p.number == *number)
+                .ok_or(StoreError::InvalidPart)?;
             if !etag.trim_matches('"').eq_ignore_ascii_case(&part.etag) {
                 return Err(StoreError::InvalidPart);
             }
@@ -444,7 +541,13 @@ impl Store for LocalStore {
                 }
             }
         }
-        out.sort_by(|a, b| (a.meta.key.as_str(), a.initiated, &a.upload_id).cmp(&(b.meta.key.as_str(), b.initiated, &b.upload_id)));
+        out.sort_by(|a, b| {
+            (a.meta.key.as_str(), a.initiated, &a.upload_id).cmp(&(
+                b.meta.key.as_str(),
+                b.initiated,
+                &b.upload_id,
+            ))
+        });
         Ok(out)
     }
 }

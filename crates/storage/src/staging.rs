@@ -59,13 +59,24 @@ pub struct Staging {
 
 impl Staging {
     pub fn new(dir: &Path) -> Staging {
-        Staging { dir: dir.to_path_buf() }
+        Staging {
+            dir: dir.to_path_buf(),
+        }
     }
 
     pub fn create(&self) -> std::io::Result<StagingFile> {
         let path = self.dir.join(format!("in-{}", crate::local::random_id()));
-        let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
-        Ok(StagingFile { path, file: Some(file), size: 0, md5: Md5::new(), crc: CRC64.digest() })
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(StagingFile {
+            path,
+            file: Some(file),
+            size: 0,
+            md5: Md5::new(),
+            crc: CRC64.digest(),
+        })
     }
 
     /// Stages a buffer in one go.
@@ -87,7 +98,10 @@ pub struct StagingFile {
 
 impl StagingFile {
     pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        self.file.as_mut().expect("open until finish").write_all(chunk)?;
+        self.file
+            .as_mut()
+            .expect("open until finish")
+            .write_all(chunk)?;
         self.md5.update(chunk);
         self.crc.update(chunk);
         self.size += chunk.len() as u64;
@@ -106,7 +120,12 @@ impl StagingFile {
         let path = std::mem::take(&mut self.path);
         let md5 = std::mem::take(&mut self.md5).finalize().into();
         let crc = std::mem::replace(&mut self.crc, CRC64.digest()).finalize();
-        Ok(Staged { path, size: self.size, md5, crc64: crc })
+        Ok(Staged {
+            path,
+            size: self.size,
+            md5,
+            crc64: crc,
+        })
     }
 }
 
