@@ -30,14 +30,15 @@ fn decode_token(token: &str) -> Result<String, ApiError> {
 pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     bucket_read(ctx, &bucket)?;
-    let url =
-        match ctx.query("encoding-type") {
-            None | Some("") => false,
-            Some("url") => true,
-            Some(other) => return Err(ApiError::invalid_argument(format!(
+    let url = match ctx.query("encoding-type") {
+        None | Some("") => false,
+        Some("url") => true,
+        Some(other) => {
+            return Err(ApiError::invalid_argument(format!(
                 "The value: {other} of parameter: encoding-type is invalid; only url is supported."
-            ))),
-        };
+            )))
+        }
+    };
     let enc = |s: &str| {
         if url {
             cyanotype_auth::v4::uri_encode(s)

@@ -288,16 +288,19 @@ fn matches(ak: &str, expected: &str, provided: &str, sts: String) -> Result<Call
     }
 }
 
+/// Test helper: owned (name, value) pairs.
+#[cfg(test)]
+pub(crate) fn test_pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_pairs as h;
 
     fn verifier(now: i64) -> (impl Fn(&str) -> Option<String>, i64) {
         (|ak: &str| (ak == "ak").then(|| "sk".to_string()), now)

@@ -153,13 +153,7 @@ pub fn sign(secret: &str, string_to_sign: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_pairs as h;
 
     #[test]
     fn documented_vector() {

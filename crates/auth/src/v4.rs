@@ -179,13 +179,7 @@ pub fn parse_authorization(rest: &str) -> Result<AuthorizationV4, &'static str> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_pairs as h;
 
     #[test]
     fn py_v2_header_vector() {
