@@ -110,8 +110,6 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub kind: Kind,
-    /// Overrides the status of `kind` (OSS answers a bad `Header` NotImplemented with 400, for one).
-    pub status: Option<u16>,
     pub message: String,
     pub ec: Option<&'static str>,
     /// Extra elements after HostId, in order.
@@ -122,7 +120,6 @@ impl ApiError {
     pub fn new(kind: Kind, message: impl Into<String>) -> ApiError {
         ApiError {
             kind,
-            status: None,
             message: message.into(),
             ec: None,
             extra: Vec::new(),
@@ -140,7 +137,7 @@ impl ApiError {
     }
 
     pub fn status(&self) -> u16 {
-        self.status.unwrap_or(self.kind.status())
+        self.kind.status()
     }
 
     pub fn no_such_key(key: &str) -> ApiError {
@@ -273,7 +270,6 @@ impl From<cyanotype_process::Error> for ApiError {
         };
         ApiError {
             kind,
-            status: Some(e.code.http_status()),
             message: e.message,
             ec: e.ec,
             extra: Vec::new(),
@@ -323,6 +319,23 @@ mod tests {
         ];
         for (kind, code, status) in table {
             assert_eq!((kind.code(), kind.status()), (*code, *status), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn image_errors_keep_the_status_the_process_crate_gives() {
+        use cyanotype_process::Code as C;
+        for code in [
+            C::InvalidArgument,
+            C::MissingArgument,
+            C::BadRequest,
+            C::ImageTooLarge,
+            C::ImageDamage,
+            C::NotImplemented,
+            C::InternalError,
+        ] {
+            let e: ApiError = cyanotype_process::Error::new(code, "m").into();
+            assert_eq!(e.status(), code.http_status(), "{code:?}");
         }
     }
 

@@ -151,24 +151,29 @@ async fn handle(State(state): State<Shared>, req: Request) -> Response {
     let host = host_of(req.headers(), req.uri());
     let head = method == Method::HEAD;
     let started = std::time::Instant::now();
-    let path_for_log = req.uri().path().to_string();
-    let resp = match route(&state, req, request_id.clone(), host.clone()).await {
+    let log = access_log().then(|| req.uri().path().to_string());
+    let mut resp = match route(&state, req, request_id.clone(), host.clone()).await {
         Ok(r) => r,
         Err(e) => response::error(&e, &request_id, &host, head),
     };
-    let mut resp = resp;
     response::common_headers(resp.headers_mut(), &request_id);
-    if std::env::var_os("CYANOTYPE_ACCESS_LOG").is_some() {
+    if let Some(path) = log {
         eprintln!(
             "{} {} {} {} {:.1}ms",
             request_id,
             method,
-            path_for_log,
+            path,
             resp.status().as_u16(),
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
     resp
+}
+
+/// `CYANOTYPE_ACCESS_LOG` set: one line per request on standard error (read once).
+fn access_log() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("CYANOTYPE_ACCESS_LOG").is_some())
 }
 
 fn host_of(headers: &HeaderMap, uri: &axum::http::Uri) -> String {

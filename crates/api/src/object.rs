@@ -6,7 +6,6 @@ use std::io::{Read, Seek, SeekFrom};
 
 use axum::body::Body;
 use axum::response::Response;
-use base64::Engine;
 
 use cyanotype_auth::date;
 use cyanotype_storage::{Acl, ObjectMeta, ObjectType, StoreError};
@@ -212,12 +211,8 @@ pub async fn get_plain(state: &Shared, ctx: &Ctx, head: bool) -> Result<Response
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
     check_conditions(ctx, &meta, "")?;
     let range = ctx.header("range").and_then(|r| parse_range(r, meta.size));
-    let overridden: Vec<&str> = ["response-content-type"]
-        .into_iter()
-        .filter(|q| ctx.has_query(q))
-        .collect();
     let mut r = Resp::new(if range.is_some() { 206 } else { 200 }).header("accept-ranges", "bytes");
-    if overridden.is_empty() {
+    if !ctx.has_query("response-content-type") {
         r = r.header("content-type", meta.content_type.clone());
     }
     r = overrides(ctx, describe(&meta, r))?;
@@ -441,12 +436,6 @@ pub fn put_object_acl(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
         .update_object(ctx.bucket(), ctx.key(), &mut |m| m.acl = acl)
         .map_err(|e| ctx.store_err(e))?;
     Ok(Resp::new(200).empty())
-}
-
-/// base64 of an MD5, for callers that hash small bodies.
-pub fn md5_b64(data: &[u8]) -> String {
-    use md5::{Digest, Md5};
-    base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
 }
 
 #[cfg(test)]

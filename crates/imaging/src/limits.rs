@@ -1,7 +1,9 @@
 //! Processing limits, with OSS's defaults. Every limit is checked from the header, before any pixel
 //! is decoded, and again on the computed output size before any pixel is produced.
 
-#[derive(Debug, Clone, PartialEq)]
+/// Also the `[limits]` table of the server's config file, hence the serde derive.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Largest source object processed, in bytes (OSS: 20 MB).
     pub max_source_bytes: u64,

@@ -34,53 +34,14 @@ pub struct Config {
     pub max_buckets: usize,
     /// Allowed clock skew of signed requests, seconds (OSS: 900).
     pub max_skew_seconds: i64,
-    pub limits: LimitsConfig,
+    /// Image processing limits (OSS's values by default).
+    pub limits: cyanotype_imaging::Limits,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct KeyPair {
     pub id: String,
     pub secret: String,
-}
-
-/// Image limits (OSS's values by default).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct LimitsConfig {
-    pub max_source_bytes: u64,
-    pub max_source_side: u32,
-    pub max_source_pixels: u64,
-    pub max_output_side: u32,
-    pub max_output_pixels: u64,
-    pub max_rotate_side: u32,
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        let l = cyanotype_imaging::Limits::default();
-        LimitsConfig {
-            max_source_bytes: l.max_source_bytes,
-            max_source_side: l.max_source_side,
-            max_source_pixels: l.max_source_pixels,
-            max_output_side: l.max_output_side,
-            max_output_pixels: l.max_output_pixels,
-            max_rotate_side: l.max_rotate_side,
-        }
-    }
-}
-
-impl LimitsConfig {
-    pub fn to_limits(&self) -> cyanotype_imaging::Limits {
-        cyanotype_imaging::Limits {
-            max_source_bytes: self.max_source_bytes,
-            max_source_side: self.max_source_side,
-            max_source_pixels: self.max_source_pixels,
-            max_output_side: self.max_output_side,
-            max_output_pixels: self.max_output_pixels,
-            max_rotate_side: self.max_rotate_side,
-            ..cyanotype_imaging::Limits::default()
-        }
-    }
 }
 
 impl Default for Config {
@@ -98,7 +59,7 @@ impl Default for Config {
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,
-            limits: LimitsConfig::default(),
+            limits: cyanotype_imaging::Limits::default(),
         }
     }
 }

@@ -113,7 +113,7 @@ async fn serve(mut config: Config) -> Result<(), String> {
         },
         max_skew: config.max_skew_seconds,
         max_object_size: config.max_object_size,
-        limits: config.limits.to_limits(),
+        limits: config.limits.clone(),
         max_buckets: config.max_buckets,
     };
     let state = Arc::new(AppState {
