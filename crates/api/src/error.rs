@@ -40,6 +40,7 @@ pub enum Kind {
     ServiceUnavailable,
     SignatureDoesNotMatch,
     TooManyBuckets,
+    WatermarkError,
     /// 304: no body, but still an "error" in the SDKs' eyes.
     NotModified,
 }
@@ -78,6 +79,7 @@ impl Kind {
             ServiceUnavailable => "ServiceUnavailable",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             TooManyBuckets => "TooManyBuckets",
+            WatermarkError => "WatermarkError",
             NotModified => "",
         }
     }
@@ -88,7 +90,7 @@ impl Kind {
             NotModified => 304,
             BadRequest | EntityTooLarge | ImageTooLarge | InvalidArgument | InvalidBucketName
             | InvalidDigest | InvalidObjectName | InvalidPart | InvalidPartOrder | MalformedXML
-            | MissingArgument | TooManyBuckets => 400,
+            | MissingArgument | TooManyBuckets | WatermarkError => 400,
             AccessDenied
             | ImageDamage
             | InvalidAccessKeyId
@@ -262,6 +264,7 @@ impl From<cyanotype_process::Error> for ApiError {
             C::BadRequest => Kind::BadRequest,
             C::ImageTooLarge => Kind::ImageTooLarge,
             C::ImageDamage => Kind::ImageDamage,
+            C::WatermarkError => Kind::WatermarkError,
             C::NotImplemented => Kind::NotImplemented,
             C::InternalError => {
                 eprintln!("image processing error: {}", e.message);
@@ -315,6 +318,7 @@ mod tests {
             (ServiceUnavailable, "ServiceUnavailable", 503),
             (SignatureDoesNotMatch, "SignatureDoesNotMatch", 403),
             (TooManyBuckets, "TooManyBuckets", 400),
+            (WatermarkError, "WatermarkError", 400),
             (NotModified, "", 304),
         ];
         for (kind, code, status) in table {
@@ -331,6 +335,7 @@ mod tests {
             C::BadRequest,
             C::ImageTooLarge,
             C::ImageDamage,
+            C::WatermarkError,
             C::NotImplemented,
             C::InternalError,
         ] {

@@ -16,6 +16,8 @@ pub enum Code {
     /// The source bytes are not an image we can read (corrupt, truncated or an unsupported variant).
     /// OSS answers such sources with `ImageDamage` / "The image file may be damaged".
     ImageDamage,
+    /// A watermark could not be made: its image object is missing or not a readable image.
+    WatermarkError,
     NotImplemented,
     InternalError,
 }
@@ -28,6 +30,7 @@ impl Code {
             Code::BadRequest => "BadRequest",
             Code::ImageTooLarge => "ImageTooLarge",
             Code::ImageDamage => "ImageDamage",
+            Code::WatermarkError => "WatermarkError",
             Code::NotImplemented => "NotImplemented",
             Code::InternalError => "InternalError",
         }
@@ -39,7 +42,8 @@ impl Code {
             Code::InvalidArgument
             | Code::MissingArgument
             | Code::BadRequest
-            | Code::ImageTooLarge => 400,
+            | Code::ImageTooLarge
+            | Code::WatermarkError => 400,
             // OSS: the 403 page lists ImageDamage with status 403.
             Code::ImageDamage => 403,
             Code::NotImplemented => 501,
@@ -66,6 +70,16 @@ pub mod ec {
     pub const CROP_BAD_VALUE: &str = "0040-00000225";
     pub const ROTATE_MISSING: &str = "0040-00000216";
     pub const ROTATE_BAD_VALUE: &str = "0040-00000217";
+    pub const WATERMARK_OBJECT_MISSING: &str = "0040-00000025";
+    pub const WATERMARK_BAD_FORMAT: &str = "0040-00000027";
+    pub const WATERMARK_TEXT_EMPTY: &str = "0040-00000258";
+    pub const WATERMARK_TEXT_TOO_LONG: &str = "0040-00000259";
+    pub const WATERMARK_NOT_BASE64: &str = "0040-00000265";
+    pub const WATERMARK_BAD_ROTATE: &str = "0040-00000272";
+    pub const WATERMARK_BAD_PADDING: &str = "0040-00000276";
+    pub const WATERMARK_NOTHING: &str = "0040-00000278";
+    pub const WATERMARK_NESTED: &str = "0040-00000373";
+    pub const WATERMARK_PRE_INFO: &str = "0040-00000374";
 }
 
 impl Error {

@@ -5,6 +5,7 @@
 //! the cache key of a processed variant.
 
 pub mod actions;
+pub mod b64;
 pub mod error;
 pub mod params;
 pub mod saveas;
@@ -17,10 +18,15 @@ pub use actions::indexcrop::Axis;
 pub use actions::quality::Quality;
 pub use actions::resize::{Mode, Target};
 pub use actions::{
-    blur::Blur, circle::Circle, crop::Crop, indexcrop::IndexCrop, resize::Resize,
+    blur::Blur,
+    circle::Circle,
+    crop::Crop,
+    indexcrop::IndexCrop,
+    resize::Resize,
     rounded_corners::RoundedCorners,
+    watermark::{Align, Font, Order, Text, Watermark, WatermarkImage},
 };
-pub use error::{Code, Error, Result};
+pub use error::{ec, Code, Error, Result};
 pub use params::Rgb;
 
 use params::Params;
@@ -42,6 +48,7 @@ pub enum Op {
     Format(Format),
     Interlace(bool),
     Quality(Quality),
+    Watermark(Box<Watermark>),
     Info,
     AverageHue,
 }
@@ -83,18 +90,50 @@ pub fn parse(text: &str) -> Result<Process> {
 pub fn parse_image_ops(rest: &str) -> Result<Vec<Op>> {
     rest.split('/')
         .filter(|s| !s.is_empty())
-        .map(parse_op)
+        .map(|s| parse_op(s, Scope::Main))
         .collect()
 }
 
-fn parse_op(segment: &str) -> Result<Op> {
+/// Parse the preprocessing of a watermark image (after its `?x-oss-process=image/`).
+pub fn parse_watermark_ops(rest: &str) -> Result<Vec<Op>> {
+    rest.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_op(s, Scope::WatermarkImage))
+        .collect()
+}
+
+/// Where an action is written: the main chain, or a watermark image's preprocessing, which knows
+/// `resize,P_` and refuses nested watermarks and descriptions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Main,
+    WatermarkImage,
+}
+
+fn parse_op(segment: &str, scope: Scope) -> Result<Op> {
     let mut parts = segment.split(',');
     let name = parts.next().unwrap_or_default();
     let tokens: Vec<&str> = parts.filter(|t| !t.is_empty()).collect();
     let p = Params::new(name, &tokens);
     use actions::*;
+    if scope == Scope::WatermarkImage {
+        let refused = match name {
+            "watermark" => Some(ec::WATERMARK_NESTED),
+            "info" | "average-hue" => Some(ec::WATERMARK_PRE_INFO),
+            _ => None,
+        };
+        if let Some(code) = refused {
+            return Err(Error::invalid(
+                "watermark",
+                "image",
+                segment,
+                format!("the preprocessing of a watermark image may not contain {name}"),
+            )
+            .with_ec(code));
+        }
+    }
     Ok(match name {
-        "resize" => Op::Resize(resize::parse(&p)?),
+        "resize" => Op::Resize(resize::parse_in(&p, scope == Scope::WatermarkImage)?),
         "crop" => Op::Crop(crop::parse(&p)?),
         "circle" => Op::Circle(circle::parse(&p)?),
         "indexcrop" => Op::IndexCrop(indexcrop::parse(&p)?),
@@ -110,12 +149,7 @@ fn parse_op(segment: &str) -> Result<Op> {
         "quality" => Op::Quality(quality::parse(&tokens, &p)?),
         "info" => Op::Info,
         "average-hue" => Op::AverageHue,
-        "watermark" => {
-            return Err(Error::new(
-                Code::NotImplemented,
-                "The action: watermark is not implemented yet in this version of Cyanotype.",
-            ))
-        }
+        "watermark" => Op::Watermark(Box::new(watermark::parse(&p)?)),
         _ => {
             return Err(Error::invalid(
                 name,
@@ -144,6 +178,7 @@ impl fmt::Display for Op {
             Op::Format(x) => write!(f, "format,{x}"),
             Op::Interlace(b) => write!(f, "interlace,{}", *b as u8),
             Op::Quality(q) => q.fmt(f),
+            Op::Watermark(w) => w.fmt(f),
             Op::Info => f.write_str("info"),
             Op::AverageHue => f.write_str("average-hue"),
         }

@@ -4,8 +4,7 @@
 //! (go-v1's TestProcessObject expects `|saveas,...` to fail). Key and bucket are URL-safe base64;
 //! padding and the standard alphabet are accepted too, as the SDKs send both.
 
-use base64::Engine;
-
+use crate::b64;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +32,8 @@ pub fn split(text: &str) -> Result<(&str, Option<SaveAs>)> {
     for token in args.split(',').filter(|t| !t.is_empty()) {
         let (k, v) = token.split_once('_').unwrap_or((token, ""));
         match k {
-            "o" => object = Some(decode(v, "o")?),
-            "b" => bucket = Some(decode(v, "b")?),
+            "o" => object = Some(b64::decode(v, "saveas", "o")?),
+            "b" => bucket = Some(b64::decode(v, "saveas", "b")?),
             _ => {
                 return Err(Error::invalid(
                     "saveas",
@@ -55,19 +54,6 @@ pub fn split(text: &str) -> Result<(&str, Option<SaveAs>)> {
         ));
     }
     Ok((process, Some(SaveAs { object, bucket })))
-}
-
-/// URL-safe or standard base64, with or without padding, holding UTF-8.
-pub fn decode(value: &str, param: &str) -> Result<String> {
-    let cleaned: String = value
-        .trim_end_matches('=')
-        .replace('+', "-")
-        .replace('/', "_");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cleaned.as_bytes())
-        .map_err(|_| Error::bad_request("Input is not base64 decoding."))?;
-    String::from_utf8(bytes)
-        .map_err(|_| Error::invalid("saveas", param, value, "does not decode to UTF-8"))
 }
 
 #[cfg(test)]

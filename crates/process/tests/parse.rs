@@ -467,11 +467,3 @@ fn real_traffic_quality_error() {
         e.message
     );
 }
-
-#[test]
-fn watermark_is_not_yet_implemented() {
-    assert_eq!(
-        err("image/watermark,text_SGVsbG8").code,
-        Code::NotImplemented
-    );
-}

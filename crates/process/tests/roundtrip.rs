@@ -41,9 +41,36 @@ fn action() -> impl Strategy<Value = String> {
         0..5,
     )
     .prop_map(|ps| format!("crop,{}", ps.join(",")));
+    let watermark = proptest::collection::vec(
+        prop_oneof![
+            param("t", 0, 100),
+            param("x", 0, 4096),
+            param("voffset", -1000, 1000),
+            param("fill", 0, 1),
+            param("padx", 0, 4096),
+            param("size", 1, 1000),
+            param("rotate", 0, 360),
+            param("shadow", 0, 100),
+            param("order", 0, 1),
+            param("align", 0, 2),
+            prop::sample::select(vec![
+                "text_SGVsbG8g5Zu-54mH5pyN5YqhIQ",
+                "text_aGVsbG8g5Zu+54mH5pyN5Yqh77yB",
+                "image_cGFuZGEucG5nP3gtb3NzLXByb2Nlc3M9aW1hZ2UvcmVzaXplLFBfMzA",
+                "image_bG9nby5wbmc=",
+                "type_ZmFuZ3poZW5na2FpdGk=",
+                "color_I0ZGMDAwMA",
+                "g_west",
+            ])
+            .prop_map(String::from),
+        ],
+        0..6,
+    )
+    .prop_map(|ps| format!("watermark,{}", ps.join(",")));
     prop_oneof![
         resize,
         crop,
+        watermark,
         param("r", 1, 4096).prop_map(|p| format!("circle,{p}")),
         param("r", 1, 4096).prop_map(|p| format!("rounded-corners,{p}")),
         (param("x", 1, 30000), param("i", 0, 30000))

@@ -14,3 +14,4 @@ pub mod resize;
 pub mod rotate;
 pub mod rounded_corners;
 pub mod sharpen;
+pub mod watermark;

@@ -8,8 +8,12 @@
 //! | limit | 1 = never enlarge, 0 = may enlarge        | 1                         |
 //! | color | pad colour, RRGGBB                        | FFFFFF                    |
 //! | p     | percentage of the source                  | [1,1000]                  |
+//! | P     | only inside a watermark's preprocessing: percentage of the MAIN image | [1,100] |
 //!
 //! With w or h given, l and s are ignored (OSS doc). With any of w, h, l, s given, p is ignored.
+//! `P` ranks after w, h, l, s and before p. It resolves to a box of P% of the main image's width and
+//! height, to which the mode applies as to `w`/`h`; it may enlarge (its purpose is a watermark that keeps
+//! its proportion to images of any size), so `limit` does not apply to it.
 //! Canonical text keeps only the parameters that take effect, so equivalent requests share one key.
 
 use std::fmt;
@@ -49,6 +53,8 @@ pub enum Target {
     LongShort { l: Option<u32>, s: Option<u32> },
     /// A percentage of the source, in [1,1000].
     Percent(u32),
+    /// `P`: a percentage of the main image, in [1,100]; only in a watermark's preprocessing.
+    MainPercent(u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +67,13 @@ pub struct Resize {
     pub color: Rgb,
 }
 
+/// `resize` as a main action.
 pub fn parse(p: &Params) -> Result<Resize> {
+    parse_in(p, false)
+}
+
+/// `resize`, with `P` accepted when it preprocesses a watermark image.
+pub fn parse_in(p: &Params, watermark: bool) -> Result<Resize> {
     let modes = [
         ("lfit", Mode::Lfit),
         ("mfit", Mode::Mfit),
@@ -78,12 +90,19 @@ pub fn parse(p: &Params) -> Result<Resize> {
     let l = p.uint("l", 1, MAX_SIDE)?;
     let s = p.uint("s", 1, MAX_SIDE)?;
     let pct = p.uint("p", 1, 1000)?;
+    let main_pct = if watermark {
+        p.uint("P", 1, 100)?
+    } else {
+        None
+    };
     let limit = p.flag("limit")?.unwrap_or(true);
     let color = p.color("color")?.unwrap_or(Rgb::WHITE);
     let target = if w.is_some() || h.is_some() {
         Target::Sides { w, h }
     } else if l.is_some() || s.is_some() {
         Target::LongShort { l, s }
+    } else if let Some(pct) = main_pct {
+        Target::MainPercent(pct)
     } else if let Some(pct) = pct {
         Target::Percent(pct)
     } else {
@@ -119,6 +138,7 @@ impl fmt::Display for Resize {
                 }
             }
             Target::Percent(p) => write!(f, ",p_{p}")?,
+            Target::MainPercent(p) => write!(f, ",P_{p}")?,
         }
         write!(f, ",limit_{}", self.limit as u8)?;
         if self.mode == Mode::Pad {
