@@ -6,14 +6,15 @@
 //! oss2 checks that header against what it receives.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Method;
 use axum::response::Response;
 
-use cyanotype_imaging::Output;
+use cyanotype_imaging::{Env, ObjectError, Objects, Output};
 use cyanotype_process::{saveas, Op, Process};
-use cyanotype_storage::{crc64, Bucket, ObjectMeta};
+use cyanotype_storage::{crc64, Bucket, ObjectMeta, Store, StoreError};
 
 use crate::access::{object_read, object_write, ReadKind};
 use crate::body::{read_small, MAX_XML_BODY};
@@ -83,6 +84,33 @@ fn read_kind(text: &str) -> ReadKind {
     }
 }
 
+/// Image watermarks read other objects of the source's bucket, from the worker thread (the store is
+/// synchronous). The caller could read the source; the watermark object is read on its behalf, as OSS
+/// does, whatever its ACL.
+struct BucketObjects {
+    store: Arc<dyn Store>,
+    bucket: String,
+}
+
+impl Objects for BucketObjects {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
+        let (meta, mut file) = self
+            .store
+            .open_object(&self.bucket, key)
+            .map_err(|e| match e {
+                StoreError::NoSuchKey | StoreError::NoSuchBucket => ObjectError::NotFound,
+                other => ObjectError::Io(format!("{other:?}")),
+            })?;
+        if meta.size > max_bytes {
+            return Err(ObjectError::TooLarge(meta.size));
+        }
+        let mut v = Vec::with_capacity(meta.size as usize);
+        file.read_to_end(&mut v)
+            .map_err(|e| ObjectError::Io(e.to_string()))?;
+        Ok(v)
+    }
+}
+
 /// Reads the source and runs the ops on a worker.
 async fn run(
     state: &Shared,
@@ -113,9 +141,21 @@ async fn run(
     })
     .await?
     .map_err(|e| ctx.store_err(e.into()))?;
+    let objects = BucketObjects {
+        store: state.store.clone(),
+        bucket: bucket.to_string(),
+    };
+    let fonts = state.fonts.clone();
     let output = state
         .workers
-        .run(move || cyanotype_imaging::process(&data, &ops, &limits))
+        .run(move || {
+            let env = Env {
+                limits: &limits,
+                fonts: &fonts,
+                objects: &objects,
+            };
+            cyanotype_imaging::process_with(&data, &ops, &env)
+        })
         .await??;
     Ok((meta, output))
 }

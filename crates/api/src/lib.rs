@@ -76,6 +76,8 @@ pub struct AppState {
     pub config: ApiConfig,
     pub store: Arc<dyn Store>,
     pub workers: workers::Workers,
+    /// Fonts of text watermarks, loaded on first use and kept.
+    pub fonts: Arc<cyanotype_imaging::Fonts>,
 }
 
 pub type Shared = Arc<AppState>;

@@ -21,6 +21,7 @@ fn state(dir: &std::path::Path) -> Arc<AppState> {
         config,
         store: Arc::new(LocalStore::open(dir).unwrap()),
         workers: Workers::new(1, 4),
+        fonts: Arc::new(cyanotype_imaging::Fonts::new(Vec::new())),
     })
 }
 

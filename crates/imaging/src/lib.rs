@@ -1,9 +1,11 @@
 //! Cyanotype's image engine: decode (with shrink-on-load) -> apply x-oss-process actions in URL order
-//! -> encode; plus `info` (with EXIF) and `average-hue`. No HTTP, no storage: bytes in, bytes out.
+//! -> encode; plus `info` (with EXIF), `average-hue` and watermarks. No HTTP, no storage: bytes in, bytes
+//! out; the other objects an image watermark needs come through [`env::Objects`].
 
 pub mod bitmap;
 pub mod decode;
 pub mod encode;
+pub mod env;
 pub mod exif_block;
 pub mod hue;
 pub mod icc;
@@ -13,7 +15,10 @@ pub mod limits;
 pub mod ops;
 pub mod pipeline;
 pub mod sniff;
+pub mod text;
 
 pub use bitmap::Bitmap;
+pub use env::{DirObjects, Env, NoObjects, ObjectError, Objects};
 pub use limits::Limits;
-pub use pipeline::{process, Output};
+pub use pipeline::{process, process_with, Output};
+pub use text::Fonts;

@@ -4,9 +4,13 @@
 
 use cyanotype_process::{Error, Format, Op, Quality, Result, Target};
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::bitmap::Bitmap;
 use crate::decode::{self, Frame, Probe};
 use crate::encode::{self, Settings};
+use crate::env::Env;
 use crate::limits::Limits;
 use crate::ops::{self, orient, resize};
 use crate::{hue, info, jpeg_meta};
@@ -26,15 +30,22 @@ pub struct Output {
 }
 
 /// Actions that only set output options; they never touch pixels.
-fn is_setting(op: &Op) -> bool {
+pub(crate) fn is_setting(op: &Op) -> bool {
     matches!(
         op,
         Op::Format(_) | Op::Quality(_) | Op::Interlace(_) | Op::AutoOrient(_)
     )
 }
 
-/// Process `data` with `ops`.
+/// Process `data` with `ops`, with the embedded font for text watermarks and no other objects (so
+/// image watermarks are missing). The server and the CLI use [`process_with`].
 pub fn process(data: &[u8], ops: &[Op], limits: &Limits) -> Result<Output> {
+    process_with(data, ops, &Env::basic(limits))
+}
+
+/// Process `data` with `ops`; fonts and the objects image watermarks name come from `env`.
+pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
+    let limits = env.limits;
     if data.len() as u64 > limits.max_source_bytes {
         return Err(Error::too_large(format!(
             "The source image is {} bytes; the limit for processing is {} bytes.",
@@ -85,14 +96,16 @@ pub fn process(data: &[u8], ops: &[Op], limits: &Limits) -> Result<Output> {
         && matches!(settings.format, Format::Gif | Format::Webp)
         && pixel_ops.iter().all(|o| match o {
             Op::Resize(r) => !matches!(r.target, Target::Percent(_)),
-            Op::Crop(_) => true,
+            Op::Crop(_) | Op::Watermark(_) => true,
             _ => false,
         });
     let never_enlarge = probe.format == Format::Gif && probe.frames > 1;
     let ctx = Ctx {
         limits,
+        env,
         logical: oriented,
         never_enlarge,
+        layers: RefCell::new(HashMap::new()),
     };
 
     let frames = if keep_animation {
@@ -146,10 +159,14 @@ fn json(text: String) -> Output {
 
 struct Ctx<'a> {
     limits: &'a Limits,
+    env: &'a Env<'a>,
     /// The size the first resize computes its target from: the oriented source size, even when the
     /// decoder shrank the pixels on load.
     logical: (u32, u32),
     never_enlarge: bool,
+    /// Watermark layers already made, by action index and image size: the frames of an animation
+    /// share one layer.
+    layers: RefCell<HashMap<(usize, u32, u32), Bitmap>>,
 }
 
 /// The smallest decode size that keeps the first action exact, in the decoder's (unoriented) space.
@@ -182,7 +199,7 @@ fn decode_hint(
 
 fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
     let mut logical = ctx.logical;
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
         b = match op {
             Op::Resize(r) => {
                 let plan = resize::plan(logical.0, logical.1, r, ctx.never_enlarge, ctx.limits)?;
@@ -200,6 +217,31 @@ fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
             Op::Bright(v) => ops::tone::bright(b, *v),
             Op::Contrast(v) => ops::tone::contrast(b, *v),
             Op::Sharpen(v) => ops::sharpen::apply(&b, *v)?,
+            Op::Watermark(w) => {
+                let b = shrink_undone(b, logical)?;
+                let key = (i, b.width, b.height);
+                let cached = ctx.layers.borrow().get(&key).cloned();
+                let layer = match cached {
+                    Some(l) => l,
+                    None => {
+                        // A watermark image's preprocessing runs through this same loop, on its own size.
+                        let prepare = |wb: Bitmap, wops: &[&Op]| {
+                            let sub = Ctx {
+                                limits: ctx.limits,
+                                env: ctx.env,
+                                logical: (wb.width, wb.height),
+                                never_enlarge: false,
+                                layers: RefCell::new(HashMap::new()),
+                            };
+                            run(wb, wops, &sub)
+                        };
+                        let l = ops::watermark::layer(w, (b.width, b.height), ctx.env, &prepare)?;
+                        ctx.layers.borrow_mut().insert(key, l.clone());
+                        l
+                    }
+                };
+                ops::watermark::apply(b, w, &layer)
+            }
             Op::Format(_)
             | Op::Quality(_)
             | Op::Interlace(_)

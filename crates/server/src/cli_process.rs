@@ -1,6 +1,10 @@
 //! `cyanotype process <input> "<process>" [-o <output>]` and the batch form
 //! `cyanotype process --input-dir <dir> --output-dir <dir> "<process>"`.
 //!
+//! Image watermarks (`watermark,image_<base64 key>`) read their key from `--objects-dir`, the local
+//! stand-in for the bucket (default: the input's directory). Text watermarks look for fonts in
+//! `--font-dir` (repeatable; default: the system font directories), with the embedded font standing in.
+//!
 //! Errors print the OSS Code and Message (and EC) and exit with status 1 for request errors (4xx),
 //! 2 for server-side errors, 3 for local I/O problems.
 
@@ -10,7 +14,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args as ClapArgs;
-use cyanotype_imaging::{process, Limits, Output};
+use cyanotype_imaging::{process_with, DirObjects, Env, Fonts, Limits, Output};
 use cyanotype_process::{parse, Error, Op, Process};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -33,6 +37,13 @@ pub struct Args {
     /// Where the batch writes its results, named after the inputs with the output format's extension.
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
+    /// Where image watermarks' object keys are read from; default: the input's directory.
+    #[arg(long, value_name = "DIR")]
+    objects_dir: Option<PathBuf>,
+    /// A directory of font files for text watermarks (repeatable); default: /usr/share/fonts and
+    /// /usr/local/share/fonts.
+    #[arg(long = "font-dir", value_name = "DIR")]
+    font_dirs: Vec<PathBuf>,
 }
 
 fn fail(e: &Error) -> ExitCode {
@@ -82,9 +93,32 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let limits = Limits::default();
+    let fonts = if args.font_dirs.is_empty() {
+        Fonts::system()
+    } else {
+        Fonts::new(args.font_dirs.clone())
+    };
+    let objects_dir = args
+        .objects_dir
+        .clone()
+        .unwrap_or_else(|| match (&input, &args.input_dir) {
+            (Some(i), _) => i.parent().map(Path::to_path_buf).unwrap_or_default(),
+            (None, Some(d)) => d.clone(),
+            (None, None) => PathBuf::new(),
+        });
+    let objects = DirObjects(if objects_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        objects_dir
+    });
+    let env = Env {
+        limits: &limits,
+        fonts: &fonts,
+        objects: &objects,
+    };
     match (input, &args.input_dir, &args.output_dir) {
-        (Some(input), _, _) => single(&input, args.output.as_deref(), &ops, &limits),
-        (None, Some(dir), Some(out)) => batch(dir, out, &ops, &limits),
+        (Some(input), _, _) => single(&input, args.output.as_deref(), &ops, &env),
+        (None, Some(dir), Some(out)) => batch(dir, out, &ops, &env),
         _ => {
             eprintln!("--input-dir needs --output-dir");
             ExitCode::from(3)
@@ -92,12 +126,12 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn single(input: &Path, output: Option<&Path>, ops: &[Op], limits: &Limits) -> ExitCode {
+fn single(input: &Path, output: Option<&Path>, ops: &[Op], env: &Env) -> ExitCode {
     let data = match std::fs::read(input) {
         Ok(d) => d,
         Err(e) => return io_fail("read", input, e),
     };
-    let out = match process(&data, ops, limits) {
+    let out = match process_with(&data, ops, env) {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
@@ -129,7 +163,7 @@ fn extension(out: &Output) -> &'static str {
     }
 }
 
-fn batch(dir: &Path, out_dir: &Path, ops: &[Op], limits: &Limits) -> ExitCode {
+fn batch(dir: &Path, out_dir: &Path, ops: &[Op], env: &Env) -> ExitCode {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
@@ -153,7 +187,7 @@ fn batch(dir: &Path, out_dir: &Path, ops: &[Op], limits: &Limits) -> ExitCode {
         let result = std::fs::read(path)
             .map_err(|e| format!("cannot read: {e}"))
             .and_then(|data| {
-                process(&data, ops, limits)
+                process_with(&data, ops, env)
                     .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))
             })
             .and_then(|out| {

@@ -34,6 +34,10 @@ pub struct Config {
     pub max_buckets: usize,
     /// Allowed clock skew of signed requests, seconds (OSS: 900).
     pub max_skew_seconds: i64,
+    /// Directories searched for the fonts of text watermarks (by file name, recursively). Env
+    /// CYANOTYPE_FONT_DIRS (colon-separated). The embedded WenQuanYi Micro Hei stands in for any font
+    /// not found.
+    pub font_dirs: Vec<PathBuf>,
     /// Image processing limits (OSS's values by default).
     pub limits: cyanotype_imaging::Limits,
 }
@@ -59,6 +63,10 @@ impl Default for Config {
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,
+            font_dirs: cyanotype_imaging::text::fonts::DEFAULT_DIRS
+                .iter()
+                .map(PathBuf::from)
+                .collect(),
             limits: cyanotype_imaging::Limits::default(),
         }
     }
@@ -75,6 +83,9 @@ impl Config {
             None => Config::default(),
         };
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("CYANOTYPE_FONT_DIRS") {
+            c.font_dirs = std::env::split_paths(&v).collect();
+        }
         if let Some(v) = env("CYANOTYPE_LISTEN") {
             c.listen = v;
         }

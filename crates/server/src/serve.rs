@@ -116,10 +116,16 @@ async fn serve(mut config: Config) -> Result<(), String> {
         limits: config.limits.clone(),
         max_buckets: config.max_buckets,
     };
+    let fonts = cyanotype_imaging::Fonts::new(config.font_dirs.clone());
+    for font in cyanotype_process::Font::ALL {
+        // Say where each OSS font name comes from (files are read now, once, not on a request).
+        println!("font {}: {}", font.as_str(), fonts.face(font).source);
+    }
     let state = Arc::new(AppState {
         config: api,
         store: Arc::new(store),
         workers: Workers::new(workers, config.queue),
+        fonts: Arc::new(fonts),
     });
     // The line tests and scripts wait for.
     println!(

@@ -12,3 +12,4 @@ pub mod rotate;
 pub mod rounded_corners;
 pub mod sharpen;
 pub mod tone;
+pub mod watermark;

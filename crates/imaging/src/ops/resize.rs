@@ -42,6 +42,8 @@ pub fn plan(w: u32, h: u32, r: &Resize, never_enlarge: bool, limits: &Limits) ->
                 (s, l)
             }
         }
+        // Resolved against the main image by the watermark op before any plan is made.
+        Target::MainPercent(_) => return Err(Error::internal()),
         Target::Percent(p) => {
             let s = p as f64 / 100.0;
             let out = (round(wf * s), round(hf * s));

@@ -25,12 +25,19 @@ pub fn apply(b: Bitmap, degrees: u32, limits: &Limits) -> Result<Bitmap> {
         return Ok(b);
     }
     check_size(&b, limits)?;
-    Ok(match d {
+    Ok(turn(b, d))
+}
+
+/// Clockwise by `degrees` without the source-size check: for watermark layers, which are bounded when
+/// they are made.
+pub fn turn(b: Bitmap, degrees: u32) -> Bitmap {
+    match degrees % 360 {
+        0 => b,
         90 => orient::apply(b, 6),
         180 => orient::apply(b, 3),
         270 => orient::apply(b, 8),
-        _ => any_angle(&b.into_rgba(), d as f64),
-    })
+        d => any_angle(&b.into_rgba(), d as f64),
+    }
 }
 
 fn any_angle(b: &Bitmap, degrees: f64) -> Bitmap {
