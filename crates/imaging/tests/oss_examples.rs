@@ -32,6 +32,12 @@ fn sdk_test_table() {
         ("image/rotate,90", 267, 400, "jpg"),
         ("image/sharpen,100", 400, 267, "jpg"),
         ("image/format,png", 400, 267, "png"),
+        (
+            "image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ",
+            400,
+            267,
+            "jpg",
+        ),
     ] {
         let out = run(&src, process);
         let info = json(&run(&out.body, "image/info"));
@@ -251,7 +257,7 @@ fn source_limits_are_checked_from_the_header() {
 }
 
 #[test]
-fn animated_gif_keeps_frames_through_resize_and_crop_only() {
+fn animated_gif_keeps_frames_through_resize_crop_and_watermark_only() {
     let src = read("gif/pillow_dispose_bgnd_animated.gif");
     let frames = |out: &cyanotype_imaging::Output| {
         json(&run(&out.body, "image/info"))["FrameCount"]["value"].clone()
@@ -260,6 +266,7 @@ fn animated_gif_keeps_frames_through_resize_and_crop_only() {
     assert_ne!(n, "1");
     assert_eq!(frames(&run(&src, "image/resize,w_50")), n);
     assert_eq!(frames(&run(&src, "image/crop,w_40,h_40")), n);
+    assert_eq!(frames(&run(&src, "image/watermark,text_YQ,size_10")), n);
     assert_eq!(frames(&run(&src, "image/rotate,90")), "1");
     assert_eq!(
         frames(&run(&src, "image/resize,p_50")),

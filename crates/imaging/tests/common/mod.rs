@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use cyanotype_imaging::{decode, process, Bitmap, Limits, Output};
+use cyanotype_imaging::{
+    decode, process, process_with, Bitmap, DirObjects, Env, Fonts, Limits, Output,
+};
 use cyanotype_process::{parse, Op, Process};
 
 /// `../shared/testdata` beside the repository (CYANOTYPE_TESTDATA overrides it).
@@ -34,6 +36,36 @@ pub fn ops(text: &str) -> Vec<Op> {
 
 pub fn run(data: &[u8], text: &str) -> Output {
     process(data, &ops(text), &Limits::default()).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// Like `run`, with image watermark keys read from the test data and the embedded font only.
+pub fn run_with_objects(data: &[u8], text: &str) -> Output {
+    process_with(
+        data,
+        &ops(text),
+        &env_with_objects(&Limits::default(), &OBJECTS),
+    )
+    .unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+pub fn run_with_objects_err(data: &[u8], text: &str) -> cyanotype_process::Error {
+    process_with(
+        data,
+        &ops(text),
+        &env_with_objects(&Limits::default(), &OBJECTS),
+    )
+    .expect_err(text)
+}
+
+static OBJECTS: std::sync::LazyLock<DirObjects> =
+    std::sync::LazyLock::new(|| DirObjects(testdata()));
+
+pub fn env_with_objects<'a>(limits: &'a Limits, objects: &'a DirObjects) -> Env<'a> {
+    Env {
+        limits,
+        fonts: Fonts::embedded_only(),
+        objects,
+    }
 }
 
 pub fn run_err(data: &[u8], text: &str) -> cyanotype_process::Error {
