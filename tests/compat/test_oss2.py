@@ -11,7 +11,7 @@ import pytest
 import requests
 from PIL import Image
 
-from conftest import AK, SK, random_name
+from conftest import AK, SK, TESTDATA, random_name
 
 
 @pytest.fixture(params=["v1", "v4"])
@@ -213,6 +213,7 @@ IMAGE_CASES = [
     ("image/rotate,90", 400, 267, "jpg"),
     ("image/sharpen,100", 267, 400, "jpg"),
     ("image/format,png", 267, 400, "png"),
+    ("image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ", 267, 400, "jpg"),
 ]
 
 
@@ -236,6 +237,48 @@ def test_processed_get_to_file_with_crc_check(bucket, example_jpg, tmp_path):
     head = bucket.head_object("tests/example.jpg")
     got = bucket.get_object("tests/example.jpg", process="image/resize,w_50")
     assert got.headers["ETag"] == '"' + head.etag + '"' and got.headers["Content-Type"] == "image/jpeg"
+
+
+def test_watermarks_text_and_image_from_the_same_bucket(bucket, example_jpg):
+    """The issue's SDK case visibly marks the bottom-right corner; an image watermark is another
+    object of the bucket, optionally preprocessed; a missing one is a clean WatermarkError."""
+    bucket.put_object("wm/example.jpg", example_jpg)
+    plain = Image.open(io.BytesIO(bucket.get_object("wm/example.jpg").read())).convert("L")
+    marked_bytes = bucket.get_object("wm/example.jpg", process="image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ").read()
+    marked = Image.open(io.BytesIO(marked_bytes))
+    assert marked.size == (400, 267) and marked.format == "JPEG"
+    marked = marked.convert("L")
+
+    def mean_diff(box):
+        a, b = plain.crop(box).getdata(), marked.crop(box).getdata()
+        return sum(abs(x - y) for x, y in zip(a, b)) / len(a)
+
+    assert mean_diff((200, 215, 390, 257)) > 20, "text in the bottom-right corner"
+    assert mean_diff((0, 0, 200, 150)) < 4, "nothing elsewhere"
+
+    with open(os.path.join(TESTDATA, "watermark", "gen_logo_rgba_240x80.png"), "rb") as f:
+        bucket.put_object("logos/logo.png", f.read())
+    key = base64.urlsafe_b64encode(b"logos/logo.png?x-oss-process=image/resize,P_50").decode().rstrip("=")
+    out = Image.open(io.BytesIO(bucket.get_object("wm/example.jpg", process=f"image/watermark,image_{key},g_nw,x_0,y_0").read()))
+    assert out.size == (400, 267)
+    marked = out.convert("L")
+    # P_50: the 240x80 logo fits a 200x134 box, so it covers (0,0)-(200,67) and nothing else.
+    assert mean_diff((0, 0, 200, 67)) > 20
+    assert mean_diff((0, 80, 400, 267)) < 4
+    # Text and image together, through a style.
+    text = base64.urlsafe_b64encode("水印".encode()).decode()
+    bucket.put_bucket_style("marked", f"image/resize,w_300/watermark,image_{key},text_{text},order_1,interval_5")
+    styled = Image.open(io.BytesIO(bucket.get_object("wm/example.jpg", process="style/marked").read()))
+    assert styled.size == (300, 200)
+
+    missing = base64.urlsafe_b64encode(b"logos/none.png").decode()
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("wm/example.jpg", process=f"image/watermark,image_{missing}")
+    assert (e.value.status, e.value.code, e.value.ec) == (400, "WatermarkError", "0040-00000025")
+    assert "logos/none.png" in e.value.message
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("wm/example.jpg", process="image/watermark,text_YQ,size_0")
+    assert e.value.code == "InvalidArgument" and "size" in e.value.message
 
 
 def test_bad_process_string(bucket, example_jpg):

@@ -118,3 +118,57 @@ fn batch_processes_a_directory() {
     }
     assert!(String::from_utf8_lossy(&out.stderr).contains("3 processed, 1 failed"));
 }
+
+/// The real-SDK case through the CLI: a 400x267 JPEG with the text in the bottom-right; and
+/// an image watermark read from `--objects-dir`, the CLI's stand-in for the bucket.
+#[test]
+fn watermarks_text_and_image_from_the_objects_dir() {
+    let dir = tmp("watermark");
+    let target = dir.join("marked.jpg");
+    let st = cyanotype()
+        .arg("process")
+        .arg(testdata().join("oss/example.jpg"))
+        .arg("image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ")
+        .arg("-o")
+        .arg(&target)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let info = cyanotype()
+        .arg("process")
+        .arg(&target)
+        .arg("image/info")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(
+        (&v["ImageWidth"]["value"], &v["ImageHeight"]["value"], &v["Format"]["value"]),
+        (&"400".into(), &"267".into(), &"jpg".into())
+    );
+
+    // watermark/gen_logo_rgba_240x80.png, resized to 30% of the main image.
+    let key = "watermark/gen_logo_rgba_240x80.png?x-oss-process=image/resize,P_30";
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
+    let st = cyanotype()
+        .arg("process")
+        .arg(testdata().join("oss/example.jpg"))
+        .arg(format!("image/watermark,image_{b64},g_center"))
+        .arg("--objects-dir")
+        .arg(testdata())
+        .arg("-o")
+        .arg(dir.join("logo.jpg"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // Without the objects directory the key is not found: the OSS error, exit status 1.
+    let out = cyanotype()
+        .arg("process")
+        .arg(testdata().join("oss/example.jpg"))
+        .arg(format!("image/watermark,image_{b64}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WatermarkError") && err.contains("0040-00000025"), "{err}");
+}
