@@ -142,7 +142,11 @@ fn watermarks_text_and_image_from_the_objects_dir() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
     assert_eq!(
-        (&v["ImageWidth"]["value"], &v["ImageHeight"]["value"], &v["Format"]["value"]),
+        (
+            &v["ImageWidth"]["value"],
+            &v["ImageHeight"]["value"],
+            &v["Format"]["value"]
+        ),
         (&"400".into(), &"267".into(), &"jpg".into())
     );
 
@@ -170,5 +174,8 @@ fn watermarks_text_and_image_from_the_objects_dir() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("WatermarkError") && err.contains("0040-00000025"), "{err}");
+    assert!(
+        err.contains("WatermarkError") && err.contains("0040-00000025"),
+        "{err}"
+    );
 }
