@@ -9,9 +9,26 @@ const [file, op, itArg] = process.argv.slice(2);
 const input = readFileSync(file);
 const iterations = Number(itArg || 20);
 
+// The text watermark: the same words, font file and size (40 px: 40 pt at 72 dpi) as Cyanotype's
+// `watermark,text_...,type_wqy-microhei`, rendered by libvips/pango per request (Cyanotype also renders
+// per request), composited at the bottom-right with 10 px margins, the whole 12 MP image re-encoded.
+const WM_TEXT = 'Hello 图片服务!';
+const WM_FONT = process.env.WM_FONTFILE;
+
 const ops = {
   // resize,w_200 to JPEG at the source quality (cyanotype keeps the source's estimated quality)
   thumb: (q) => sharp(input).resize({ width: 200 }).jpeg({ quality: q }).toBuffer(),
+  wmtext: async (q) => {
+    const text = await sharp({
+      text: { text: WM_TEXT, font: 'WenQuanYi Micro Hei 40', fontfile: WM_FONT, dpi: 72, rgba: true },
+    }).png().toBuffer({ resolveWithObject: true });
+    const img = sharp(input);
+    const { width, height } = await img.metadata();
+    return img
+      .composite([{ input: text.data, left: width - text.info.width - 10, top: height - text.info.height - 10 }])
+      .jpeg({ quality: q })
+      .toBuffer();
+  },
 };
 
 const q = Number(process.env.JPEG_QUALITY || 80);
