@@ -86,20 +86,31 @@ pub fn parse(text: &str) -> Result<Process> {
     }
 }
 
+/// Most actions in one chain. OSS documents no number; this bounds the work one request can ask for
+/// (each action may touch every pixel), far above real use (the OSS docs' longest example has 10).
+pub const MAX_ACTIONS: usize = 32;
+
 /// Parse the action list after `image/`.
 pub fn parse_image_ops(rest: &str) -> Result<Vec<Op>> {
-    rest.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_op(s, Scope::Main))
-        .collect()
+    parse_chain(rest, Scope::Main)
 }
 
 /// Parse the preprocessing of a watermark image (after its `?x-oss-process=image/`).
 pub fn parse_watermark_ops(rest: &str) -> Result<Vec<Op>> {
-    rest.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| parse_op(s, Scope::WatermarkImage))
-        .collect()
+    parse_chain(rest, Scope::WatermarkImage)
+}
+
+fn parse_chain(rest: &str, scope: Scope) -> Result<Vec<Op>> {
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.len() > MAX_ACTIONS {
+        return Err(Error::invalid(
+            "process",
+            "x-oss-process",
+            &format!("{} actions", segments.len()),
+            format!("a chain holds at most {MAX_ACTIONS} actions"),
+        ));
+    }
+    segments.into_iter().map(|s| parse_op(s, scope)).collect()
 }
 
 /// Where an action is written: the main chain, or a watermark image's preprocessing, which knows

@@ -467,3 +467,15 @@ fn real_traffic_quality_error() {
         e.message
     );
 }
+
+#[test]
+fn chains_are_bounded() {
+    let ok = format!("image/{}", vec!["rotate,90"; MAX_ACTIONS].join("/"));
+    assert_eq!(ops(&ok).len(), MAX_ACTIONS);
+    let e = err(&format!(
+        "image/{}",
+        vec!["rotate,90"; MAX_ACTIONS + 1].join("/")
+    ));
+    assert_eq!(e.code, Code::InvalidArgument);
+    assert!(e.message.contains("33 actions"), "{}", e.message);
+}
