@@ -118,8 +118,8 @@ async fn serve(mut config: Config) -> Result<(), String> {
     };
     let fonts = cyanotype_imaging::Fonts::new(config.font_dirs.clone());
     for font in cyanotype_process::Font::ALL {
-        // Say where each OSS font name comes from (files are read now, once, not on a request).
-        println!("font {}: {}", font.as_str(), fonts.face(font).source);
+        // Say where each OSS font name comes from; the file is read on its first use.
+        println!("font {}: {}", font.as_str(), fonts.describe(font));
     }
     let state = Arc::new(AppState {
         config: api,

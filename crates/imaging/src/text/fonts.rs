@@ -8,7 +8,8 @@
 //! the CJK and Latin glyphs, so a Chinese watermark renders out of the box on any machine. It is also the
 //! per-character fallback when the chosen font lacks a glyph (Droid Sans Fallback has no digits).
 //!
-//! Files are read once, on first use, and kept for the life of the process.
+//! Files are read once, on first use, and kept for the life of the process; two names that resolve to
+//! the same file share one copy.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -52,10 +53,16 @@ pub struct Face {
     pub source: String,
 }
 
+#[derive(Default)]
+struct Loaded {
+    by_name: HashMap<Font, Face>,
+    by_file: HashMap<(PathBuf, u32), Face>,
+}
+
 /// The font book of one process: directories to search and the faces loaded so far.
 pub struct Fonts {
     dirs: Vec<PathBuf>,
-    loaded: Mutex<HashMap<Font, Face>>,
+    loaded: Mutex<Loaded>,
     /// File name -> path, from one walk of the directories (on first use).
     index: OnceLock<HashMap<String, PathBuf>>,
 }
@@ -65,7 +72,7 @@ impl Fonts {
     pub fn new(dirs: Vec<PathBuf>) -> Fonts {
         Fonts {
             dirs,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(Loaded::default()),
             index: OnceLock::new(),
         }
     }
@@ -98,27 +105,48 @@ impl Fonts {
         &self.dirs
     }
 
-    /// The face for an OSS font name.
+    /// The face for an OSS font name (read on first use).
     pub fn face(&self, font: Font) -> Face {
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(f) = loaded.get(&font) {
+        if let Some(f) = loaded.by_name.get(&font) {
             return f.clone();
         }
-        let face = self.resolve(font).unwrap_or_else(Fonts::embedded);
-        loaded.insert(font, face.clone());
+        let face = self
+            .resolve(font, &mut loaded)
+            .unwrap_or_else(Fonts::embedded);
+        loaded.by_name.insert(font, face.clone());
         face
     }
 
-    fn resolve(&self, font: Font) -> Option<Face> {
+    /// Where a name would come from, without reading the file: the first candidate present, or the
+    /// embedded stand-in.
+    pub fn describe(&self, font: Font) -> String {
+        self.present(font)
+            .next()
+            .map(|(p, _)| p.display().to_string())
+            .unwrap_or_else(|| Fonts::embedded().source)
+    }
+
+    /// The candidate files of a name that exist in the directories, best first.
+    fn present(&self, font: Font) -> impl Iterator<Item = (PathBuf, u32)> + '_ {
         let index = self.index.get_or_init(|| index_dirs(&self.dirs));
         let own = ["ttf", "otf", "ttc"].map(|ext| (format!("{}.{ext}", font.as_str()), 0));
         let listed = candidates(font).iter().map(|(n, i)| (n.to_string(), *i));
-        for (name, face_index) in own.into_iter().chain(listed) {
-            let Some(path) = index.get(&name) else {
-                continue;
-            };
-            match load(path, face_index) {
-                Some(f) => return Some(f),
+        own.into_iter()
+            .chain(listed)
+            .filter_map(move |(name, i)| index.get(&name).map(|p| (p.clone(), i)))
+    }
+
+    fn resolve(&self, font: Font, loaded: &mut Loaded) -> Option<Face> {
+        for (path, face_index) in self.present(font) {
+            if let Some(f) = loaded.by_file.get(&(path.clone(), face_index)) {
+                return Some(f.clone());
+            }
+            match load(&path, face_index) {
+                Some(f) => {
+                    loaded.by_file.insert((path, face_index), f.clone());
+                    return Some(f);
+                }
                 None => eprintln!(
                     "font {}: {} could not be read as a font; trying the next candidate",
                     font.as_str(),
