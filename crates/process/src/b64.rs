@@ -2,8 +2,8 @@
 //!
 //! OSS documents URL-safe base64; the docs disagree on padding and real clients send the standard
 //! alphabet too (`+` in ali-oss's tests). So decoding accepts both alphabets, with or without `=`;
-//! anything else is OSS's `BadRequest` "Input is not base64 decoding.". Canonical text encodes URL-safe
-//! without padding.
+//! anything else is OSS's `BadRequest` "Input is not base64 decoding.". A space is read as the `+` it
+//! was before an unencoded URL turned it into one. Canonical text encodes URL-safe without padding.
 
 use base64::Engine;
 
@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub fn decode_bytes(value: &str) -> Result<Vec<u8>> {
     let cleaned: String = value
         .trim_end_matches('=')
-        .replace('+', "-")
+        .replace(['+', ' '], "-")
         .replace('/', "_");
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cleaned.as_bytes())
