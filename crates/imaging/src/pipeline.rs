@@ -108,8 +108,18 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         layers: RefCell::new(HashMap::new()),
     };
 
+    let mut pixel_ops = pixel_ops;
+    let mut ctx = ctx;
     let frames = if keep_animation {
         decode::decode_all(data, &probe)?
+    } else if let Some((bitmap, rest)) = leading_crop(data, &probe, orientation, &pixel_ops)? {
+        // The crop is done by the decoder: the remaining actions see the cropped image.
+        ctx.logical = (bitmap.width, bitmap.height);
+        pixel_ops = rest;
+        vec![Frame {
+            bitmap,
+            delay_ms: 0,
+        }]
     } else {
         let hint = decode_hint(&pixel_ops, describe, oriented, orientation, &ctx)?;
         vec![Frame {
@@ -167,6 +177,23 @@ struct Ctx<'a> {
     /// Watermark layers already made, by action index and image size: the frames of an animation
     /// share one layer.
     layers: RefCell<HashMap<(usize, u32, u32), Bitmap>>,
+}
+
+/// A JPEG whose first pixel action is a crop (and that needs no reorientation) decodes just the crop.
+fn leading_crop<'o>(
+    data: &[u8],
+    probe: &Probe,
+    orientation: u8,
+    pixel_ops: &[&'o Op],
+) -> Result<Option<(Bitmap, Vec<&'o Op>)>> {
+    let (Some(Op::Crop(c)), Format::Jpg, 1) = (pixel_ops.first(), probe.format, orientation) else {
+        return Ok(None);
+    };
+    let (x, y, w, h) = ops::crop::rect(c, probe.width, probe.height)?;
+    if (w, h) == (probe.width, probe.height) {
+        return Ok(None);
+    }
+    Ok(decode::jpeg::decode_region(data, x, y, w, h).map(|b| (b, pixel_ops[1..].to_vec())))
 }
 
 /// The smallest decode size that keeps the first action exact, in the decoder's (unoriented) space.

@@ -309,3 +309,52 @@ fn info_exif_fields_with_oss_names() {
     assert!(v("GPSTag").parse::<u32>().is_ok());
     assert_eq!(v("ImageWidth"), "920");
 }
+
+/// A leading crop of a JPEG decodes only the region; the pixels match a whole decode cut afterwards
+/// (for 4:2:0, 4:2:2, 4:4:4, odd offsets, edges), and grey/CMYK JPEGs still crop through the whole decode.
+#[test]
+fn leading_crop_decodes_only_the_region_with_the_same_pixels() {
+    use cyanotype_imaging::decode;
+    for file in [
+        "oss/example.jpg",
+        "jpeg/camera_exif/pillow_iptc_nokia-n70.jpg",
+        "extreme/gen_large_4000x3000.jpg",
+        "jpeg/variants/hopper_baseline.jpg",
+        "jpeg/variants/pillow_app13_progressive.jpg",
+        "jpeg/variants/pillow_flower2_icc.jpg",
+    ] {
+        let src = read(file);
+        let p = decode::probe(&src).unwrap();
+        let whole =
+            decode::decode_first(&src, &p, None, &cyanotype_imaging::Limits::default()).unwrap();
+        for (x, y, w, h) in [
+            (0, 0, 64, 48),
+            (37, 21, 50, 33),
+            (p.width - 40, p.height - 30, 40, 30),
+            (9, 100, p.width - 9, 7),
+        ] {
+            let region = decode::jpeg::decode_region(&src, x, y, w, h).expect(file);
+            assert_eq!((region.width, region.height), (w, h), "{file}");
+            let cut = whole.sub_image(x, y, w, h).into_rgba();
+            let diff = mean_abs_diff(&region.into_rgba(), &cut);
+            assert!(
+                diff < 1.0,
+                "{file} ({x},{y},{w},{h}): mean difference {diff}"
+            );
+        }
+        let out = run(&src, "image/crop,x_5,y_5,w_30,h_20/format,png");
+        assert_eq!((out.width, out.height), (30, 20));
+    }
+    for file in [
+        "jpeg/variants/hopper_grayscale.jpg",
+        "jpeg/variants/pillow_sample_cmyk.jpg",
+    ] {
+        let src = read(file);
+        assert!(
+            decode::jpeg::decode_region(&src, 0, 0, 10, 10).is_none(),
+            "{file}"
+        );
+        let out = run(&src, "image/crop,w_10,h_10");
+        assert_eq!((out.width, out.height), (10, 10));
+    }
+}

@@ -25,6 +25,16 @@ pub fn header(data: &[u8]) -> Result<(u32, u32)> {
     Ok((h.width as u32, h.height as u32))
 }
 
+/// Decode only the rectangle (x, y, w, h), or `None` when this JPEG needs a whole decode (grey, CMYK,
+/// lossless or unusual subsampling).
+pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitmap> {
+    let mut b = crate::decode::jpeg_region::decode_region(data, x, y, w, h)?;
+    if let Some(profile) = jpeg_meta::read(data).icc.as_deref() {
+        icc::rgb_to_srgb(&mut b, profile);
+    }
+    Some(b)
+}
+
 /// Decode, shrinking by 1/`denom` in the DCT domain.
 pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
     let mut d = Decompressor::new().map_err(|_| Error::internal())?;

@@ -1,0 +1,137 @@
+"""The in-process benchmark: every operation of the set, for Cyanotype, sharp, libvips (pyvips) and
+Pillow, interleaved in rounds on the same machine; median of N runs after 2 warm-ups per peer and op.
+Prints one table of milliseconds and ratios to sharp and writes bench/results/ops.json.
+
+Usage (bench/run.sh prepares the inputs and peers): python ops.py <work dir> <rounds> <iterations>
+"""
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TESTDATA = os.environ.get("CYANOTYPE_TESTDATA", os.path.join(ROOT, "..", "shared", "testdata"))
+WM = "image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ,type_d3F5LW1pY3JvaGVp"
+
+# name, input, Cyanotype's process string, what it is. The peers' versions are in peers/.
+OPS = [
+    ("thumb", "photo", "image/resize,w_200/quality,Q_80", "12 MP JPEG -> 200 px wide JPEG"),
+    ("fill", "photo", "image/resize,m_fill,w_300,h_300/quality,Q_80", "12 MP -> 300x300 cover JPEG"),
+    ("webp1600", "photo", "image/resize,w_1600/format,webp/quality,Q_80", "12 MP -> 1600 px WebP q80"),
+    ("rotate", "photo", "image/rotate,90/quality,Q_80", "12 MP rotate 90 -> JPEG"),
+    ("blur", "photo_1000", "image/blur,r_3,s_2/quality,Q_80", "1000 px JPEG blur sigma 2"),
+    ("png_alpha", "alpha_1000", "image/resize,w_500", "1000 px RGBA PNG -> 500 px PNG"),
+    ("crop", "photo", "image/crop,x_1000,y_1000,w_800,h_600/quality,Q_80", "12 MP crop 800x600 JPEG"),
+    ("to_png", "photo_1000", "image/format,png", "1000 px JPEG -> PNG"),
+    ("hue", "photo", "image/average-hue", "12 MP average colour"),
+    ("info", "camera", "image/info", "2000 px camera JPEG: size, format, EXIF"),
+    ("wm_text", "photo", WM + "/quality,Q_80", "12 MP text watermark -> JPEG"),
+    ("gif", "anim", "image/resize,w_100", "31-frame GIF -> 100 px animated GIF"),
+    ("webp_thumb", "webp", "image/resize,w_400/quality,Q_80", "1600 px WebP -> 400 px WebP"),
+]
+PEERS = ["cyanotype", "sharp", "libvips", "pillow"]
+
+
+def inputs(work):
+    return {
+        "photo": os.path.join(work, "photo_4000x3000.jpg"),
+        "photo_1000": os.path.join(work, "photo_1000.jpg"),
+        "alpha_1000": os.path.join(work, "alpha_1000.png"),
+        "webp": os.path.join(work, "photo_1600.webp"),
+        "camera": os.path.join(TESTDATA, "jpeg", "camera_exif", "pillow_xmp_test_canon-eos-rebel-t6.jpg"),
+        "anim": os.path.join(TESTDATA, "gif", "pillow_chi_animated.gif"),
+    }
+
+
+def run_peer(peer, op, process, path, iterations):
+    env = dict(os.environ, WM_FONTFILE=os.path.join(ROOT, "fonts", "wqy-microhei.ttc"), VIPS_CONCURRENCY="1")
+    if peer == "cyanotype":
+        cmd = [os.path.join(ROOT, "target", "release", "examples", "bench"), path, process, str(iterations)]
+    elif peer == "sharp":
+        cmd = ["node", os.path.join(HERE, "peers", "sharp_bench.mjs"), op, path, str(iterations)]
+    else:
+        py = os.path.join(HERE, ".venv", "bin", "python")
+        cmd = [py, os.path.join(HERE, "peers", "py_bench.py"), "vips" if peer == "libvips" else "pillow", op, path, str(iterations)]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE)
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["failed"])[-1][:200]}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def versions():
+    py = os.path.join(HERE, ".venv", "bin", "python")
+    v = subprocess.run([py, "-c", "import PIL, pyvips; print(PIL.__version__, '%d.%d.%d' % tuple(pyvips.version(i) for i in range(3)))"],
+                       capture_output=True, text=True).stdout.split()
+    sharp = json.load(open(os.path.join(HERE, "node_modules", "sharp", "package.json")))["version"]
+    libvips_sharp = subprocess.run(["node", "-e", "import('sharp').then(s=>console.log(s.default.versions.vips))"],
+                                   capture_output=True, text=True, cwd=HERE).stdout.strip()
+    return {"sharp": sharp, "sharp_libvips": libvips_sharp, "pillow": v[0] if v else "?", "libvips_pyvips": v[1] if len(v) > 1 else "?"}
+
+
+def main():
+    work, rounds, iterations = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    paths = inputs(work)
+    raw = {op: {p: [] for p in PEERS} for op, *_ in OPS}
+    floor = []
+    for r in range(rounds):
+        # The floor of the thumbnail: the bare 1/8-scale DCT decode of the photo.
+        floor.append(run_peer("cyanotype", "floor", "decode-1/8", paths["photo"], iterations))
+        for op, inp, process, _ in OPS:
+            for peer in PEERS:
+                res = run_peer(peer, op, process, paths[inp], iterations)
+                raw[op][peer].append(res)
+            line = "  ".join(
+                f"{p} {raw[op][p][-1].get('median_ms', 'ERR')}" for p in PEERS)
+            print(f"round {r + 1} {op:<11} {line}", file=sys.stderr, flush=True)
+
+    def med(op, peer):
+        ms = sorted(x["median_ms"] for x in raw[op][peer] if "median_ms" in x)
+        return ms[len(ms) // 2] if ms else None
+
+    rows = []
+    head = f"{'op':<11} {'cyanotype':>10} {'sharp':>10} {'libvips':>10} {'pillow':>10}   {'cy/sharp':>8} {'vips/sh':>8} {'pil/sh':>8}  what"
+    print(head)
+    print("-" * len(head))
+    ratios = []
+    for op, inp, process, what in OPS:
+        m = {p: med(op, p) for p in PEERS}
+        s = m["sharp"]
+        rat = {p: (m[p] / s if m[p] and s else None) for p in PEERS}
+        if rat["cyanotype"]:
+            ratios.append(rat["cyanotype"])
+        fmt = lambda v: f"{v:10.2f}" if v is not None else f"{'err':>10}"
+        fr = lambda v: f"{v:8.2f}" if v is not None else f"{'-':>8}"
+        print(f"{op:<11} {fmt(m['cyanotype'])} {fmt(m['sharp'])} {fmt(m['libvips'])} {fmt(m['pillow'])}   "
+              f"{fr(rat['cyanotype'])} {fr(rat['libvips'])} {fr(rat['pillow'])}  {what}")
+        rows.append({"op": op, "what": what, "input": os.path.basename(paths[inp]), "cyanotype_process": process,
+                     "median_ms": m, "ratio_to_sharp": rat,
+                     "bytes": {p: (raw[op][p][-1].get("bytes")) for p in PEERS},
+                     "errors": {p: x["error"] for p in PEERS for x in raw[op][p] if "error" in x}})
+    geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios)) if ratios else None
+    print(f"\ngeometric mean of cyanotype/sharp over {len(ratios)} ops: {geo:.2f}" if geo else "")
+    fl = sorted(x["median_ms"] for x in floor if "median_ms" in x)
+    fl = fl[len(fl) // 2] if fl else None
+    thumb = med("thumb", "cyanotype")
+    if fl and thumb:
+        print(f"thumb floor (bare 1/8 DCT decode of the photo): {fl:.2f} ms; thumb / floor = {thumb / fl:.2f}")
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except Exception:
+        pass
+    result = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": {"cores": os.cpu_count(), "cpu": cpu,
+              "kernel": platform.release()}, "rounds": rounds, "iterations": iterations, "versions": versions(),
+              "geomean_cyanotype_to_sharp": geo, "thumb_floor_ms": fl,
+              "thumb_to_floor": (thumb / fl if fl and thumb else None), "ops": rows, "raw": raw, "raw_floor": floor}
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "ops.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    print("written to bench/results/ops.json")
+
+
+if __name__ == "__main__":
+    main()
