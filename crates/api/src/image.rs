@@ -135,20 +135,21 @@ async fn run(
         .ec("0040-00000009"));
     }
     let size = meta.size as usize;
-    let data = blocking(move || {
-        let mut v = Vec::with_capacity(size);
-        file.read_to_end(&mut v).map(|_| v)
-    })
-    .await?
-    .map_err(|e| ctx.store_err(e.into()))?;
     let objects = BucketObjects {
         store: state.store.clone(),
         bucket: bucket.to_string(),
     };
     let fonts = state.fonts.clone();
+    // The source is read on the worker too: a queued request holds an open file, not the bytes, so
+    // memory is bounded by the workers, not by the queue.
     let output = state
         .workers
         .run(move || {
+            let mut data = Vec::with_capacity(size);
+            file.read_to_end(&mut data).map_err(|e| {
+                eprintln!("reading a source for processing: {e}");
+                cyanotype_process::Error::internal()
+            })?;
             let env = Env {
                 limits: &limits,
                 fonts: &fonts,

@@ -1,6 +1,9 @@
 //! The `cyanotype` binary: `cyanotype serve` (the OSS-compatible server) and `cyanotype process`
 //! (the engine on local files).
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli_process;
 mod config;
 mod serve;

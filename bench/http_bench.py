@@ -1,0 +1,198 @@
+"""The HTTP benchmark: `cyanotype serve` and thumbor serving the same images with equivalent operations,
+loaded by wrk from another process on loopback. For each server, operation and concurrency: requests per
+second, p50 and p99 latency (wrk --latency), and the server's peak RSS (VmHWM, summed over thumbor's
+processes). Cyanotype and thumbor each run as many image workers/processes as there are cores.
+Writes bench/results/http.json.
+
+Usage: python http_bench.py <work dir> [seconds per run (10)] [soak seconds (0)]
+With a soak time, Cyanotype also serves thumbnails at concurrency 16 for that long while its RSS is
+sampled every 10 s (bench/results/soak.json): the allocator's answer to RSS that keeps growing.
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import oss2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+AK, SK = "LTAIbenchkey", "bench-secret"
+CORES = os.cpu_count() or 1
+
+# name, file, Cyanotype's process, thumbor's path options. Same output: JPEG q80 (thumbor QUALITY=80).
+OPS = [
+    ("thumb", "photo_4000x3000.jpg", "image/resize,w_200/quality,Q_80", "200x0"),
+    ("fill", "photo_4000x3000.jpg", "image/resize,m_fill,w_300,h_300/quality,Q_80", "300x300"),
+    ("small", "photo_1000.jpg", "image/resize,w_300/quality,Q_80", "300x0"),
+]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_http(url, timeout=30):
+    import urllib.error
+    import urllib.request
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def rss_kb(pids, field="VmHWM"):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def family(pid):
+    """The pid and all its descendants."""
+    out = [pid]
+    try:
+        kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
+    except Exception:
+        kids = []
+    for k in kids:
+        out += family(int(k))
+    return out
+
+
+def wrk(url, conc, seconds):
+    r = subprocess.run(["wrk", "-t", "2", "-c", str(conc), "-d", f"{seconds}s", "--latency", "--timeout", "30s", url],
+                       capture_output=True, text=True)
+    text = r.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {"rps": rps, "p50_ms": pct(50), "p99_ms": pct(99), "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def start_cyanotype(work):
+    data = tempfile.mkdtemp(prefix="cyanotype-bench-")
+    port = free_port()
+    env = dict(os.environ, CYANOTYPE_ACCESS_KEY_ID=AK, CYANOTYPE_ACCESS_KEY_SECRET=SK)
+    proc = subprocess.Popen([os.path.join(ROOT, "target", "release", "cyanotype"), "serve", "--listen", f"127.0.0.1:{port}",
+                             "--data-dir", data], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_http(endpoint + "/?live")
+    bucket = oss2.Bucket(oss2.Auth(AK, SK), endpoint, "bench")
+    bucket.create_bucket(oss2.BUCKET_ACL_PUBLIC_READ)
+    for _, f, _, _ in OPS:
+        bucket.put_object_from_file(f, os.path.join(work, f))
+    return proc, endpoint, data
+
+
+def start_thumbor(work):
+    port = free_port()
+    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+    conf.write(f"""
+LOADER = 'thumbor.loaders.file_loader'
+FILE_LOADER_ROOT_PATH = {os.path.abspath(work)!r}
+STORAGE = 'thumbor.storages.no_storage'
+RESULT_STORAGE = None
+QUALITY = 80
+ALLOW_UNSAFE_URL = True
+MAX_AGE = 0
+""")
+    conf.close()
+    py = os.path.join(HERE, ".venv", "bin")
+    proc = subprocess.Popen([os.path.join(py, "thumbor"), "-p", str(port), "-i", "127.0.0.1", "-c", conf.name,
+                             "--processes", str(CORES), "-l", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_http(endpoint + "/healthcheck")
+    return proc, endpoint
+
+
+def main():
+    work = sys.argv[1]
+    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    soak = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": CORES, "seconds": seconds, "runs": []}
+    print(f"{'server':<10} {'op':<6} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12}")
+
+    def bench(server, pids_of, url_of, concs):
+        for op, f, process, topts in OPS:
+            url = url_of(op, f, process, topts)
+            subprocess.run(["curl", "-sf", "-o", "/dev/null", url], check=True)  # warm and check
+            for c in concs:
+                r = wrk(url, c, seconds)
+                r.update(server=server, op=op, concurrency=c, peak_rss_mb=round(rss_kb(pids_of()) / 1024, 1))
+                results["runs"].append(r)
+                print(f"{server:<10} {op:<6} {c:>4} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['peak_rss_mb']:>12}"
+                      + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] else ""), flush=True)
+
+    proc, endpoint, data = start_cyanotype(work)
+    try:
+        bench("cyanotype", lambda: [proc.pid], lambda op, f, p, t: f"{endpoint}/bench/{f}?x-oss-process={p}", (4, 16, 32))
+        if soak:
+            url = f"{endpoint}/bench/photo_4000x3000.jpg?x-oss-process=image/resize,w_200/quality,Q_80"
+            load = subprocess.Popen(["wrk", "-t", "2", "-c", "16", "-d", f"{soak}s", url], stdout=subprocess.DEVNULL)
+            samples = []
+            t0 = time.time()
+            while load.poll() is None:
+                samples.append({"t_s": round(time.time() - t0), "rss_mb": round(rss_kb([proc.pid], "VmRSS") / 1024, 1)})
+                print(f"soak t={samples[-1]['t_s']}s rss={samples[-1]['rss_mb']} MB", flush=True)
+                time.sleep(10)
+            with open(os.path.join(HERE, "results", "soak.json"), "w") as fh:
+                json.dump({"concurrency": 16, "seconds": soak, "samples": samples}, fh, indent=1)
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+    tproc, tend = start_thumbor(work)
+    try:
+        bench("thumbor", lambda: family(tproc.pid), lambda op, f, p, t: f"{tend}/unsafe/{t}/{f}", (4, 32))
+    finally:
+        for pid in reversed(family(tproc.pid)):
+            try:
+                os.kill(pid, 15)
+            except ProcessLookupError:
+                pass
+        tproc.wait()
+
+    def rps(server, op, c):
+        return next((r["rps"] for r in results["runs"] if (r["server"], r["op"], r["concurrency"]) == (server, op, c)), None)
+
+    print()
+    for op, *_ in OPS:
+        cy, th = rps("cyanotype", op, 4), rps("thumbor", op, 4)
+        if cy and th:
+            print(f"{op}: cyanotype / thumbor at concurrency 4 = {cy / th:.1f}x")
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "http.json"), "w") as fh:
+        json.dump(results, fh, indent=1)
+    print("written to bench/results/http.json")
+
+
+if __name__ == "__main__":
+    main()
