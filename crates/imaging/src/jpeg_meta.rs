@@ -103,6 +103,9 @@ const STD_LUMA: [u16; 64] = [
 /// files written by libjpeg-style encoders; a close estimate for others.
 pub fn estimate_quality(meta: &JpegMeta) -> Option<u32> {
     let table = meta.dqt[0].as_ref()?;
+    if let Some(q) = crate::encode::jpeg_tables::asked_quality_of(table) {
+        return Some(q);
+    }
     let mut best = (u64::MAX, 0u32);
     for q in 1..=100u32 {
         let scale = if q < 50 { 5000 / q } else { 200 - 2 * q };

@@ -3,6 +3,7 @@
 
 pub mod avif;
 pub mod jpeg;
+pub mod jpeg_tables;
 pub mod webp;
 
 use std::io::Cursor;
