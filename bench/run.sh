@@ -2,8 +2,9 @@
 # The benchmark, one command: installs the peers (bench/setup.sh), builds Cyanotype (release), prepares
 # the inputs, runs every operation in-process for Cyanotype, sharp, libvips (pyvips) and Pillow
 # (bench/ops.py: one table, bench/results/ops.json), then the HTTP benchmark against thumbor
-# (bench/http.sh: bench/results/http.json) unless --no-http.
-# Usage: bench/run.sh [--no-http] [rounds (2)] [iterations (20)]
+# (bench/http.sh: bench/results/http.json; with a 5-minute RSS soak, bench/results/soak.json) unless
+# --no-http. Between them, JPEG bytes and SSIM against sharp (bench/jpeg_size.py: results/jpeg_size.json).
+# Usage: bench/run.sh [--no-http] [rounds (2)] [iterations (20)] [soak seconds (300)]
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -12,6 +13,7 @@ http=1
 if [ "${1:-}" = "--no-http" ]; then http=0; shift; fi
 rounds=${1:-2}
 iterations=${2:-20}
+soak=${3:-300}
 
 "$root/scripts/setup.sh"
 ./setup.sh
@@ -24,8 +26,9 @@ cy="$root/target/release/cyanotype"
 # from it. The animated GIF (31 frames) and the camera JPEG with EXIF come from ../shared/testdata.
 mkdir -p work
 w=work
+photos=$w/deb/usr/share/backgrounds
+[ -d $photos ] || (cd $w && apt-get download lomiri-wallpapers-16.04 >/dev/null 2>&1 && dpkg-deb -x lomiri-wallpapers-16.04_*.deb deb) || true
 if [ ! -s $w/photo_4000x3000.jpg ]; then
-  (cd $w && apt-get download lomiri-wallpapers-16.04 >/dev/null 2>&1 && dpkg-deb -x lomiri-wallpapers-16.04_*.deb deb) || true
   if [ -s $w/deb/usr/share/backgrounds/Dragonfly_by_Bolly.jpg ]; then
     "$cy" process $w/deb/usr/share/backgrounds/Dragonfly_by_Bolly.jpg "image/crop,w_4000,h_3000,g_center/quality,Q_90" -o $w/photo_4000x3000.jpg
   else
@@ -38,4 +41,7 @@ fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $rounds rounds x $iterations runs"
 .venv/bin/python ops.py "$w" "$rounds" "$iterations"
-if [ $http = 1 ]; then ./http.sh; fi
+# JPEG bytes at equal SSIM: the Debian photos (if Debian was reachable) and three held-out camera JPEGs.
+.venv/bin/python jpeg_size.py "$cy" $(ls $photos/*.jpg 2>/dev/null) "$testdata/jpeg/camera_exif/pillow_xmp_test_canon-eos-rebel-t6.jpg" \
+  "$testdata/jpeg/camera_exif/goexif_samsung-SM-N920T_gps_progressive.jpg" "$testdata/jpeg/camera_exif/goexif_gps-2000-scaled.jpg"
+if [ $http = 1 ]; then ./http.sh 10 "$soak"; fi
