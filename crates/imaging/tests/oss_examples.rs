@@ -210,6 +210,25 @@ fn quality_relative_and_absolute() {
 }
 
 #[test]
+fn jpeg_from_quality_50_uses_our_tables_and_reads_back_at_the_asked_quality() {
+    let src = read("oss/example.jpg");
+    let dqt = |p: &str| {
+        let out = run(&src, p);
+        let meta = cyanotype_imaging::jpeg_meta::read(&out.body);
+        let luma = meta.dqt[0].expect("a luminance table");
+        (luma, cyanotype_imaging::jpeg_meta::estimate_quality(&meta))
+    };
+    // Q_80 is written with our tables scaled to 74: DC step (16 * 52 + 50) / 100 = 8, where libjpeg's
+    // q80 table has 6; its highest frequency (61 * 52 + 50) / 100 = 32 against libjpeg's 40.
+    let (luma, q) = dqt("image/quality,Q_80");
+    assert_eq!((luma[0], luma[63]), (8, 32));
+    assert_eq!(q, Some(80));
+    // Below 50, libjpeg's table: q40 scales Annex K's 16 by 125%.
+    let (luma, q) = dqt("image/quality,Q_40");
+    assert_eq!((luma[0], q), (20, Some(40)));
+}
+
+#[test]
 fn interlace_writes_progressive_jpeg() {
     let out = run(&read("oss/example.jpg"), "image/interlace,1");
     // SOF2 marks a progressive JPEG

@@ -1,7 +1,9 @@
 //! Writing the output: one function per format family. JPEG and WebP go through their reference C
-//! libraries (speed and size); PNG, GIF, BMP and TIFF through the `image` crate.
+//! libraries (speed and size); GIF through the `gif` crate
+//! with our own palette and frame differencing (gif.rs); PNG, BMP and TIFF through the `image` crate.
 
 pub mod avif;
+pub mod gif;
 pub mod jpeg;
 pub mod jpeg_tables;
 pub mod webp;
@@ -9,9 +11,8 @@ pub mod webp;
 use std::io::Cursor;
 
 use cyanotype_process::{Error, Format, Result};
-use image::codecs::gif::{GifEncoder, Repeat};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ExtendedColorType, ImageEncoder, RgbaImage};
+use image::{ExtendedColorType, ImageEncoder};
 
 use crate::bitmap::Bitmap;
 use crate::decode::Frame;
@@ -40,7 +41,7 @@ pub fn encode(b: Bitmap, s: &Settings) -> Result<Vec<u8>> {
     match s.format {
         Format::Jpg => jpeg::encode(b, s.quality, s.progressive),
         Format::Webp => webp::encode(&b.drop_opaque_alpha(), s.quality, s.webp_lossless),
-        Format::Gif => encode_gif(&[Frame {
+        Format::Gif => gif::encode(&[Frame {
             bitmap: b,
             delay_ms: 0,
         }]),
@@ -75,7 +76,7 @@ pub fn encode(b: Bitmap, s: &Settings) -> Result<Vec<u8>> {
 /// Encode an animation (GIF or WebP); other formats take the first frame.
 pub fn encode_frames(frames: Vec<Frame>, s: &Settings) -> Result<Vec<u8>> {
     match s.format {
-        Format::Gif => encode_gif(&frames),
+        Format::Gif => gif::encode(&frames),
         Format::Webp if frames.len() > 1 => {
             webp::encode_animation(&frames, s.quality, s.webp_lossless)
         }
@@ -88,24 +89,4 @@ pub fn encode_frames(frames: Vec<Frame>, s: &Settings) -> Result<Vec<u8>> {
             s,
         ),
     }
-}
-
-fn encode_gif(frames: &[Frame]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        let mut enc = GifEncoder::new_with_speed(&mut out, 10);
-        if frames.len() > 1 {
-            enc.set_repeat(Repeat::Infinite)
-                .map_err(|_| Error::internal())?;
-        }
-        for f in frames {
-            let rgba = f.bitmap.to_rgba();
-            let img = RgbaImage::from_raw(rgba.width, rgba.height, rgba.data)
-                .ok_or_else(Error::internal)?;
-            let delay = image::Delay::from_numer_denom_ms(f.delay_ms, 1);
-            enc.encode_frame(image::Frame::from_parts(img, 0, 0, delay))
-                .map_err(|_| Error::internal())?;
-        }
-    }
-    Ok(out)
 }
