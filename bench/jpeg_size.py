@@ -45,12 +45,14 @@ def source_quality(path):
     return min(range(1, 101), key=err)
 
 
-def reference(path, op):
+def reference(path, op, size):
+    """`size` is sharp's output size: the rounding of the height of a 200 px wide thumbnail is the
+    resizer's choice, and Cyanotype's must match it for the pair to count."""
     src = Image.open(path)
     src.load()
     src = src.convert("RGB")
     if op == "thumb":
-        return src.resize((200, round(src.height * 200 / src.width)), Image.LANCZOS)
+        return src.resize(size, Image.LANCZOS)
     side = min(src.width, src.height)
     left, top = (src.width - side) // 2, (src.height - side) // 2
     return src.crop((left, top, left + side, top + side)).resize((300, 300), Image.LANCZOS)
@@ -85,7 +87,7 @@ def bytes_at(target, sweep):
 
 
 def main():
-    binary, photos = sys.argv[1], sys.argv[2:]
+    binary, photos = os.path.abspath(sys.argv[1]), [os.path.abspath(p) for p in sys.argv[2:]]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "o.jpg")
@@ -96,10 +98,14 @@ def main():
                 continue
             held_out = "backgrounds" not in path
             for op in OPS:
-                ref = reference(path, op)
                 s_data = sharp(path, op, 80, out)
+                ref = reference(path, op, Image.open(io.BytesIO(s_data)).size)
                 c_data = cyanotype(binary, path, op, 80, out)
                 s_ssim, c_ssim = ssim(ref, s_data), ssim(ref, c_data)
+                if c_ssim is None:
+                    print(f"{os.path.basename(path)} {op}: sizes differ, sharp {Image.open(io.BytesIO(s_data)).size} "
+                          f"cyanotype {Image.open(io.BytesIO(c_data)).size}; not compared", flush=True)
+                    continue
                 sweep = []
                 for q in SWEEP:
                     d = cyanotype(binary, path, op, q, out)

@@ -190,10 +190,12 @@ pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
         b.width as f64 / scaled.0 as f64,
         b.height as f64 / scaled.1 as f64,
     );
-    let cw = out.0 as f64 * sx;
-    let ch = out.1 as f64 * sy;
     let left = ((scaled.0 - out.0) / 2) as f64 * sx;
     let top = ((scaled.1 - out.1) / 2) as f64 * sy;
+    // out * (b / scaled) can land a hair past the edge in floating point (300 * (374 / 300) > 374),
+    // and the resizer refuses a crop box outside the source.
+    let cw = (out.0 as f64 * sx).min(b.width as f64 - left);
+    let ch = (out.1 as f64 * sy).min(b.height as f64 - top);
     scale(&b, out, Some((left, top, cw, ch)))
 }
 
@@ -281,6 +283,34 @@ mod tests {
         );
         // f.jpg oriented 333x424 with w_100 gives 100x127
         assert_eq!(out(333, 424, "image/resize,w_100"), (100, 127));
+    }
+
+    #[test]
+    fn fill_after_shrink_on_load_never_reaches_past_the_edge() {
+        // A 5312x2988 photo filled to 300x300 arrives decoded at 1/8 (664x374): the centred crop of
+        // 300 * (374 / 300) rows overshot 374 by a rounding error and the resizer refused it.
+        for (w, h) in [
+            (5312, 2988),
+            (2988, 5312),
+            (4000, 3000),
+            (4001, 2999),
+            (1001, 333),
+        ] {
+            for target in ["w_300,h_300", "w_301,h_300", "w_100,h_250", "w_257,h_33"] {
+                let text = format!("image/resize,m_fill,{target}");
+                let plan = plan(w, h, &resize_op(&text), false, &Limits::default()).unwrap();
+                for shrink in [4, 8] {
+                    let (bw, bh) = (w.div_ceil(shrink), h.div_ceil(shrink));
+                    let b = Bitmap::new(bw, bh, 3, vec![128; (bw * bh * 3) as usize]);
+                    let Plan::Scale { out, .. } = plan else {
+                        panic!("{text} on {w}x{h} scales")
+                    };
+                    let r =
+                        apply(b, plan).unwrap_or_else(|e| panic!("{text} {w}x{h}/{shrink}: {e:?}"));
+                    assert_eq!((r.width, r.height), out);
+                }
+            }
+        }
     }
 
     #[test]
