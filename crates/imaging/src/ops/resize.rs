@@ -190,12 +190,14 @@ pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
         b.width as f64 / scaled.0 as f64,
         b.height as f64 / scaled.1 as f64,
     );
-    let left = ((scaled.0 - out.0) / 2) as f64 * sx;
-    let top = ((scaled.1 - out.1) / 2) as f64 * sy;
     // out * (b / scaled) can land a hair past the edge in floating point (300 * (374 / 300) > 374),
     // and the resizer refuses a crop box outside the source.
-    let cw = (out.0 as f64 * sx).min(b.width as f64 - left);
-    let ch = (out.1 as f64 * sy).min(b.height as f64 - top);
+    let cw = (out.0 as f64 * sx).min(b.width as f64);
+    let ch = (out.1 as f64 * sy).min(b.height as f64);
+    // Centred exactly in the source, not at a whole pixel of the scaled image: the rounding of the
+    // scaled size would otherwise shift the cut by up to a pixel of the output.
+    let left = (b.width as f64 - cw) / 2.0;
+    let top = (b.height as f64 - ch) / 2.0;
     scale(&b, out, Some((left, top, cw, ch)))
 }
 
