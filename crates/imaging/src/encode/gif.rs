@@ -34,17 +34,20 @@ pub fn encode(frames: &[Frame]) -> Result<Vec<u8>> {
         u16::try_from(width).map_err(|_| Error::internal())?,
         u16::try_from(height).map_err(|_| Error::internal())?,
     );
-    let rgba: Vec<Bitmap> = frames.iter().map(|f| f.bitmap.to_rgba()).collect();
-    if rgba.iter().any(|b| b.width != width || b.height != height) {
+    let bitmaps: Vec<&Bitmap> = frames.iter().map(|f| &f.bitmap).collect();
+    if bitmaps
+        .iter()
+        .any(|b| b.width != width || b.height != height)
+    {
         return Err(Error::internal());
     }
-    let quant = palette(&rgba);
+    let quant = palette(&bitmaps);
     let mut colours = quant
         .as_ref()
         .map(|q| q.color_map_rgb())
         .unwrap_or_default();
     colours.resize(256 * 3, 0);
-    let indexed: Vec<Vec<u8>> = rgba.iter().map(|b| index(b, quant.as_ref())).collect();
+    let indexed: Vec<Vec<u8>> = bitmaps.iter().map(|b| index(b, quant.as_ref())).collect();
     let any_transparent = indexed.iter().any(|f| f.contains(&TRANSPARENT));
 
     let mut out = Vec::new();
@@ -81,12 +84,17 @@ fn write<W: Write>(enc: &mut Encoder<W>, frame: &GifFrame<'_>) -> Result<()> {
     enc.write_frame(frame).map_err(|_| Error::internal())
 }
 
-/// One palette learnt from the opaque pixels of every frame; None when no pixel is opaque.
-fn palette(frames: &[Bitmap]) -> Option<NeuQuant> {
+/// Whether a pixel of 3 (opaque) or 4 channels counts as visible: alpha at least half.
+fn visible(p: &[u8]) -> bool {
+    p.len() == 3 || p[3] >= 128
+}
+
+/// One palette learnt from the visible pixels of every frame; None when no pixel is visible.
+fn palette(frames: &[&Bitmap]) -> Option<NeuQuant> {
     let opaque = frames
         .iter()
-        .flat_map(|b| b.data.chunks_exact(4))
-        .filter(|p| p[3] >= 128);
+        .flat_map(|b| b.data.chunks_exact(b.channels as usize))
+        .filter(|p| visible(p));
     let total: usize = frames.iter().map(|b| b.pixel_count()).sum();
     let stride = total.div_ceil(MAX_TRAINING_PIXELS).max(1);
     let mut sample = Vec::with_capacity(total.min(MAX_TRAINING_PIXELS) * 4);
@@ -100,9 +108,9 @@ fn palette(frames: &[Bitmap]) -> Option<NeuQuant> {
 fn index(b: &Bitmap, quant: Option<&NeuQuant>) -> Vec<u8> {
     let mut last: Option<([u8; 3], u8)> = None;
     b.data
-        .chunks_exact(4)
+        .chunks_exact(b.channels as usize)
         .map(|p| {
-            let Some(q) = quant.filter(|_| p[3] >= 128) else {
+            let Some(q) = quant.filter(|_| visible(p)) else {
                 return TRANSPARENT;
             };
             let rgb = [p[0], p[1], p[2]];
