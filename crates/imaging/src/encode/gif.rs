@@ -1,15 +1,16 @@
-//! GIF output: one palette for the whole animation, and each later frame written as only what changed.
+//! GIF output: one palette for the whole animation, and each frame written as only what changed.
 //!
 //! A palette per frame (what the `image` crate's encoder does) maps the same colour to different
 //! indices from frame to frame, so nothing repeats and LZW finds little: a 100 px resize of a 31-frame
 //! 320x240 GIF came out at 70 KB, close to the 85 KB source, where sharp wrote 5 KB. With one palette,
-//! an unchanged pixel has the same index in both frames; each frame after the first is cropped to the
-//! rectangle that changed and its unchanged pixels are written as the transparent index over the
-//! previous frame (disposal "keep"). That is exact: what a viewer composes equals every quantised frame.
-//! Frames with transparent pixels cannot be drawn that way (keep cannot clear a pixel), so such
-//! animations are written as whole frames that each restore the background first.
+//! an unchanged pixel has the same index in both frames. Each frame is cut to the rectangle where it
+//! differs from the canvas a viewer holds before drawing it, unchanged pixels inside written as the
+//! transparent index, and the frame is kept on the canvas (disposal "keep"). A pixel that turns
+//! transparent in the next frame cannot be drawn that way, so a frame followed by such pixels widens
+//! its rectangle over them and is cleared after showing (disposal "background"); the next frame then
+//! redraws what must stay. What a viewer composes equals every quantised frame exactly.
 
-use std::io::Write;
+use std::borrow::Cow;
 
 use color_quant::NeuQuant;
 use cyanotype_process::{Error, Result};
@@ -48,7 +49,7 @@ pub fn encode(frames: &[Frame]) -> Result<Vec<u8>> {
         .unwrap_or_default();
     colours.resize(256 * 3, 0);
     let indexed: Vec<Vec<u8>> = bitmaps.iter().map(|b| index(b, quant.as_ref())).collect();
-    let any_transparent = indexed.iter().any(|f| f.contains(&TRANSPARENT));
+    let (w, h) = (width as usize, height as usize);
 
     let mut out = Vec::new();
     {
@@ -57,31 +58,43 @@ pub fn encode(frames: &[Frame]) -> Result<Vec<u8>> {
             enc.set_repeat(Repeat::Infinite)
                 .map_err(|_| Error::internal())?;
         }
-        for (i, (frame, pixels)) in frames.iter().zip(&indexed).enumerate() {
-            // GIF delays are in hundredths of a second.
-            let delay = u16::try_from(frame.delay_ms.div_ceil(10)).unwrap_or(u16::MAX);
-            let mut g = if any_transparent || i == 0 {
-                whole(w16, h16, pixels)
-            } else {
-                changed(&indexed[i - 1], pixels, width as usize, height as usize)
+        // What the viewer's canvas holds before the frame is drawn: transparent at first.
+        let mut canvas = vec![TRANSPARENT; w * h];
+        for (i, (frame, now)) in frames.iter().zip(&indexed).enumerate() {
+            let mut rect = Rect::around(w, h, |k| now[k] != canvas[k]);
+            // Pixels the next frame makes transparent must be cleared after this one.
+            let clear = indexed.get(i + 1).and_then(|next| {
+                Rect::around(w, h, |k| now[k] != TRANSPARENT && next[k] == TRANSPARENT)
+            });
+            if let Some(c) = clear {
+                rect = Some(rect.map_or(c, |r| r.union(c)));
+            }
+            let mut g = match rect {
+                Some(r) => r.frame(w, &canvas, now),
+                // Nothing changed: one transparent pixel still carries the frame's delay.
+                None => GifFrame {
+                    width: 1,
+                    height: 1,
+                    buffer: Cow::Owned(vec![TRANSPARENT]),
+                    ..GifFrame::default()
+                },
             };
-            g.delay = delay;
-            g.dispose = if any_transparent {
+            // GIF delays are in hundredths of a second.
+            g.delay = u16::try_from(frame.delay_ms.div_ceil(10)).unwrap_or(u16::MAX);
+            g.transparent = Some(TRANSPARENT);
+            g.dispose = if clear.is_some() {
                 DisposalMethod::Background
             } else {
                 DisposalMethod::Keep
             };
-            if any_transparent || i > 0 {
-                g.transparent = Some(TRANSPARENT);
+            enc.write_frame(&g).map_err(|_| Error::internal())?;
+            canvas.copy_from_slice(now);
+            if let (Some(r), true) = (rect, clear.is_some()) {
+                r.fill(w, &mut canvas, TRANSPARENT);
             }
-            write(&mut enc, &g)?;
         }
     }
     Ok(out)
-}
-
-fn write<W: Write>(enc: &mut Encoder<W>, frame: &GifFrame<'_>) -> Result<()> {
-    enc.write_frame(frame).map_err(|_| Error::internal())
 }
 
 /// Whether a pixel of 3 (opaque) or 4 channels counts as visible: alpha at least half.
@@ -125,58 +138,67 @@ fn index(b: &Bitmap, quant: Option<&NeuQuant>) -> Vec<u8> {
         .collect()
 }
 
-fn whole<'a>(w: u16, h: u16, pixels: &'a [u8]) -> GifFrame<'a> {
-    GifFrame {
-        width: w,
-        height: h,
-        buffer: std::borrow::Cow::Borrowed(pixels),
-        ..GifFrame::default()
-    }
+/// A rectangle of the canvas, in pixels: [x0, x1) x [y0, y1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rect {
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
 }
 
-/// The rectangle of `now` that differs from `before`, its unchanged pixels transparent; a single
-/// transparent pixel when nothing changed (the frame still carries its delay).
-fn changed(before: &[u8], now: &[u8], width: usize, height: usize) -> GifFrame<'static> {
-    let (mut x0, mut y0, mut x1, mut y1) = (width, height, 0, 0);
-    for y in 0..height {
-        let row = y * width..(y + 1) * width;
-        let (a, b) = (&before[row.clone()], &now[row]);
-        if a == b {
-            continue;
+impl Rect {
+    /// The smallest rectangle holding every pixel index `k` (row-major, `w` wide) where `hit(k)`.
+    fn around(w: usize, h: usize, hit: impl Fn(usize) -> bool) -> Option<Rect> {
+        let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+        for y in 0..h {
+            let Some(first) = (0..w).find(|&x| hit(y * w + x)) else {
+                continue;
+            };
+            let last = (first..w).rev().find(|&x| hit(y * w + x)).unwrap_or(first);
+            x0 = x0.min(first);
+            x1 = x1.max(last + 1);
+            y0 = y0.min(y);
+            y1 = y + 1;
         }
-        let first = (0..width).find(|&x| a[x] != b[x]).unwrap_or(0);
-        let last = (0..width).rev().find(|&x| a[x] != b[x]).unwrap_or(0);
-        x0 = x0.min(first);
-        x1 = x1.max(last + 1);
-        y0 = y0.min(y);
-        y1 = y + 1;
+        (x0 < x1).then_some(Rect { x0, y0, x1, y1 })
     }
-    if x0 >= x1 {
-        return GifFrame {
-            width: 1,
-            height: 1,
-            buffer: std::borrow::Cow::Owned(vec![TRANSPARENT]),
+
+    fn union(self, o: Rect) -> Rect {
+        Rect {
+            x0: self.x0.min(o.x0),
+            y0: self.y0.min(o.y0),
+            x1: self.x1.max(o.x1),
+            y1: self.y1.max(o.y1),
+        }
+    }
+
+    /// `now` inside the rectangle, with the pixels the canvas already shows written as transparent.
+    fn frame(self, w: usize, canvas: &[u8], now: &[u8]) -> GifFrame<'static> {
+        let mut buffer = Vec::with_capacity((self.x1 - self.x0) * (self.y1 - self.y0));
+        for y in self.y0..self.y1 {
+            for k in y * w + self.x0..y * w + self.x1 {
+                buffer.push(if canvas[k] == now[k] {
+                    TRANSPARENT
+                } else {
+                    now[k]
+                });
+            }
+        }
+        GifFrame {
+            left: self.x0 as u16,
+            top: self.y0 as u16,
+            width: (self.x1 - self.x0) as u16,
+            height: (self.y1 - self.y0) as u16,
+            buffer: Cow::Owned(buffer),
             ..GifFrame::default()
-        };
-    }
-    let mut buffer = Vec::with_capacity((x1 - x0) * (y1 - y0));
-    for y in y0..y1 {
-        for x in x0..x1 {
-            let k = y * width + x;
-            buffer.push(if before[k] == now[k] {
-                TRANSPARENT
-            } else {
-                now[k]
-            });
         }
     }
-    GifFrame {
-        left: x0 as u16,
-        top: y0 as u16,
-        width: (x1 - x0) as u16,
-        height: (y1 - y0) as u16,
-        buffer: std::borrow::Cow::Owned(buffer),
-        ..GifFrame::default()
+
+    fn fill(self, w: usize, canvas: &mut [u8], value: u8) {
+        for y in self.y0..self.y1 {
+            canvas[y * w + self.x0..y * w + self.x1].fill(value);
+        }
     }
 }
 
@@ -195,7 +217,8 @@ mod tests {
         }
     }
 
-    /// Decodes with the gif crate, composing frames as a viewer does; returns the RGBA canvases.
+    /// Decodes with the gif crate, composing frames as a viewer does (disposal "keep" and
+    /// "background"); returns the RGBA canvas after each frame.
     fn compose(data: &[u8]) -> Vec<Vec<u8>> {
         let mut opts = gif::DecodeOptions::new();
         opts.set_color_output(gif::ColorOutput::RGBA);
@@ -204,19 +227,50 @@ mod tests {
         let mut canvas = vec![0u8; w * h * 4];
         let mut out = Vec::new();
         while let Some(f) = dec.read_next_frame().unwrap() {
-            for y in 0..f.height as usize {
-                for x in 0..f.width as usize {
-                    let s = (y * f.width as usize + x) * 4;
+            let (fw, fh, left, top) = (
+                f.width as usize,
+                f.height as usize,
+                f.left as usize,
+                f.top as usize,
+            );
+            for y in 0..fh {
+                for x in 0..fw {
+                    let s = (y * fw + x) * 4;
                     if f.buffer[s + 3] == 0 {
                         continue;
                     }
-                    let d = ((y + f.top as usize) * w + x + f.left as usize) * 4;
+                    let d = ((y + top) * w + x + left) * 4;
                     canvas[d..d + 4].copy_from_slice(&f.buffer[s..s + 4]);
                 }
             }
             out.push(canvas.clone());
+            if f.dispose == DisposalMethod::Background {
+                for y in top..top + fh {
+                    canvas[(y * w + left) * 4..(y * w + left + fw) * 4].fill(0);
+                }
+            }
         }
         out
+    }
+
+    /// Same picture: equal alpha (visible or not) and, where visible, colours within NeuQuant's reach
+    /// (it places its 255 colours by sampling, so a colour is matched closely, not exactly).
+    fn same(got: &[u8], want: &[u8]) -> bool {
+        got.chunks_exact(4).zip(want.chunks_exact(4)).all(|(g, w)| {
+            (g[3] >= 128) == (w[3] >= 128)
+                && (w[3] < 128 || (0..3).all(|k| (g[k] as i32 - w[k] as i32).abs() <= 24))
+        })
+    }
+
+    fn square(w: u32, h: u32, x: std::ops::Range<u32>, y: std::ops::Range<u32>) -> Bitmap {
+        let mut b = solid(w, h, [0, 0, 0, 0]);
+        for yy in y {
+            for xx in x.clone() {
+                let k = ((yy * w + xx) * 4) as usize;
+                b.data[k..k + 4].copy_from_slice(&[230, 40, 40, 255]);
+            }
+        }
+        b
     }
 
     #[test]
@@ -232,15 +286,9 @@ mod tests {
         let data = encode(&[frame(a.clone()), frame(b.clone()), frame(b.clone())]).unwrap();
         let canvases = compose(&data);
         assert_eq!(canvases.len(), 3);
-        // NeuQuant places its 255 colours by sampling, so a colour is matched closely, not exactly.
-        let close = |got: &[u8], want: &[u8]| {
-            got.iter()
-                .zip(want)
-                .all(|(g, w)| (*g as i32 - *w as i32).abs() <= 24)
-        };
-        assert!(close(&canvases[0], &a.data));
-        assert!(close(&canvases[1], &b.data));
-        assert!(close(&canvases[2], &b.data));
+        assert!(same(&canvases[0], &a.data));
+        assert!(same(&canvases[1], &b.data));
+        assert!(same(&canvases[2], &b.data));
         let mut dec = gif::DecodeOptions::new().read_info(&data[..]).unwrap();
         dec.read_next_frame().unwrap();
         let second = dec.read_next_frame().unwrap().unwrap();
@@ -254,17 +302,39 @@ mod tests {
     }
 
     #[test]
-    fn transparent_animations_are_written_whole() {
-        let clear = solid(8, 8, [0, 0, 0, 0]);
-        let red = solid(8, 8, [255, 0, 0, 255]);
-        let data = encode(&[frame(red.clone()), frame(clear), frame(red)]).unwrap();
-        let mut dec = gif::DecodeOptions::new().read_info(&data[..]).unwrap();
-        let mut n = 0;
-        while let Some(f) = dec.read_next_frame().unwrap() {
-            assert_eq!((f.width, f.height), (8, 8));
-            assert_eq!(f.dispose, DisposalMethod::Background);
-            n += 1;
+    fn pixels_turning_transparent_are_cleared_by_the_frame_before() {
+        // A sticker: a square on a transparent canvas moves; then everything vanishes; then it returns.
+        let a = square(20, 10, 2..5, 2..5);
+        let b = square(20, 10, 12..15, 4..7);
+        let clear = solid(20, 10, [0, 0, 0, 0]);
+        let frames = [a.clone(), b.clone(), clear.clone(), b.clone()];
+        let data = encode(&frames.map(frame)).unwrap();
+        let canvases = compose(&data);
+        assert_eq!(canvases.len(), 4);
+        for (got, want) in canvases.iter().zip([&a, &b, &clear, &b]) {
+            assert!(same(got, &want.data));
         }
-        assert_eq!(n, 3);
+        let mut dec = gif::DecodeOptions::new().read_info(&data[..]).unwrap();
+        let mut rects = Vec::new();
+        while let Some(f) = dec.read_next_frame().unwrap() {
+            rects.push((f.left, f.top, f.width, f.height, f.dispose));
+        }
+        use DisposalMethod::{Background, Keep};
+        assert_eq!(
+            rects,
+            [
+                (2, 2, 3, 3, Background),  // the square, cleared before the next frame
+                (12, 4, 3, 3, Background), // only the moved square, cleared for the empty frame
+                (0, 0, 1, 1, Keep),        // nothing left to draw
+                (12, 4, 3, 3, Keep),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_visible_at_all() {
+        let clear = solid(8, 8, [0, 0, 0, 0]);
+        let data = encode(&[frame(clear.clone()), frame(clear.clone())]).unwrap();
+        assert!(compose(&data).iter().all(|c| same(c, &clear.data)));
     }
 }
