@@ -9,8 +9,13 @@
 //! transparent in the next frame cannot be drawn that way, so a frame followed by such pixels widens
 //! its rectangle over them and is cleared after showing (disposal "background"); the next frame then
 //! redraws what must stay. What a viewer composes equals every quantised frame exactly.
+//!
+//! Quantised only when needed: with at most 255 distinct colours over all frames (a GIF cropped,
+//! rotated or watermarked without new colours) every colour is kept exact in a table no longer than
+//! needed; only more colours (a resize blends new ones) go through NeuQuant.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use color_quant::NeuQuant;
 use cyanotype_process::{Error, Result};
@@ -19,9 +24,8 @@ use gif::{DisposalMethod, Encoder, Frame as GifFrame, Repeat};
 use crate::bitmap::Bitmap;
 use crate::decode::Frame;
 
-/// 255 colours, so that index 255 is free to mean "transparent".
+/// At most 255 colours, so that one index is free to mean "transparent".
 const COLOURS: usize = 255;
-const TRANSPARENT: u8 = 255;
 /// NeuQuant learns from every `SAMPLE_FACTOR`-th pixel it is given (1 best, 30 fastest).
 const SAMPLE_FACTOR: i32 = 10;
 /// Pixels handed to NeuQuant at most (evenly strided over all frames): bounds its time on long
@@ -42,46 +46,43 @@ pub fn encode(frames: &[Frame]) -> Result<Vec<u8>> {
     {
         return Err(Error::internal());
     }
-    let quant = palette(&bitmaps);
-    let mut colours = quant
-        .as_ref()
-        .map(|q| q.color_map_rgb())
-        .unwrap_or_default();
-    colours.resize(256 * 3, 0);
-    let indexed: Vec<Vec<u8>> = bitmaps.iter().map(|b| index(b, quant.as_ref())).collect();
+    let palette = Palette::of(&bitmaps);
+    let indexed: Vec<Vec<u8>> = bitmaps.iter().map(|b| palette.index(b)).collect();
+    let transparent = palette.transparent;
     let (w, h) = (width as usize, height as usize);
 
     let mut out = Vec::new();
     {
-        let mut enc = Encoder::new(&mut out, w16, h16, &colours).map_err(|_| Error::internal())?;
+        let mut enc =
+            Encoder::new(&mut out, w16, h16, &palette.colours).map_err(|_| Error::internal())?;
         if frames.len() > 1 {
             enc.set_repeat(Repeat::Infinite)
                 .map_err(|_| Error::internal())?;
         }
         // What the viewer's canvas holds before the frame is drawn: transparent at first.
-        let mut canvas = vec![TRANSPARENT; w * h];
+        let mut canvas = vec![transparent; w * h];
         for (i, (frame, now)) in frames.iter().zip(&indexed).enumerate() {
             let mut rect = Rect::around(w, h, |k| now[k] != canvas[k]);
             // Pixels the next frame makes transparent must be cleared after this one.
             let clear = indexed.get(i + 1).and_then(|next| {
-                Rect::around(w, h, |k| now[k] != TRANSPARENT && next[k] == TRANSPARENT)
+                Rect::around(w, h, |k| now[k] != transparent && next[k] == transparent)
             });
             if let Some(c) = clear {
                 rect = Some(rect.map_or(c, |r| r.union(c)));
             }
             let mut g = match rect {
-                Some(r) => r.frame(w, &canvas, now),
+                Some(r) => r.frame(w, &canvas, now, transparent),
                 // Nothing changed: one transparent pixel still carries the frame's delay.
                 None => GifFrame {
                     width: 1,
                     height: 1,
-                    buffer: Cow::Owned(vec![TRANSPARENT]),
+                    buffer: Cow::Owned(vec![transparent]),
                     ..GifFrame::default()
                 },
             };
             // GIF delays are in hundredths of a second.
             g.delay = u16::try_from(frame.delay_ms.div_ceil(10)).unwrap_or(u16::MAX);
-            g.transparent = Some(TRANSPARENT);
+            g.transparent = Some(transparent);
             g.dispose = if clear.is_some() {
                 DisposalMethod::Background
             } else {
@@ -90,7 +91,7 @@ pub fn encode(frames: &[Frame]) -> Result<Vec<u8>> {
             enc.write_frame(&g).map_err(|_| Error::internal())?;
             canvas.copy_from_slice(now);
             if let (Some(r), true) = (rect, clear.is_some()) {
-                r.fill(w, &mut canvas, TRANSPARENT);
+                r.fill(w, &mut canvas, transparent);
             }
         }
     }
@@ -102,40 +103,114 @@ fn visible(p: &[u8]) -> bool {
     p.len() == 3 || p[3] >= 128
 }
 
-/// One palette learnt from the visible pixels of every frame; None when no pixel is visible.
-fn palette(frames: &[&Bitmap]) -> Option<NeuQuant> {
-    let opaque = frames
+/// The colour table of the whole animation and how a pixel finds its index in it.
+struct Palette {
+    /// RGB triples, padded to the power of two the GIF colour table takes.
+    colours: Vec<u8>,
+    transparent: u8,
+    map: Map,
+}
+
+enum Map {
+    /// At most 255 distinct colours (GIF material cropped, rotated or watermarked as a rule): each
+    /// keeps its exact value, and the table is no longer than needed.
+    Exact(HashMap<[u8; 3], u8>),
+    /// More colours: 255 learnt by NeuQuant from the visible pixels of every frame.
+    Learnt(NeuQuant),
+}
+
+impl Palette {
+    fn of(frames: &[&Bitmap]) -> Palette {
+        match exact_colours(frames) {
+            Some(exact) => {
+                let n = exact.len();
+                let mut colours = vec![0u8; 3 * (n + 1).next_power_of_two().max(2)];
+                for (c, &i) in &exact {
+                    colours[3 * i as usize..3 * i as usize + 3].copy_from_slice(c);
+                }
+                Palette {
+                    colours,
+                    transparent: n as u8,
+                    map: Map::Exact(exact),
+                }
+            }
+            None => {
+                let quant = learn(frames);
+                let mut colours = quant.color_map_rgb();
+                colours.resize(256 * 3, 0);
+                Palette {
+                    colours,
+                    transparent: COLOURS as u8,
+                    map: Map::Learnt(quant),
+                }
+            }
+        }
+    }
+
+    /// Palette indices of one frame; mostly transparent pixels (alpha below half) get `transparent`.
+    fn index(&self, b: &Bitmap) -> Vec<u8> {
+        let mut last: Option<([u8; 3], u8)> = None;
+        b.data
+            .chunks_exact(b.channels as usize)
+            .map(|p| {
+                if !visible(p) {
+                    return self.transparent;
+                }
+                let rgb = [p[0], p[1], p[2]];
+                // Runs of one colour are the rule in GIF material: look each run up once.
+                if let Some((_, i)) = last.filter(|(c, _)| *c == rgb) {
+                    return i;
+                }
+                let i = match &self.map {
+                    Map::Exact(m) => m[&rgb],
+                    Map::Learnt(q) => q.index_of(&[p[0], p[1], p[2], 255]) as u8,
+                };
+                last = Some((rgb, i));
+                i
+            })
+            .collect()
+    }
+}
+
+/// The distinct visible colours of every frame, numbered in order of appearance, if there are at
+/// most COLOURS of them.
+fn exact_colours(frames: &[&Bitmap]) -> Option<HashMap<[u8; 3], u8>> {
+    let mut seen: HashMap<[u8; 3], u8> = HashMap::new();
+    let mut last = None;
+    for p in frames
+        .iter()
+        .flat_map(|b| b.data.chunks_exact(b.channels as usize))
+        .filter(|p| visible(p))
+    {
+        let rgb = [p[0], p[1], p[2]];
+        if last == Some(rgb) {
+            continue;
+        }
+        last = Some(rgb);
+        if !seen.contains_key(&rgb) {
+            if seen.len() == COLOURS {
+                return None;
+            }
+            let i = seen.len() as u8;
+            seen.insert(rgb, i);
+        }
+    }
+    Some(seen)
+}
+
+/// 255 colours learnt from the visible pixels of every frame (there are more than 255 of them).
+fn learn(frames: &[&Bitmap]) -> NeuQuant {
+    let visible_pixels = frames
         .iter()
         .flat_map(|b| b.data.chunks_exact(b.channels as usize))
         .filter(|p| visible(p));
     let total: usize = frames.iter().map(|b| b.pixel_count()).sum();
     let stride = total.div_ceil(MAX_TRAINING_PIXELS).max(1);
     let mut sample = Vec::with_capacity(total.min(MAX_TRAINING_PIXELS) * 4);
-    for p in opaque.step_by(stride) {
+    for p in visible_pixels.step_by(stride) {
         sample.extend_from_slice(&[p[0], p[1], p[2], 255]);
     }
-    (!sample.is_empty()).then(|| NeuQuant::new(SAMPLE_FACTOR, COLOURS, &sample))
-}
-
-/// Palette indices of one frame; mostly transparent pixels (alpha below half) become TRANSPARENT.
-fn index(b: &Bitmap, quant: Option<&NeuQuant>) -> Vec<u8> {
-    let mut last: Option<([u8; 3], u8)> = None;
-    b.data
-        .chunks_exact(b.channels as usize)
-        .map(|p| {
-            let Some(q) = quant.filter(|_| visible(p)) else {
-                return TRANSPARENT;
-            };
-            let rgb = [p[0], p[1], p[2]];
-            // Runs of one colour are the rule in GIF material: skip the network search for them.
-            if let Some((_, i)) = last.filter(|(c, _)| *c == rgb) {
-                return i;
-            }
-            let i = q.index_of(&[p[0], p[1], p[2], 255]) as u8;
-            last = Some((rgb, i));
-            i
-        })
-        .collect()
+    NeuQuant::new(SAMPLE_FACTOR, COLOURS, &sample)
 }
 
 /// A rectangle of the canvas, in pixels: [x0, x1) x [y0, y1).
@@ -174,12 +249,12 @@ impl Rect {
     }
 
     /// `now` inside the rectangle, with the pixels the canvas already shows written as transparent.
-    fn frame(self, w: usize, canvas: &[u8], now: &[u8]) -> GifFrame<'static> {
+    fn frame(self, w: usize, canvas: &[u8], now: &[u8], transparent: u8) -> GifFrame<'static> {
         let mut buffer = Vec::with_capacity((self.x1 - self.x0) * (self.y1 - self.y0));
         for y in self.y0..self.y1 {
             for k in y * w + self.x0..y * w + self.x1 {
                 buffer.push(if canvas[k] == now[k] {
-                    TRANSPARENT
+                    transparent
                 } else {
                     now[k]
                 });
@@ -329,6 +404,21 @@ mod tests {
                 (12, 4, 3, 3, Keep),
             ]
         );
+    }
+
+    #[test]
+    fn few_colours_keep_their_exact_values_in_a_short_table() {
+        let mut b = square(16, 16, 4..12, 4..12);
+        b.data[0..4].copy_from_slice(&[1, 2, 3, 255]);
+        let data = encode(&[frame(b.clone())]).unwrap();
+        let dec = gif::DecodeOptions::new().read_info(&data[..]).unwrap();
+        // Two colours and the transparent index: a table of 4 entries, not 256.
+        assert_eq!(dec.global_palette().map(|p| p.len()), Some(4 * 3));
+        let canvas = &compose(&data)[0];
+        assert_eq!(&canvas[0..4], &[1, 2, 3, 255]);
+        let k = (8 * 16 + 8) * 4;
+        assert_eq!(&canvas[k..k + 4], &[230, 40, 40, 255]);
+        assert!(same(canvas, &b.data));
     }
 
     #[test]
