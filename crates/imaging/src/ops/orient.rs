@@ -21,34 +21,51 @@ pub fn swaps_sides(o: u8) -> bool {
 
 fn transform<const C: usize>(b: &Bitmap, o: u8) -> Bitmap {
     let (w, h) = (b.width as usize, b.height as usize);
-    let (dw, dh) = if swaps_sides(o) { (h, w) } else { (w, h) };
-    // Source coordinates of destination (x, y).
-    let map = |x: usize, y: usize| -> (usize, usize) {
-        match o {
-            2 => (w - 1 - x, y),
-            3 => (w - 1 - x, h - 1 - y),
-            4 => (x, h - 1 - y),
-            5 => (y, x),
-            6 => (y, h - 1 - x),
-            7 => (w - 1 - y, h - 1 - x),
-            _ => (w - 1 - y, x), // 8
+    let row = |y: usize| &b.data[y * w * C..(y + 1) * w * C];
+    match o {
+        // Mirrors and the half turn keep rows whole: build the output row by row, no scatter.
+        2..=4 => {
+            let mut out = Vec::with_capacity(w * h * C);
+            for y in 0..h {
+                let src = row(if o == 2 { y } else { h - 1 - y });
+                if o == 4 {
+                    out.extend_from_slice(src);
+                } else {
+                    for p in src.chunks_exact(C).rev() {
+                        out.extend_from_slice(p);
+                    }
+                }
+            }
+            Bitmap::new(w as u32, h as u32, C as u8, out)
         }
-    };
-    let mut out = vec![0u8; dw * dh * C];
-    const T: usize = 32;
-    for ty in (0..dh).step_by(T) {
-        for tx in (0..dw).step_by(T) {
-            for y in ty..(ty + T).min(dh) {
-                let row = y * dw * C;
-                for x in tx..(tx + T).min(dw) {
-                    let (sx, sy) = map(x, y);
-                    let s = (sy * w + sx) * C;
-                    out[row + x * C..row + x * C + C].copy_from_slice(&b.data[s..s + C]);
+        // Where source pixel (sx, sy) lands; one monomorphic loop per orientation.
+        5 => transpose::<C>(b, |sx, sy| (sy, sx)),
+        6 => transpose::<C>(b, |sx, sy| (h - 1 - sy, sx)),
+        7 => transpose::<C>(b, |sx, sy| (h - 1 - sy, w - 1 - sx)),
+        _ => transpose::<C>(b, |sx, sy| (sy, w - 1 - sx)), // 8
+    }
+}
+
+/// The orientations that swap the sides: read the source in 16x16 tiles, row by row, and write each
+/// pixel where `dest(sx, sy)` puts it in the h x w output (tiles keep both sides in cache).
+fn transpose<const C: usize>(b: &Bitmap, dest: impl Fn(usize, usize) -> (usize, usize)) -> Bitmap {
+    let (w, h) = (b.width as usize, b.height as usize);
+    let dw = h;
+    let mut out = vec![0u8; w * h * C];
+    const T: usize = 16;
+    for ty in (0..h).step_by(T) {
+        for tx in (0..w).step_by(T) {
+            for sy in ty..(ty + T).min(h) {
+                let src = &b.data[(sy * w + tx) * C..(sy * w + (tx + T).min(w)) * C];
+                for (i, p) in src.chunks_exact(C).enumerate() {
+                    let (x, y) = dest(tx + i, sy);
+                    let d = (y * dw + x) * C;
+                    out[d..d + C].copy_from_slice(p);
                 }
             }
         }
     }
-    Bitmap::new(dw as u32, dh as u32, C as u8, out)
+    Bitmap::new(h as u32, w as u32, C as u8, out)
 }
 
 #[cfg(test)]
