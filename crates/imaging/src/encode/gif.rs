@@ -422,6 +422,20 @@ mod tests {
     }
 
     #[test]
+    fn one_pixel_and_one_row_animations() {
+        for (w, h) in [(1, 1), (1, 9), (9, 1)] {
+            let a = solid(w, h, [10, 200, 30, 255]);
+            let b = solid(w, h, [200, 10, 30, 255]);
+            let data = encode(&[frame(a.clone()), frame(b.clone()), frame(a.clone())]).unwrap();
+            let canvases = compose(&data);
+            assert_eq!(canvases.len(), 3, "{w}x{h}");
+            for (got, want) in canvases.iter().zip([&a, &b, &a]) {
+                assert!(same(got, &want.data), "{w}x{h}");
+            }
+        }
+    }
+
+    #[test]
     fn nothing_visible_at_all() {
         let clear = solid(8, 8, [0, 0, 0, 0]);
         let data = encode(&[frame(clear.clone()), frame(clear.clone())]).unwrap();
