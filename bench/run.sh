@@ -21,7 +21,7 @@ soak=${3:-300}
 cy="$root/target/release/cyanotype"
 
 # Inputs. A real 12 MP camera photo (CC-BY-SA-4.0, from Debian's lomiri-wallpapers-16.04),
-# centre-cropped to 4000x3000 by Cyanotype itself; the generated 12 MP test image if Debian is
+# centre-cropped to 4000x3000 by Pillow; the generated 12 MP test image if Debian is
 # unreachable. The 1000 px JPEG, the 1000 px RGBA PNG (rounded corners) and the 1600 px WebP derive
 # from it. The animated GIF (31 frames) and the camera JPEG with EXIF come from ../shared/testdata.
 mkdir -p work
@@ -30,12 +30,15 @@ photos=$w/deb/usr/share/backgrounds
 [ -d $photos ] || (cd $w && apt-get download lomiri-wallpapers-16.04 >/dev/null 2>&1 && dpkg-deb -x lomiri-wallpapers-16.04_*.deb deb) || true
 if [ ! -s $w/photo_4000x3000.jpg ]; then
   if [ -s $w/deb/usr/share/backgrounds/Dragonfly_by_Bolly.jpg ]; then
-    "$cy" process $w/deb/usr/share/backgrounds/Dragonfly_by_Bolly.jpg "image/crop,w_4000,h_3000,g_center/quality,Q_90" -o $w/photo_4000x3000.jpg
+    # Written by Pillow (libjpeg's own tables, q90, 4:2:0) like a camera would, not by the encoder under test.
+    .venv/bin/python -c 'import sys; from PIL import Image; im = Image.open(sys.argv[1]); l, t = (im.width - 4000) // 2, (im.height - 3000) // 2; im.crop((l, t, l + 4000, t + 3000)).save(sys.argv[2], quality=90, subsampling=2)' \
+      $w/deb/usr/share/backgrounds/Dragonfly_by_Bolly.jpg $w/photo_4000x3000.jpg
   else
     cp "$testdata/extreme/gen_large_4000x3000.jpg" $w/photo_4000x3000.jpg
   fi
 fi
-[ -s $w/photo_1000.jpg ] || "$cy" process $w/photo_4000x3000.jpg "image/resize,w_1000/quality,Q_90" -o $w/photo_1000.jpg
+[ -s $w/photo_1000.jpg ] || .venv/bin/python -c 'import sys; from PIL import Image; im = Image.open(sys.argv[1]); im.resize((1000, 750), Image.LANCZOS).save(sys.argv[2], quality=90, subsampling=2)' \
+  $w/photo_4000x3000.jpg $w/photo_1000.jpg
 [ -s $w/alpha_1000.png ] || "$cy" process $w/photo_4000x3000.jpg "image/resize,w_1000/rounded-corners,r_250/format,png" -o $w/alpha_1000.png
 [ -s $w/photo_1600.webp ] || "$cy" process $w/photo_4000x3000.jpg "image/resize,w_1600/format,webp/quality,Q_85" -o $w/photo_1600.webp
 

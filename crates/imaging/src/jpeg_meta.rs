@@ -13,6 +13,8 @@ pub struct JpegMeta<'a> {
     /// Quantisation tables by id (0..4), in zig-zag order, 8-bit precision values widened.
     pub dqt: [Option<[u16; 64]>; 4],
     pub components: u8,
+    /// Width and height from the frame header.
+    pub size: (u32, u32),
 }
 
 pub fn read(data: &[u8]) -> JpegMeta<'_> {
@@ -52,6 +54,10 @@ pub fn read(data: &[u8]) -> JpegMeta<'_> {
             0xC0..=0xCF if marker != 0xC4 && marker != 0xC8 && marker != 0xCC => {
                 if body.len() >= 6 {
                     meta.components = body[5];
+                    meta.size = (
+                        u16::from_be_bytes([body[3], body[4]]) as u32,
+                        u16::from_be_bytes([body[1], body[2]]) as u32,
+                    );
                 }
             }
             _ => {}
@@ -103,7 +109,7 @@ const STD_LUMA: [u16; 64] = [
 /// files written by libjpeg-style encoders; a close estimate for others.
 pub fn estimate_quality(meta: &JpegMeta) -> Option<u32> {
     let table = meta.dqt[0].as_ref()?;
-    if let Some(q) = crate::encode::jpeg_tables::asked_quality_of(table) {
+    if let Some(q) = crate::encode::jpeg_tables::asked_quality_of(table, meta.size) {
         return Some(q);
     }
     let mut best = (u64::MAX, 0u32);

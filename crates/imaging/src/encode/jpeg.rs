@@ -28,7 +28,7 @@ unsafe extern "C" {
 
 pub fn encode(b: Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8>> {
     let b = b.flatten(Rgb::WHITE);
-    match jpeg_tables::mapped_quality(quality) {
+    match jpeg_tables::mapped_quality(quality, (b.width, b.height)) {
         Some(q) => encode_with_tables(&b, q, progressive),
         None => encode_standard(&b, quality, progressive),
     }

@@ -4,11 +4,13 @@
 //! highest frequencies hardest. Thumbnails and web images are judged on structure, and there a table
 //! that rises gently and linearly with frequency keeps more structure per byte: luminance
 //! `16 * (1 + 0.2 * (u + v))`, chrominance `17 * (1 + 0.1 * (u + v))` (u, v the horizontal and vertical
-//! frequency, 0..7). We chose the shape by a grid search and calibrated the quality mapping below on the
-//! 15 photos of Debian's lomiri-wallpapers-16.04 package, resized to 100, 200 and 400 px wide
-//! (`bench/jpeg_tables.py` repeats it): at every quality from 50 up, our tables at the mapped quality
-//! reach at least the mean SSIM of libjpeg's tables at the asked quality, with 8-20% fewer bytes
-//! (q80 at 200 px: 0.85x). Below quality 50 the gain is small and uneven, so libjpeg's tables stay.
+//! frequency, 0..7). We chose the shape by a grid search and calibrated the quality mapping below, per
+//! output size, on the photos of Debian's lomiri-wallpapers-16.04 package (`bench/jpeg_tables.py`
+//! repeats it): all 15 resized to 100, 200 and 400 px wide for thumbnails, 5 at 1600 px for medium
+//! sizes, 2 at 3200 px. At every quality from 50 up, our tables at the mapped quality reach at least
+//! the mean SSIM of libjpeg's tables at the asked quality, with fewer bytes (q80: 0.84-0.85x at
+//! 100-400 px, 0.87x at 1600). Larger than 1600 px the gain was gone (0.95-1.03x at 3200 px), and
+//! below quality 50 it is small and uneven: there libjpeg's tables stay.
 
 /// Luminance table in natural (row-major) order, before quality scaling.
 fn luma_base(i: usize) -> u32 {
@@ -22,9 +24,12 @@ fn chroma_base(i: usize) -> u32 {
     (17 * (10 + (u + v)) + 5) / 10
 }
 
-/// (asked quality, quality applied to our tables): the highest of the calibrated values at 100, 200
-/// and 400 px, so that no size loses SSIM against libjpeg at the asked quality.
-const MAPPING: [(u32, u32); 11] = [
+/// Outputs up to this many pixels on their longer side use the thumbnail mapping.
+pub const THUMBNAIL_MAX_SIDE: u32 = 400;
+
+/// (asked quality, quality applied to our tables) for thumbnails: the highest of the calibrated
+/// values at 100, 200 and 400 px wide, so that no size loses SSIM against libjpeg at the asked quality.
+const THUMBNAIL: [(u32, u32); 11] = [
     (50, 52),
     (55, 54),
     (60, 58),
@@ -38,16 +43,48 @@ const MAPPING: [(u32, u32); 11] = [
     (100, 100),
 ];
 
-/// The quality our tables are scaled to for an asked quality, or None where libjpeg's tables serve
-/// better (below 50).
-pub fn mapped_quality(asked: u32) -> Option<u32> {
+/// Outputs up to this many pixels on their longer side use the MEDIUM mapping; larger ones keep
+/// libjpeg's tables, because there ours stop paying: at 3200 px wide they needed q84 for libjpeg's q80
+/// SSIM and saved 0-5% of the bytes, some qualities none.
+pub const MEDIUM_MAX_SIDE: u32 = 1600;
+
+/// The mapping for outputs of 401 to 1600 px, calibrated at 1600 px wide (5 of the photos): a larger
+/// image keeps detail that the tables' gentle high-frequency steps spend bytes on, so the same SSIM
+/// needs a higher quality than a thumbnail's (q80: 80 against 74); it still saves 8-14%. The needed
+/// quality grows with size, so the 1600 px values are safe for everything between.
+const MEDIUM: [(u32, u32); 11] = [
+    (50, 56),
+    (55, 60),
+    (60, 64),
+    (65, 68),
+    (70, 72),
+    (75, 76),
+    (80, 80),
+    (85, 84),
+    (90, 90),
+    (95, 94),
+    (100, 100),
+];
+
+fn mapping(size: (u32, u32)) -> Option<&'static [(u32, u32); 11]> {
+    match size.0.max(size.1) {
+        side if side <= THUMBNAIL_MAX_SIDE => Some(&THUMBNAIL),
+        side if side <= MEDIUM_MAX_SIDE => Some(&MEDIUM),
+        _ => None,
+    }
+}
+
+/// The quality our tables are scaled to for an asked quality and output size, or None where
+/// libjpeg's tables serve as well or better: below quality 50, and above 1600 px.
+pub fn mapped_quality(asked: u32, size: (u32, u32)) -> Option<u32> {
+    let map = mapping(size)?;
     let asked = asked.min(100);
-    if asked < MAPPING[0].0 {
+    if asked < map[0].0 {
         return None;
     }
-    let i = MAPPING.iter().rposition(|&(q, _)| q <= asked)?;
-    let (q0, m0) = MAPPING[i];
-    let Some(&(q1, m1)) = MAPPING.get(i + 1) else {
+    let i = map.iter().rposition(|&(q, _)| q <= asked)?;
+    let (q0, m0) = map[i];
+    let Some(&(q1, m1)) = map.get(i + 1) else {
         return Some(m0);
     };
     // Linear between the calibrated points, rounded up (never below the calibration).
@@ -66,12 +103,12 @@ pub fn tables(quality: u32) -> ([u32; 64], [u32; 64]) {
     )
 }
 
-/// The asked quality a luminance table (zig-zag order, as stored in a DQT segment) was written with,
-/// when it is one of ours; the highest such quality, so that re-encoding a Cyanotype JPEG at that
+/// The asked quality a luminance table (zig-zag order, as stored in a DQT segment) of an image of
+/// `size` was written with, when it is one of ours; the highest such quality, so that re-encoding a Cyanotype JPEG at that
 /// quality gives back the same tables. Lets `Q_`/`q_` treat our output like any libjpeg file.
-pub fn asked_quality_of(luma_zigzag: &[u16; 64]) -> Option<u32> {
-    (MAPPING[0].0..=100).rev().find(|&q| {
-        let (luma, _) = tables(mapped_quality(q).expect("q >= 50"));
+pub fn asked_quality_of(luma_zigzag: &[u16; 64], size: (u32, u32)) -> Option<u32> {
+    (mapping(size)?[0].0..=100).rev().find(|&q| {
+        let (luma, _) = tables(mapped_quality(q, size).expect("q >= 50"));
         zigzag_natural()
             .iter()
             .enumerate()
@@ -116,17 +153,27 @@ mod tests {
 
     #[test]
     fn mapping_is_calibrated_monotone_and_bounded() {
-        assert_eq!(mapped_quality(49), None);
-        assert_eq!(mapped_quality(50), Some(52));
-        assert_eq!(mapped_quality(80), Some(74));
-        assert_eq!(mapped_quality(82), Some(76)); // 74 + ceil(2 * 4 / 5)
-        assert_eq!(mapped_quality(100), Some(100));
+        let thumb = (200, 133);
+        assert_eq!(mapped_quality(49, thumb), None);
+        assert_eq!(mapped_quality(50, thumb), Some(52));
+        assert_eq!(mapped_quality(80, thumb), Some(74));
+        assert_eq!(mapped_quality(82, thumb), Some(76)); // 74 + ceil(2 * 4 / 5)
+        assert_eq!(mapped_quality(100, thumb), Some(100));
+        let large = (1600, 1067);
+        assert_eq!(mapped_quality(80, large), Some(80));
+        assert_eq!(
+            mapped_quality(80, (267, 401)),
+            Some(80),
+            "the longer side decides"
+        );
         assert_eq!(&zigzag_natural()[..10], &[0, 1, 8, 16, 9, 2, 3, 10, 17, 24]);
-        let mut last = 0;
-        for q in 50..=100 {
-            let m = mapped_quality(q).unwrap();
-            assert!(m >= last && m <= 100, "q{q} -> {m}");
-            last = m;
+        for size in [thumb, large] {
+            let mut last = 0;
+            for q in 50..=100 {
+                let m = mapped_quality(q, size).unwrap();
+                assert!(m >= last && m <= 100, "q{q} -> {m}");
+                last = m;
+            }
         }
     }
 }
