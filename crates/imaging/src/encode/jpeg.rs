@@ -1,6 +1,7 @@
 //! JPEG output through libjpeg-turbo: 4:2:0, optimised Huffman tables, baseline or progressive.
-//! From quality 50 up the quantisation tables are ours (jpeg_tables.rs: fewer bytes at equal SSIM),
-//! written through the libjpeg API by csrc/jpeg_tables.c; below 50, the TurboJPEG API with libjpeg's.
+//! Up to 1600 px and from quality 50 the quantisation tables are ours (jpeg_tables.rs: fewer bytes at
+//! equal SSIM), written through the libjpeg API by csrc/jpeg_tables.c; otherwise the TurboJPEG API
+//! with libjpeg's.
 //! Transparency is composited on white first (OSS: "OSS不支持将透明色填充为黑色").
 
 use std::os::raw::{c_int, c_uchar, c_uint, c_ulong};
@@ -88,7 +89,7 @@ fn encode_standard(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8
 mod tests {
     use super::*;
 
-    /// Odd sizes through both paths (our tables from q50, libjpeg's below), RGB and RGBA: each
+    /// Odd sizes through both paths (our tables from q50, libjpeg's below; all small), RGB and RGBA: each
     /// decodes back at its size with the colour it was given.
     #[test]
     fn every_size_and_path_round_trips() {

@@ -1,6 +1,6 @@
 //! Writing the output: one function per format family. JPEG and WebP go through their reference C
-//! libraries (speed and size); GIF through the `gif` crate
-//! with our own palette and frame differencing (gif.rs); PNG, BMP and TIFF through the `image` crate.
+//! libraries (speed and size); GIF through the `gif` crate with our own palette and frame differencing
+//! (gif.rs); PNG, BMP and TIFF through the `image` crate.
 
 pub mod avif;
 pub mod gif;
