@@ -1,6 +1,7 @@
 //! In-process timing of one process string on one file, for bench/run.sh:
 //! `bench <file> <process> [iterations]` prints `{"median_ms":..,"min_ms":..,"bytes":..}`.
-//! `bench <file> decode-1/8` times the bare 1/8-scale DCT decode (the floor of a JPEG thumbnail).
+//! `bench <file> decode-1/8` times libjpeg-turbo's bare 1/8-scale DCT decode (the floor of a JPEG
+//! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads.
 
 use std::time::Instant;
 
@@ -13,7 +14,7 @@ fn main() {
     let what = args[2].clone();
     let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     let limits = Limits::default();
-    let ops = if what == "decode-1/8" {
+    let ops = if what.starts_with("decode-") {
         None
     } else {
         match parse(&what).expect("process string") {
@@ -25,7 +26,20 @@ fn main() {
         match &ops {
             Some(ops) => process(&data, ops, &limits).expect("process").body.len(),
             None => {
-                let b = decode::jpeg::decode(&data, 8).expect("decode");
+                let b = match what.as_str() {
+                    "decode-1/8" => decode::jpeg::decode_turbo(&data, 8).expect("decode"),
+                    "decode-dc-1/8" => {
+                        decode::jpeg_dc::decode_eighth(&data, false)
+                            .expect("taken")
+                            .bitmap
+                    }
+                    "decode-dc2-1/8" => {
+                        decode::jpeg_dc::decode_eighth(&data, true)
+                            .expect("taken")
+                            .bitmap
+                    }
+                    other => panic!("unknown {other}"),
+                };
                 b.data.len()
             }
         }

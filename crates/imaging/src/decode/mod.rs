@@ -4,6 +4,7 @@
 
 pub mod gif;
 pub mod jpeg;
+pub mod jpeg_dc;
 pub mod jpeg_region;
 pub mod webp;
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the engine's integration tests.
 #![allow(dead_code)]
 
+pub mod eighth;
+
 use std::path::PathBuf;
 
 use cyanotype_imaging::{

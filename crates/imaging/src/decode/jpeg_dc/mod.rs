@@ -1,0 +1,128 @@
+//! Our own 1/8-scale decode of baseline JPEGs: the thumbnail's whole cost is the entropy decode, and
+//! at 1/8 a picture needs only each block's DC coefficient (plus a few AC of 4:2:0 chroma), so this
+//! decoder skips AC coefficients with one table lookup each instead of decoding and storing them,
+//! and when a core is idle it decodes the two halves of the scan at once (restart segments split
+//! exactly; without restart markers the second half starts at a guessed byte and is kept from the
+//! first MCU whose position the first half's decoder confirms, see `split`). The output is the same
+//! bytes as libjpeg-turbo's 1/8 decode (TurboJPEG, default flags); the tests compare them.
+//!
+//! Only what it can do exactly is taken: one interleaved baseline Huffman scan, 8-bit, grey or
+//! three components with the usual subsamplings. Anything else, and any data it cannot decode
+//! cleanly (bad codes, data that ends early, restart markers out of order), returns `None` and the
+//! caller uses libjpeg-turbo, which has its own rules for damaged files.
+
+mod headers;
+mod huffman;
+mod pixels;
+mod scan;
+mod split;
+
+use crate::bitmap::Bitmap;
+use pixels::{CompOut, Piece};
+use scan::{Layout, Records, RunEnd, State, Until};
+
+/// A 1/8-scale decode.
+pub struct Eighth {
+    pub bitmap: Bitmap,
+    /// The source was greyscale (its RGB is grey repeated; an ICC profile would be a grey one).
+    pub grey: bool,
+}
+
+/// Decodes `data` at 1/8 scale to RGB, or `None` when libjpeg-turbo should. `two_threads`: a second
+/// core may help.
+pub fn decode_eighth(data: &[u8], two_threads: bool) -> Option<Eighth> {
+    let h = headers::read(data)?;
+    let comps = outputs(&h)?;
+    let keep_ac: Vec<bool> = comps.iter().map(|c| c.size == 2).collect();
+    let layout = Layout::new(&h, &keep_ac);
+    let entropy = scan::unstuff(data, h.scan_start)?;
+    // Without restarts, a restart marker in the scan is damage libjpeg-turbo reports.
+    if !entropy.eoi || (layout.restart_interval == 0 && entropy.segments.len() != 2) {
+        return None;
+    }
+    let total = layout.total_mcus();
+    let mut first = Records::default();
+    let mut second = Records::default();
+    let pieces = if layout.restart_interval > 0 {
+        split::by_restarts(&layout, &entropy, two_threads, &mut first, &mut second)?
+    } else if two_threads && entropy.segments[1] >= split::MIN_SPLIT_BYTES {
+        split::speculative(&layout, &entropy, &mut first, &mut second)?
+    } else {
+        let until = Until {
+            end: entropy.segments[1] * 8,
+            count: total,
+            stop_at: usize::MAX,
+            track: false,
+        };
+        let mut state = State::default();
+        if scan::run(&layout, &entropy.bytes, &mut state, until, &mut first) != RunEnd::Done
+            || !scan::whole(state.pos, until.end)
+        {
+            return None;
+        }
+        vec![Piece {
+            records: &first,
+            first: 0,
+            count: total,
+            offset: [0; 4],
+        }]
+    };
+    let picture = pixels::Picture {
+        layout: &layout,
+        comps: &comps,
+        pieces: &pieces,
+        w: h.width.div_ceil(8),
+        h: h.height.div_ceil(8),
+        ycbcr: h.ycbcr,
+    };
+    let rgb = picture.render(two_threads && total >= split::MIN_SPLIT_MCUS);
+    Some(Eighth {
+        bitmap: Bitmap::new(picture.w as u32, picture.h as u32, 3, rgb),
+        grey: comps.len() == 1,
+    })
+}
+
+/// How libjpeg-turbo scales each component at 1/8 (jdmaster.c): a component at lower resolution is
+/// given a larger inverse DCT while that still divides evenly, then replicated up; we have the 1x1
+/// and 2x2 inverse DCTs, so a component needing 4x4 or more is refused.
+fn outputs(h: &headers::Headers) -> Option<Vec<CompOut>> {
+    if h.components.len() == 1 {
+        let c = h.components[0];
+        return Some(vec![CompOut {
+            h: 1,
+            v: 1,
+            size: 1,
+            rep_x: 1,
+            rep_y: 1,
+            quant: quant(&h.quant[c.tq]),
+        }]);
+    }
+    let hmax = h.components.iter().map(|c| c.h).max()?;
+    let vmax = h.components.iter().map(|c| c.v).max()?;
+    h.components
+        .iter()
+        .map(|c| {
+            let mut size = 1;
+            while size < 8 && hmax % (c.h * size * 2) == 0 && vmax % (c.v * size * 2) == 0 {
+                size *= 2;
+            }
+            let (in_x, in_y) = (c.h * size, c.v * size);
+            if size > 2 || hmax % in_x != 0 || vmax % in_y != 0 {
+                return None;
+            }
+            Some(CompOut {
+                h: c.h,
+                v: c.v,
+                size,
+                rep_x: hmax / in_x,
+                rep_y: vmax / in_y,
+                quant: quant(&h.quant[c.tq]),
+            })
+        })
+        .collect()
+}
+
+/// libjpeg-turbo multiplies by 16-bit quantisation values (ISLOW_MULT_TYPE is short with SIMD).
+fn quant(q: &[u16; 64]) -> [i16; 64] {
+    q.map(|v| v as i16)
+}

@@ -1,0 +1,361 @@
+//! From decoded coefficients to 1/8-scale RGB, with libjpeg-turbo's own arithmetic (jidctred.c's
+//! 1x1 and 2x2 inverse DCTs, its range limiting, jdcolor.c's YCbCr tables, replication for chroma
+//! at lower resolution, as libjpeg-turbo does when scaling by 1/8), so the result is the same bytes
+//! TurboJPEG gives for `ScalingFactor 1/8`; the tests hold it to that.
+
+use super::scan::{Layout, Records, AC_SLOT};
+
+/// libjpeg's post-IDCT range limit (IDCT_range_limit), indexed by `value & 1023` (RANGE_MASK), so
+/// it wraps exactly like the C table: 0..127 -> 128..255, up to 511 -> 255, up to 895 -> 0, then
+/// 0..127 again.
+const RANGE_LIMIT: [u8; 1024] = {
+    let mut t = [0u8; 1024];
+    let mut i = 0;
+    while i < 1024 {
+        t[i] = match i {
+            0..=127 => (i + 128) as u8,
+            128..=511 => 255,
+            512..=895 => 0,
+            _ => (i - 896) as u8,
+        };
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn idct_limit(v: i64) -> u8 {
+    RANGE_LIMIT[(v & 1023) as usize]
+}
+
+/// (x + 2^(n-1)) >> n, libjpeg's DESCALE.
+#[inline(always)]
+fn descale(x: i64, n: u32) -> i64 {
+    (x + (1 << (n - 1))) >> n
+}
+
+/// One output pixel per block: the block's mean (jpeg_idct_1x1).
+#[inline(always)]
+pub fn idct_1x1(dc: i16, q0: i16) -> u8 {
+    idct_limit(descale(dc as i64 * q0 as i64, 3))
+}
+
+/// The quantisation values of the 25 coefficients a 2x2 inverse DCT reads (rows and columns 0, 1, 3,
+/// 5, 7), in the order of a kept AC set with the DC first.
+pub fn quant_25(q: &[i16; 64]) -> [i64; 25] {
+    let mut out = [0i64; 25];
+    for (nat, &v) in q.iter().enumerate() {
+        if nat == 0 {
+            out[0] = v as i64;
+        } else if AC_SLOT[nat] != 255 {
+            out[AC_SLOT[nat] as usize + 1] = v as i64;
+        }
+    }
+    out
+}
+
+/// 2x2 output pixels per block (jpeg_idct_2x2), row-major. `ac` in kept order (row-major over rows
+/// and columns 0, 1, 3, 5, 7 without the DC), `q` from `quant_25`.
+pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &[i64; 25]) -> [u8; 4] {
+    const F0720: i64 = 5906;
+    const F0850: i64 = 6967;
+    const F1272: i64 = 10426;
+    const F3624: i64 = 29692;
+    // Dequantised, 5x5: index 5 * row + column over rows and columns 0, 1, 3, 5, 7.
+    let mut z = [0i64; 25];
+    z[0] = dc as i64 * q[0];
+    for i in 1..25 {
+        z[i] = ac[i - 1] as i64 * q[i];
+    }
+    // Pass 1 over columns; ws[row][col] for rows 0/1 and the 5 columns.
+    let mut ws = [[0i64; 5]; 2];
+    for c in 0..5 {
+        let (z0, z1, z3, z5, z7) = (z[c], z[5 + c], z[10 + c], z[15 + c], z[20 + c]);
+        if z1 == 0 && z3 == 0 && z5 == 0 && z7 == 0 {
+            ws[0][c] = z0 << 2;
+            ws[1][c] = z0 << 2;
+            continue;
+        }
+        let tmp10 = z0 << 15;
+        let tmp0 = z7 * -F0720 + z5 * F0850 + z3 * -F1272 + z1 * F3624;
+        // The C code keeps these in an int workspace.
+        ws[0][c] = descale(tmp10 + tmp0, 13) as i32 as i64;
+        ws[1][c] = descale(tmp10 - tmp0, 13) as i32 as i64;
+    }
+    let mut out = [0u8; 4];
+    for r in 0..2 {
+        let [w0, w1, w3, w5, w7] = ws[r];
+        if w1 == 0 && w3 == 0 && w5 == 0 && w7 == 0 {
+            let v = idct_limit(descale(w0, 5));
+            out[2 * r] = v;
+            out[2 * r + 1] = v;
+            continue;
+        }
+        let tmp10 = w0 << 15;
+        let tmp0 = w7 * -F0720 + w5 * F0850 + w3 * -F1272 + w1 * F3624;
+        out[2 * r] = idct_limit(descale(tmp10 + tmp0, 20));
+        out[2 * r + 1] = idct_limit(descale(tmp10 - tmp0, 20));
+    }
+    out
+}
+
+/// A stretch of MCUs taken from one run's records: `count` MCUs from the run's MCU `first`, with
+/// `offset[c]` added to component c's DC values (a run that started mid-scan with its predictors at 0).
+pub struct Piece<'a> {
+    pub records: &'a Records,
+    pub first: usize,
+    pub count: usize,
+    pub offset: [i32; 4],
+}
+
+/// How each component becomes full-resolution output samples.
+#[derive(Clone, Copy)]
+pub struct CompOut {
+    pub h: usize,
+    pub v: usize,
+    /// 1 or 2 output samples per block side.
+    pub size: usize,
+    /// Replication of each sample to reach full resolution.
+    pub rep_x: usize,
+    pub rep_y: usize,
+    pub quant: [i16; 64],
+}
+
+impl CompOut {
+    fn q25(&self) -> [i64; 25] {
+        quant_25(&self.quant)
+    }
+}
+
+/// Where the blocks of an MCU land, and how big an MCU is in output samples.
+struct Geometry {
+    mcu_w: usize,
+    mcu_h: usize,
+    /// Per block of an MCU: component, x and y offset from the MCU's corner.
+    slots: Vec<(usize, usize, usize)>,
+    q25: Vec<[i64; 25]>,
+}
+
+impl Geometry {
+    fn new(comps: &[CompOut]) -> Geometry {
+        let single = comps.len() == 1;
+        let (mcu_w, mcu_h) = if single {
+            (1, 1)
+        } else {
+            (
+                comps
+                    .iter()
+                    .map(|c| c.h * c.size * c.rep_x)
+                    .max()
+                    .unwrap_or(1),
+                comps
+                    .iter()
+                    .map(|c| c.v * c.size * c.rep_y)
+                    .max()
+                    .unwrap_or(1),
+            )
+        };
+        let mut slots = Vec::new();
+        for (ci, c) in comps.iter().enumerate() {
+            let (bh, bv) = if single { (1, 1) } else { (c.h, c.v) };
+            for y in 0..bv {
+                for x in 0..bh {
+                    slots.push((ci, x * c.size * c.rep_x, y * c.size * c.rep_y));
+                }
+            }
+        }
+        Geometry {
+            mcu_w,
+            mcu_h,
+            slots,
+            q25: comps.iter().map(CompOut::q25).collect(),
+        }
+    }
+}
+
+/// The picture, `w` x `h` RGB, from the decoded pieces (in scan order). On two threads each renders
+/// half of the MCU rows.
+pub struct Picture<'a> {
+    pub layout: &'a Layout,
+    pub comps: &'a [CompOut],
+    pub pieces: &'a [Piece<'a>],
+    pub w: usize,
+    pub h: usize,
+    pub ycbcr: bool,
+}
+
+impl Picture<'_> {
+    pub fn render(&self, two_threads: bool) -> Vec<u8> {
+        let g = Geometry::new(self.comps);
+        let mut out = vec![0u8; self.w * self.h * 3];
+        let rows = self.layout.mcus_y;
+        let half = rows / 2;
+        let y_half = (half * g.mcu_h).min(self.h);
+        if two_threads && half > 0 && y_half < self.h {
+            let (top, bottom) = out.split_at_mut(y_half * self.w * 3);
+            std::thread::scope(|s| {
+                s.spawn(|| self.band(&g, half..rows, bottom));
+                self.band(&g, 0..half, top);
+            });
+        } else {
+            self.band(&g, 0..rows, &mut out);
+        }
+        out
+    }
+
+    /// Renders MCU rows `rows` into `out` (the output rows they cover), a few MCU rows at a time so
+    /// the component planes stay in cache.
+    fn band(&self, g: &Geometry, rows: std::ops::Range<usize>, out: &mut [u8]) {
+        const STEP: usize = 8;
+        let stride = self.layout.mcus_x * g.mcu_w;
+        let mut planes: Vec<Vec<u8>> = self
+            .comps
+            .iter()
+            .map(|_| vec![0u8; stride * STEP * g.mcu_h])
+            .collect();
+        let first_y = rows.start * g.mcu_h;
+        let mut r = rows.start;
+        while r < rows.end {
+            let n = STEP.min(rows.end - r);
+            self.planes(g, r..r + n, &mut planes, stride);
+            let y0 = r * g.mcu_h;
+            let y1 = ((r + n) * g.mcu_h).min(self.h);
+            if y0 < y1 {
+                let dst = &mut out[(y0 - first_y) * self.w * 3..(y1 - first_y) * self.w * 3];
+                rgb(&planes, stride, self.w, y1 - y0, self.ycbcr, dst);
+            }
+            r += n;
+        }
+    }
+
+    /// The DC values (and AC sets) of global MCUs `mcus`, piece by piece: (piece, first local MCU,
+    /// count).
+    fn spans(&self, mcus: std::ops::Range<usize>) -> Vec<(&Piece<'_>, usize, usize)> {
+        let mut spans = Vec::new();
+        let mut g0 = 0;
+        for piece in self.pieces {
+            let (a, b) = (mcus.start.max(g0), mcus.end.min(g0 + piece.count));
+            if a < b {
+                spans.push((piece, piece.first + a - g0, b - a));
+            }
+            g0 += piece.count;
+        }
+        spans
+    }
+
+    /// Writes MCU rows `rows` into the component planes (row 0 of the planes is the first MCU row's
+    /// first sample row).
+    fn planes(
+        &self,
+        g: &Geometry,
+        rows: std::ops::Range<usize>,
+        planes: &mut [Vec<u8>],
+        stride: usize,
+    ) {
+        let layout = self.layout;
+        let mut m = rows.start * layout.mcus_x;
+        for (piece, first, count) in self.spans(m..rows.end * layout.mcus_x) {
+            let dc = &piece.records.dc[first * layout.blocks..(first + count) * layout.blocks];
+            let mut ac = piece.records.ac[first * layout.ac_blocks..].iter();
+            for mcu in dc.chunks_exact(layout.blocks) {
+                let local_row = m / layout.mcus_x - rows.start;
+                let corner = local_row * g.mcu_h * stride + (m % layout.mcus_x) * g.mcu_w;
+                for (&(ci, dx, dy), &value) in g.slots.iter().zip(mcu) {
+                    let c = &self.comps[ci];
+                    let dc = value.wrapping_add(piece.offset[ci]) as i16;
+                    let at = corner + dy * stride + dx;
+                    let plane = &mut planes[ci];
+                    if c.size == 1 {
+                        let v = idct_1x1(dc, c.quant[0]);
+                        if c.rep_x == 1 && c.rep_y == 1 {
+                            plane[at] = v;
+                        } else {
+                            for y in 0..c.rep_y {
+                                plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
+                            }
+                        }
+                    } else {
+                        let coefs = ac.next().expect("one AC set per 2x2 block");
+                        let px = if coefs.iter().all(|&v| v == 0) {
+                            // Every AC term the 2x2 inverse DCT reads is zero: its flat case.
+                            [idct_limit(descale((dc as i64 * c.quant[0] as i64) << 2, 5)); 4]
+                        } else {
+                            idct_2x2(dc, coefs, &g.q25[ci])
+                        };
+                        for (i, &v) in px.iter().enumerate() {
+                            let at = at + (i / 2) * c.rep_y * stride + (i % 2) * c.rep_x;
+                            for y in 0..c.rep_y {
+                                plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
+                            }
+                        }
+                    }
+                }
+                m += 1;
+            }
+        }
+    }
+}
+
+/// jdcolor.c's YCbCr -> RGB tables (SCALEBITS 16).
+struct Ycc {
+    cr_r: [i32; 256],
+    cb_b: [i32; 256],
+    cr_g: [i64; 256],
+    cb_g: [i64; 256],
+}
+
+fn ycc_tables() -> Ycc {
+    const ONE_HALF: i64 = 1 << 15;
+    let fix = |x: f64| (x * 65536.0 + 0.5) as i64;
+    let mut t = Ycc {
+        cr_r: [0; 256],
+        cb_b: [0; 256],
+        cr_g: [0; 256],
+        cb_g: [0; 256],
+    };
+    for i in 0..256 {
+        let x = i as i64 - 128;
+        t.cr_r[i] = ((fix(1.40200) * x + ONE_HALF) >> 16) as i32;
+        t.cb_b[i] = ((fix(1.77200) * x + ONE_HALF) >> 16) as i32;
+        t.cr_g[i] = -fix(0.71414) * x;
+        t.cb_g[i] = -fix(0.34414) * x + ONE_HALF;
+    }
+    t
+}
+
+/// `rows` rows of interleaved RGB, `w` wide, from the planes (`stride` wide) into `out`: YCbCr
+/// converted, RGB copied, grey repeated.
+fn rgb(planes: &[Vec<u8>], stride: usize, w: usize, rows: usize, ycbcr: bool, out: &mut [u8]) {
+    let clamp = |v: i32| v.clamp(0, 255) as u8;
+    match planes {
+        [g] => {
+            for y in 0..rows {
+                let row = &g[y * stride..y * stride + w];
+                for (o, &v) in out[y * w * 3..(y + 1) * w * 3].chunks_exact_mut(3).zip(row) {
+                    o.copy_from_slice(&[v, v, v]);
+                }
+            }
+        }
+        [p0, p1, p2] => {
+            let t = ycbcr.then(ycc_tables);
+            for y in 0..rows {
+                let r = y * stride..y * stride + w;
+                let rows = p0[r.clone()].iter().zip(&p1[r.clone()]).zip(&p2[r]);
+                for (o, ((&a, &b), &c)) in out[y * w * 3..(y + 1) * w * 3]
+                    .chunks_exact_mut(3)
+                    .zip(rows)
+                {
+                    if let Some(t) = &t {
+                        let (yy, cb, cr) = (a as i32, b as usize, c as usize);
+                        o[0] = clamp(yy + t.cr_r[cr]);
+                        o[1] = clamp(yy + ((t.cb_g[cb] + t.cr_g[cr]) >> 16) as i32);
+                        o[2] = clamp(yy + t.cb_b[cb]);
+                    } else {
+                        o.copy_from_slice(&[a, b, c]);
+                    }
+                }
+            }
+        }
+        _ => unreachable!("one or three components"),
+    }
+}

@@ -1,0 +1,426 @@
+//! The entropy-coded data: unstuffing, and decoding MCUs into what a 1/8-scale picture needs. Luma
+//! (and any component at one output pixel per block) needs only the DC coefficient, so its AC
+//! coefficients are skipped with one table lookup each, their values never read. A component that
+//! libjpeg-turbo reconstructs at 2x2 per block (the chroma of 4:2:0) keeps the 24 AC coefficients
+//! its 2x2 inverse DCT reads.
+
+use super::headers::{Headers, NATURAL};
+use super::huffman::{HuffTable, LOOKUP_BITS, PAIR_BITS};
+
+/// Zero bytes after the data, so a read of 8 bytes anywhere a block may reach stays in bounds; a
+/// run is stopped once it passes the data's end, so this bounds one MCU (at most 10 blocks of 64
+/// codes of at most 31 bits each).
+pub const PADDING: usize = 2600;
+
+/// The entropy-coded data with byte stuffing removed, and where each restart segment starts.
+pub struct Entropy {
+    /// Unstuffed bytes followed by `PADDING` zeros.
+    pub bytes: Vec<u8>,
+    /// Start of each restart segment, in bytes of `bytes` (the first is 0); the last entry is the end.
+    pub segments: Vec<usize>,
+    /// The scan was followed by EOI (otherwise libjpeg-turbo warns, and we leave the file to it).
+    pub eoi: bool,
+}
+
+/// Removes byte stuffing from the scan starting at `start`, splitting at restart markers. `None` when
+/// the restart markers are out of order (libjpeg-turbo then resynchronises, which we leave to it).
+pub fn unstuff(data: &[u8], start: usize) -> Option<Entropy> {
+    let data = data.get(start..)?;
+    let mut bytes = Vec::with_capacity(data.len() + PADDING);
+    let mut segments = vec![0];
+    let mut eoi = false;
+    let mut i = 0;
+    loop {
+        // Copy up to the next 0xFF, eight bytes at a time while none of them is 0xFF.
+        let run_start = i;
+        while i + 8 <= data.len() {
+            let w = u64::from_le_bytes(data[i..i + 8].try_into().unwrap());
+            let inv = !w;
+            if (inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080) != 0 {
+                break;
+            }
+            i += 8;
+        }
+        while i < data.len() && data[i] != 0xFF {
+            i += 1;
+        }
+        bytes.extend_from_slice(&data[run_start..i]);
+        if i >= data.len() {
+            break;
+        }
+        // data[i] == 0xFF: skip fill bytes, then look at what follows.
+        let mut j = i + 1;
+        while j < data.len() && data[j] == 0xFF {
+            j += 1;
+        }
+        match data.get(j) {
+            Some(0x00) => {
+                bytes.push(0xFF);
+                i = j + 1;
+            }
+            Some(&m @ 0xD0..=0xD7) => {
+                let expected = 0xD0 + ((segments.len() - 1) % 8) as u8;
+                if m != expected {
+                    return None;
+                }
+                segments.push(bytes.len());
+                i = j + 1;
+            }
+            // Any other marker ends this scan.
+            m => {
+                eoi = m == Some(&0xD9);
+                break;
+            }
+        }
+    }
+    segments.push(bytes.len());
+    bytes.resize(bytes.len() + PADDING, 0);
+    Some(Entropy {
+        bytes,
+        segments,
+        eoi,
+    })
+}
+
+/// A segment decoded to `pos` of `end` bits left nothing but padding: libjpeg-turbo warns about
+/// (and TurboJPEG fails on) any whole byte left over.
+pub fn whole(pos: usize, end: usize) -> bool {
+    pos <= end && end - pos < 8
+}
+
+/// One block of an MCU, in order: which component, with which tables.
+#[derive(Clone, Copy)]
+struct Slot {
+    comp: usize,
+    /// The 2x2 inverse DCT needs this block's AC coefficients.
+    keep_ac: bool,
+}
+
+/// How the scan is laid out, derived from the headers.
+pub struct Layout {
+    slots: Vec<Slot>,
+    dc_tables: Vec<HuffTable>,
+    ac_tables: Vec<HuffTable>,
+    pub mcus_x: usize,
+    pub mcus_y: usize,
+    pub restart_interval: usize,
+    /// Blocks per MCU, and how many of them keep AC coefficients.
+    pub blocks: usize,
+    pub ac_blocks: usize,
+}
+
+impl Layout {
+    /// `keep_ac[c]`: component c is reconstructed at 2x2 per block.
+    pub fn new(h: &Headers, keep_ac: &[bool]) -> Layout {
+        let hmax = h.components.iter().map(|c| c.h).max().unwrap_or(1);
+        let vmax = h.components.iter().map(|c| c.v).max().unwrap_or(1);
+        let mut slots = Vec::new();
+        let (mcus_x, mcus_y);
+        if h.components.len() == 1 {
+            // A single-component scan is not interleaved: one block per MCU, whatever its factors.
+            mcus_x = h.width.div_ceil(8);
+            mcus_y = h.height.div_ceil(8);
+            slots.push(Slot {
+                comp: 0,
+                keep_ac: keep_ac[0],
+            });
+        } else {
+            mcus_x = h.width.div_ceil(8 * hmax);
+            mcus_y = h.height.div_ceil(8 * vmax);
+            for (ci, c) in h.components.iter().enumerate() {
+                for _ in 0..c.h * c.v {
+                    slots.push(Slot {
+                        comp: ci,
+                        keep_ac: keep_ac[ci],
+                    });
+                }
+            }
+        }
+        let table = |t: &Option<HuffTable>| t.clone().expect("checked by headers::read");
+        Layout {
+            dc_tables: h.components.iter().map(|c| table(&h.dc[c.td])).collect(),
+            ac_tables: h.components.iter().map(|c| table(&h.ac[c.ta])).collect(),
+            blocks: slots.len(),
+            ac_blocks: slots.iter().filter(|s| s.keep_ac).count(),
+            slots,
+            mcus_x,
+            mcus_y,
+            restart_interval: h.restart_interval,
+        }
+    }
+
+    pub fn total_mcus(&self) -> usize {
+        self.mcus_x * self.mcus_y
+    }
+}
+
+/// What a run of MCUs decoded: per MCU, `blocks` DC values (absolute, from this run's predictors)
+/// and `ac_blocks` sets of the 24 AC coefficients the 2x2 inverse DCT reads.
+#[derive(Default)]
+pub struct Records {
+    pub dc: Vec<i32>,
+    pub ac: Vec<[i16; 24]>,
+    /// With `track`: the bit position where each MCU starts, and after the last the end position.
+    pub starts: Vec<usize>,
+    /// With `track`: the DC predictors at the start of each MCU.
+    pub preds: Vec<[i32; 4]>,
+}
+
+impl Records {
+    pub fn mcus(&self, layout: &Layout) -> usize {
+        self.dc.len() / layout.blocks
+    }
+
+    pub fn clear(&mut self) {
+        self.dc.clear();
+        self.ac.clear();
+        self.starts.clear();
+        self.preds.clear();
+    }
+}
+
+/// Natural index -> slot among the 24 AC coefficients the 2x2 inverse DCT reads (rows and columns
+/// 0, 1, 3, 5, 7, DC excluded), or 255.
+pub const AC_SLOT: [u8; 64] = {
+    let mut t = [255u8; 64];
+    let keep = [true, true, false, true, false, true, false, true];
+    let mut n = 0;
+    let mut i = 1;
+    while i < 64 {
+        if keep[i / 8] && keep[i % 8] {
+            t[i] = n;
+            n += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Zigzag position (up to 79: corrupt data can run past 63, and libjpeg-turbo then writes
+/// coefficient 63) -> slot in a kept AC set, or 24 for the coefficients the 2x2 inverse DCT ignores.
+const ZIGZAG_SLOT: [usize; 80] = {
+    let mut t = [24usize; 80];
+    let mut k = 1;
+    while k < 80 {
+        let nat = if k < 64 { NATURAL[k] } else { 63 };
+        if AC_SLOT[nat] != 255 {
+            t[k] = AC_SLOT[nat] as usize;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// A big-endian bit reader over the unstuffed bytes that refills without branches (at least 56 bits
+/// after `refill`); the padding after the data keeps its 8-byte reads in bounds.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    buf: u64,
+    count: u32,
+    next: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn at(bytes: &'a [u8], pos: usize) -> Reader<'a> {
+        let mut r = Reader {
+            bytes,
+            buf: 0,
+            count: 0,
+            next: pos / 8,
+        };
+        r.refill();
+        r.consume((pos % 8) as u32);
+        r
+    }
+
+    #[inline(always)]
+    fn refill(&mut self) {
+        let w = u64::from_be_bytes(self.bytes[self.next..self.next + 8].try_into().unwrap());
+        self.buf |= w >> self.count;
+        self.next += ((63 - self.count) >> 3) as usize;
+        self.count |= 56;
+    }
+
+    #[inline(always)]
+    fn consume(&mut self, n: u32) {
+        self.buf <<= n;
+        self.count -= n;
+    }
+
+    fn pos(&self) -> usize {
+        self.next * 8 - self.count as usize
+    }
+}
+
+/// libjpeg's HUFF_EXTEND: `size` raw bits to a signed value.
+#[inline(always)]
+fn extend(raw: i32, size: u32) -> i32 {
+    if raw < (1 << (size - 1)) {
+        raw - (1 << size) + 1
+    } else {
+        raw
+    }
+}
+
+/// Decodes one symbol: (code length, symbol), or None for a code no table has.
+#[inline(always)]
+fn symbol(t: &HuffTable, bits: u64) -> Option<(u32, u8)> {
+    let e = t.fast[(bits >> (64 - LOOKUP_BITS)) as usize];
+    if e != 0 {
+        Some(((e >> 8) as u32, e as u8))
+    } else {
+        t.slow(bits)
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Decoded the MCUs asked for.
+    Done,
+    /// Passed the end of the data, or met a code no table has, at this bit position.
+    Broken(usize),
+}
+
+/// Where a run of MCUs is: bit position and DC predictors.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct State {
+    pub pos: usize,
+    pub pred: [i32; 4],
+}
+
+/// When a run stops: after `count` MCUs, or before an MCU that would start at or past `stop_at`;
+/// an MCU that would end past `end` (bits) is not kept. `track` records each MCU's start.
+#[derive(Clone, Copy, Debug)]
+pub struct Until {
+    pub end: usize,
+    pub count: usize,
+    pub stop_at: usize,
+    pub track: bool,
+}
+
+/// Decodes MCUs from `state`, appending to `out`, and says how the run ended.
+pub fn run(
+    layout: &Layout,
+    bytes: &[u8],
+    state: &mut State,
+    until: Until,
+    out: &mut Records,
+) -> RunEnd {
+    let Until {
+        end,
+        count,
+        stop_at,
+        track,
+    } = until;
+    let mut pred = state.pred;
+    let mut r = Reader::at(bytes, state.pos);
+    if count != usize::MAX {
+        out.dc.reserve(count * layout.blocks);
+        out.ac.reserve(count * layout.ac_blocks);
+    }
+    for _ in 0..count {
+        let pos = r.pos();
+        if pos >= stop_at {
+            break;
+        }
+        if track {
+            out.starts.push(pos);
+            out.preds.push(pred);
+        }
+        let dc_mark = out.dc.len();
+        let ac_mark = out.ac.len();
+        for slot in &layout.slots {
+            // DC: a category, then that many bits of difference.
+            r.refill();
+            let Some((len, size)) = symbol(&layout.dc_tables[slot.comp], r.buf) else {
+                return broken(out, track, dc_mark, ac_mark, r.pos());
+            };
+            let size = size as u32;
+            let diff = if size == 0 {
+                0
+            } else {
+                extend(((r.buf << len) >> (64 - size)) as i32, size)
+            };
+            r.consume(len + size);
+            let p = &mut pred[slot.comp];
+            *p = p.wrapping_add(diff);
+            out.dc.push(*p);
+            let table = &layout.ac_tables[slot.comp];
+            if slot.keep_ac {
+                let mut kept = [0i16; 25];
+                let mut k = 1usize;
+                while k < 64 {
+                    r.refill();
+                    let Some((len, sym)) = symbol(table, r.buf) else {
+                        return broken(out, track, dc_mark, ac_mark, r.pos());
+                    };
+                    let (run, s) = ((sym >> 4) as usize, (sym & 15) as u32);
+                    if s == 0 {
+                        r.consume(len);
+                        if run != 15 {
+                            break;
+                        }
+                        k += 16;
+                        continue;
+                    }
+                    k += run;
+                    let v = extend(((r.buf << len) >> (64 - s)) as i32, s);
+                    r.consume(len + s);
+                    kept[ZIGZAG_SLOT[k]] = v as i16;
+                    k += 1;
+                }
+                out.ac.push(kept[..24].try_into().unwrap());
+            } else {
+                let mut k = 1u32;
+                while k < 64 {
+                    r.refill();
+                    let e = table.pairs[(r.buf >> (64 - PAIR_BITS)) as usize];
+                    if e != 0 {
+                        // Two symbols at once unless the first ends the block.
+                        let first_k = (e >> 8) & 0xFF;
+                        if e >> 16 != 0 && k + first_k < 64 {
+                            r.consume((e >> 16) & 0xFF);
+                            k += e >> 24;
+                        } else {
+                            r.consume(e & 0xFF);
+                            k += first_k;
+                        }
+                        continue;
+                    }
+                    let Some((len, sym)) = table.slow(r.buf) else {
+                        return broken(out, track, dc_mark, ac_mark, r.pos());
+                    };
+                    let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
+                    r.consume(len + s);
+                    k += match (s, run) {
+                        (0, 15) => 16,
+                        (0, _) => 64,
+                        _ => run + 1,
+                    };
+                }
+            }
+        }
+        if r.pos() > end {
+            return broken(out, track, dc_mark, ac_mark, r.pos());
+        }
+    }
+    let pos = r.pos();
+    if track {
+        out.starts.push(pos);
+    }
+    *state = State { pos, pred };
+    RunEnd::Done
+}
+
+/// Drops the partly decoded MCU and reports where decoding broke.
+/// `state` is left where the run began: a broken run is not continued.
+fn broken(out: &mut Records, track: bool, dc: usize, ac: usize, pos: usize) -> RunEnd {
+    out.dc.truncate(dc);
+    out.ac.truncate(ac);
+    if track {
+        // The MCU's start stays as the end position of the last whole MCU.
+        out.preds.pop();
+    }
+    RunEnd::Broken(pos)
+}

@@ -1,0 +1,58 @@
+//! Comparing our 1/8-scale JPEG decoder with libjpeg-turbo's.
+
+use cyanotype_imaging::decode::jpeg_dc::decode_eighth;
+use turbojpeg::{Decompressor, Image, PixelFormat, ScalingFactor};
+
+/// libjpeg-turbo's 1/8 decode to RGB, default flags (what decode::jpeg uses).
+fn turbo_eighth(data: &[u8]) -> Result<(usize, usize, Vec<u8>), String> {
+    let mut d = Decompressor::new().map_err(|e| e.to_string())?;
+    let header = d.read_header(data).map_err(|e| e.to_string())?;
+    let factor = ScalingFactor::new(1, 8);
+    d.set_scaling_factor(factor).map_err(|e| e.to_string())?;
+    let s = header.scaled(factor);
+    let mut pixels = vec![0u8; s.width * s.height * 3];
+    let image = Image {
+        pixels: pixels.as_mut_slice(),
+        width: s.width,
+        pitch: s.width * 3,
+        height: s.height,
+        format: PixelFormat::RGB,
+    };
+    d.decompress(data, image).map_err(|e| e.to_string())?;
+    Ok((s.width, s.height, pixels))
+}
+
+/// Compares both decoders on `data`; true when ours took the file.
+pub fn same(name: &str, data: &[u8]) -> bool {
+    let mut took = false;
+    for two in [false, true] {
+        let Some(ours) = decode_eighth(data, two).map(|e| e.bitmap) else {
+            continue;
+        };
+        took = true;
+        let (w, h, theirs) = turbo_eighth(data)
+            .unwrap_or_else(|e| panic!("{name}: libjpeg-turbo refused a file we decoded: {e}"));
+        assert_eq!(
+            (ours.width as usize, ours.height as usize),
+            (w, h),
+            "{name}: size"
+        );
+        if ours.data != theirs {
+            let diff = ours
+                .data
+                .iter()
+                .zip(&theirs)
+                .filter(|(a, b)| a != b)
+                .count();
+            let first = ours
+                .data
+                .iter()
+                .zip(&theirs)
+                .position(|(a, b)| a != b)
+                .unwrap();
+            panic!("{name} (two threads: {two}): {diff} of {} bytes differ, first at pixel {} ({} vs {})",
+                theirs.len(), first / 3, ours.data[first], theirs[first]);
+        }
+    }
+    took
+}

@@ -1,0 +1,76 @@
+//! Damaged JPEGs through our 1/8-scale decoder: never a panic; declined, or (when every code still
+//! decodes and nothing ends early) the same bytes as libjpeg-turbo.
+//!
+//! Compared with libjpeg-turbo's C code paths (JSIMD_FORCENONE=1, set before its first use in this
+//! test binary): damage can produce coefficients far outside what an encoder writes, where the SSE2
+//! 2x2 inverse DCT's 16-bit lanes overflow and differ from its own C reference, which we follow. On
+//! valid files the SIMD and C paths agree, and tests/jpeg_dc_exact.rs compares with SIMD on.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::eighth::same;
+
+fn without_simd() {
+    // Every test of this binary passes here before calling libjpeg-turbo, so the variable is set
+    // once, before libjpeg-turbo first reads it, and never while another thread reads it.
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::set_var("JSIMD_FORCENONE", "1"));
+}
+
+#[test]
+fn cut_short_or_changed_in_the_scan() {
+    without_simd();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let f = f.unwrap().path();
+        let data = std::fs::read(&f).unwrap();
+        let name = f.display().to_string();
+        for cut in [data.len() / 2, data.len() - 3] {
+            same(&format!("{name} cut at {cut}"), &data[..cut]);
+        }
+        for at in [data.len() / 3, data.len() / 2, data.len() * 3 / 4] {
+            let mut bad = data.clone();
+            bad[at] ^= 0x5A;
+            same(&format!("{name} byte {at} changed"), &bad);
+        }
+    }
+}
+
+#[test]
+fn random_damage_anywhere_is_declined_or_matches_libjpeg_turbo() {
+    without_simd();
+    // Headers included: a bad Huffman or quantisation table, a wrong size, a marker in the scan.
+    let sources = [
+        common::read("oss/example.jpg"),
+        std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/jpeg_dc/restart_blocks_444.jpg"),
+        )
+        .unwrap(),
+    ];
+    let mut seed = 0x9e37_79b9_u32;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed as usize
+    };
+    for (n, source) in sources.iter().enumerate() {
+        for i in 0..1000 {
+            let mut bad = source.clone();
+            // Most damage near the front, where the tables are.
+            let span = if i % 2 == 0 {
+                700.min(bad.len())
+            } else {
+                bad.len()
+            };
+            for _ in 0..1 + next() % 3 {
+                let at = next() % span;
+                bad[at] = next() as u8;
+            }
+            same(&format!("source {n} mutation {i}"), &bad);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Our 1/8-scale JPEG decoder (decode::jpeg_dc) must give the same bytes as libjpeg-turbo's 1/8 decode,
+//! on one thread and on two, for every JPEG of the test data it takes, for generated files in every
+//! subsampling TurboJPEG writes (sizes that are not MCU multiples, scans large enough to be split),
+//! and for files with restart markers. Files it does not take (progressive, arithmetic, 12-bit,
+//! CMYK) must be declined, not decoded differently. Damaged files: tests/jpeg_dc_damage.rs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::eighth::same;
+use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
+
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("jpg") || x.eq_ignore_ascii_case("jpeg"))
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_test_data_jpeg_is_decoded_exactly_or_declined() {
+    let mut files = Vec::new();
+    walk(&common::testdata(), &mut files);
+    files.sort();
+    let mut taken = 0;
+    let mut declined = Vec::new();
+    for f in &files {
+        let data = std::fs::read(f).unwrap();
+        if same(&f.display().to_string(), &data) {
+            taken += 1;
+        } else {
+            declined.push(f.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    eprintln!("taken {taken}, declined {declined:?}");
+    // The corpus is mostly baseline photos: most must take the fast path.
+    assert!(
+        taken * 10 >= files.len() * 8,
+        "only {taken} of {} taken; declined: {declined:?}",
+        files.len()
+    );
+    // And these must not: progressive, arithmetic, 12-bit, CMYK.
+    for name in [
+        "pillow_app13_progressive.jpg",
+        "libjpegturbo_testimgari_arithmetic.jpg",
+        "libjpegturbo_monkey12_12bit.jpg",
+        "pillow_sample_cmyk.jpg",
+    ] {
+        assert!(
+            declined.iter().any(|d| d == name),
+            "{name} should be declined"
+        );
+    }
+}
+
+/// A picture with detail everywhere (so the scan is large) and smooth colour (so chroma AC matters).
+fn picture(w: usize, h: usize) -> Vec<u8> {
+    let mut px = Vec::with_capacity(w * h * 3);
+    let mut seed = 0x2545_f491_u32;
+    for y in 0..h {
+        for x in 0..w {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let noise = (seed % 48) as usize;
+            px.push(((x * 255 / w) + noise).min(255) as u8);
+            px.push(((y * 255 / h) + noise / 2) as u8);
+            px.push((((x + y) % 97) * 2 + noise) as u8);
+        }
+    }
+    px
+}
+
+#[test]
+fn generated_files_of_every_subsampling_are_decoded_exactly() {
+    let cases = [
+        (Subsamp::Sub2x2, 1203, 901, 92),
+        (Subsamp::Sub2x1, 1001, 777, 90),
+        (Subsamp::Sub1x2, 640, 481, 85),
+        (Subsamp::None, 999, 555, 95),
+        (Subsamp::Gray, 1500, 1001, 97),
+        (Subsamp::Sub2x2, 17, 9, 75),
+        (Subsamp::Sub2x2, 3, 3, 50),
+        (Subsamp::Sub4x1, 801, 600, 90),
+    ];
+    for (sub, w, h, q) in cases {
+        let px = picture(w, h);
+        let mut c = Compressor::new().unwrap();
+        c.set_quality(q).unwrap();
+        c.set_subsamp(sub).unwrap();
+        let img = Image {
+            pixels: px.as_slice(),
+            width: w,
+            pitch: w * 3,
+            height: h,
+            format: PixelFormat::RGB,
+        };
+        let jpeg = c.compress_to_vec(img).unwrap();
+        let name = format!("{sub:?} {w}x{h} q{q} ({} bytes)", jpeg.len());
+        assert!(same(&name, &jpeg), "{name} should be taken");
+    }
+}
+
+#[test]
+fn restart_markers() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc");
+    let mut files = Vec::new();
+    walk(&dir, &mut files);
+    assert!(!files.is_empty());
+    for f in &files {
+        let data = std::fs::read(f).unwrap();
+        let name = f.display().to_string();
+        assert!(same(&name, &data), "{name} should be taken");
+    }
+}
