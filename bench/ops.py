@@ -1,6 +1,10 @@
 """The in-process benchmark: every operation of the set, for Cyanotype, sharp, libvips (pyvips) and
 Pillow, interleaved in rounds on the same machine; median of N runs after 2 warm-ups per peer and op.
-Prints one table of milliseconds and ratios to sharp and writes bench/results/ops.json.
+Two ways: "idle", each peer at its defaults on an otherwise idle machine (sharp and libvips with a
+thread per core, Cyanotype splitting a 1/8 JPEG decode over the idle core), which is the latency of
+one request; and "one core", every peer pinned to CPU 0 (taskset) with one thread, which is the CPU
+cost per image and so what a loaded server can do per core. Prints a table for each, with
+milliseconds and ratios to sharp, and writes bench/results/ops.json.
 
 Usage (bench/run.sh prepares the inputs and peers): python ops.py <work dir> <rounds> <iterations>
 """
@@ -47,8 +51,15 @@ def inputs(work):
     }
 
 
-def run_peer(peer, op, process, path, iterations):
-    env = dict(os.environ, WM_FONTFILE=os.path.join(ROOT, "fonts", "wqy-microhei.ttc"), VIPS_CONCURRENCY="1")
+MODES = ["idle", "one_core"]
+
+
+def run_peer(peer, op, process, path, iterations, mode):
+    env = dict(os.environ, WM_FONTFILE=os.path.join(ROOT, "fonts", "wqy-microhei.ttc"))
+    pin = []
+    if mode == "one_core":
+        env.update(VIPS_CONCURRENCY="1", SHARP_CONCURRENCY="1")
+        pin = ["taskset", "-c", "0"]
     if peer == "cyanotype":
         cmd = [os.path.join(ROOT, "target", "release", "examples", "bench"), path, process, str(iterations)]
     elif peer == "sharp":
@@ -56,7 +67,7 @@ def run_peer(peer, op, process, path, iterations):
     else:
         py = os.path.join(HERE, ".venv", "bin", "python")
         cmd = [py, os.path.join(HERE, "peers", "py_bench.py"), "vips" if peer == "libvips" else "pillow", op, path, str(iterations)]
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE)
+    r = subprocess.run(pin + cmd, capture_output=True, text=True, env=env, cwd=HERE)
     if r.returncode != 0:
         return {"error": (r.stderr.strip().splitlines() or ["failed"])[-1][:200]}
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -72,27 +83,15 @@ def versions():
     return {"sharp": sharp, "sharp_libvips": libvips_sharp, "pillow": v[0] if v else "?", "libvips_pyvips": v[1] if len(v) > 1 else "?"}
 
 
-def main():
-    work, rounds, iterations = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    paths = inputs(work)
-    raw = {op: {p: [] for p in PEERS} for op, *_ in OPS}
-    floor = []
-    for r in range(rounds):
-        # The floor of the thumbnail: the bare 1/8-scale DCT decode of the photo.
-        floor.append(run_peer("cyanotype", "floor", "decode-1/8", paths["photo"], iterations))
-        for op, inp, process, _ in OPS:
-            for peer in PEERS:
-                res = run_peer(peer, op, process, paths[inp], iterations)
-                raw[op][peer].append(res)
-            line = "  ".join(
-                f"{p} {raw[op][p][-1].get('median_ms', 'ERR')}" for p in PEERS)
-            print(f"round {r + 1} {op:<11} {line}", file=sys.stderr, flush=True)
-
+def table(paths, raw, mode):
+    """Prints the table of one mode; returns its rows and the geometric mean of cyanotype/sharp."""
     def med(op, peer):
         ms = sorted(x["median_ms"] for x in raw[op][peer] if "median_ms" in x)
         return ms[len(ms) // 2] if ms else None
 
     rows = []
+    print(f"\n{mode}: " + ("each peer at its defaults, machine otherwise idle" if mode == "idle"
+                           else "every peer pinned to one core, one thread"))
     head = f"{'op':<11} {'cyanotype':>10} {'sharp':>10} {'libvips':>10} {'pillow':>10}   {'cy/sharp':>8} {'vips/sh':>8} {'pil/sh':>8}  what"
     print(head)
     print("-" * len(head))
@@ -112,12 +111,36 @@ def main():
                      "bytes": {p: (raw[op][p][-1].get("bytes")) for p in PEERS},
                      "errors": {p: x["error"] for p in PEERS for x in raw[op][p] if "error" in x}})
     geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios)) if ratios else None
-    print(f"\ngeometric mean of cyanotype/sharp over {len(ratios)} ops: {geo:.2f}" if geo else "")
+    print(f"geometric mean of cyanotype/sharp over {len(ratios)} ops: {geo:.2f}" if geo else "")
+    return rows, geo
+
+
+def main():
+    work, rounds, iterations = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    paths = inputs(work)
+    raw = {mode: {op: {p: [] for p in PEERS} for op, *_ in OPS} for mode in MODES}
+    floor = []
+    for r in range(rounds):
+        # The floor of the thumbnail: libjpeg-turbo's bare 1/8-scale DCT decode of the photo (one thread).
+        floor.append(run_peer("cyanotype", "floor", "decode-1/8", paths["photo"], iterations, "one_core"))
+        for mode in MODES:
+            for op, inp, process, _ in OPS:
+                for peer in PEERS:
+                    res = run_peer(peer, op, process, paths[inp], iterations, mode)
+                    raw[mode][op][peer].append(res)
+                line = "  ".join(
+                    f"{p} {raw[mode][op][p][-1].get('median_ms', 'ERR')}" for p in PEERS)
+                print(f"round {r + 1} {mode:<8} {op:<11} {line}", file=sys.stderr, flush=True)
+
+    results = {mode: table(paths, raw[mode], mode) for mode in MODES}
     fl = sorted(x["median_ms"] for x in floor if "median_ms" in x)
     fl = fl[len(fl) // 2] if fl else None
-    thumb = med("thumb", "cyanotype")
-    if fl and thumb:
-        print(f"thumb floor (bare 1/8 DCT decode of the photo): {fl:.2f} ms; thumb / floor = {thumb / fl:.2f}")
+    thumb = {mode: next(r["median_ms"]["cyanotype"] for r in results[mode][0] if r["op"] == "thumb") for mode in MODES}
+    if fl:
+        for mode in MODES:
+            if thumb[mode]:
+                print(f"thumb floor (libjpeg-turbo's bare 1/8 DCT decode of the photo): {fl:.2f} ms; "
+                      f"thumb ({mode}) / floor = {thumb[mode] / fl:.2f}")
     cpu = ""
     try:
         cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
@@ -125,8 +148,13 @@ def main():
         pass
     result = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": {"cores": os.cpu_count(), "cpu": cpu,
               "kernel": platform.release()}, "rounds": rounds, "iterations": iterations, "versions": versions(),
-              "geomean_cyanotype_to_sharp": geo, "thumb_floor_ms": fl,
-              "thumb_to_floor": (thumb / fl if fl and thumb else None), "ops": rows, "raw": raw, "raw_floor": floor}
+              "modes": {"idle": "each peer at its defaults (threads per core), machine otherwise idle",
+                        "one_core": "every peer pinned to CPU 0 with taskset, one thread"},
+              "geomean_cyanotype_to_sharp": results["idle"][1], "ops": results["idle"][0],
+              "geomean_cyanotype_to_sharp_one_core": results["one_core"][1], "ops_one_core": results["one_core"][0],
+              "thumb_floor_ms": fl, "thumb_to_floor": (thumb["idle"] / fl if fl and thumb["idle"] else None),
+              "thumb_one_core_to_floor": (thumb["one_core"] / fl if fl and thumb["one_core"] else None),
+              "raw": raw, "raw_floor": floor}
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "ops.json"), "w") as f:
         json.dump(result, f, indent=1)

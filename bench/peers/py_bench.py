@@ -1,6 +1,6 @@
 """Pillow and libvips (pyvips) doing each benchmark operation in-process:
 `python peers/py_bench.py <pillow|vips> <op> <file> [iterations]` prints {"median_ms","min_ms","bytes"}.
-One thread, no operation cache. The operations mirror the process strings in bench/ops.py; JPEG and
+No operation cache; libvips threads from VIPS_CONCURRENCY (bench/ops.py: default, or 1 on one core). The operations mirror the process strings in bench/ops.py; JPEG and
 WebP outputs at quality 80. Pillow uses draft() (DCT-scaled JPEG decode) where a resize follows, as its
 thumbnail() does; libvips uses its thumbnail (shrink-on-load).
 """
@@ -9,8 +9,6 @@ import json
 import os
 import sys
 import time
-
-os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
 Q = 80
 WM_TEXT = "Hello 图片服务!"

@@ -1,12 +1,13 @@
 // sharp (libvips 8.18 prebuilt) doing each benchmark operation in-process:
 // `node peers/sharp_bench.mjs <op> <file> [iterations]` prints {"median_ms","min_ms","bytes"}.
-// One thread and no cache, as Cyanotype runs one image per worker. The operations mirror the
-// process strings in bench/ops.py; JPEG and WebP outputs at quality 80.
+// No cache; threads: sharp's default (one per core) unless SHARP_CONCURRENCY says (bench/ops.py runs
+// each op both ways: on an idle machine at defaults, and pinned to one core with 1). The operations
+// mirror the process strings in bench/ops.py; JPEG and WebP outputs at quality 80.
 import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 
 sharp.cache(false);
-sharp.concurrency(1);
+if (process.env.SHARP_CONCURRENCY) sharp.concurrency(Number(process.env.SHARP_CONCURRENCY));
 const [op, file, itArg] = process.argv.slice(2);
 const input = readFileSync(file);
 const iterations = Number(itArg || 20);

@@ -20,10 +20,10 @@ pub struct HuffTable {
     /// `(code length + extra bits) << 8 | k advance` (run + 1; 16 for ZRL; `END_OF_BLOCK` for EOB);
     /// 0 when the code is longer than `LOOKUP_BITS`.
     pub skip: Box<[u16; LOOKUP_SIZE]>,
-    /// Skipping up to two AC coefficients at once, for the next `PAIR_BITS` bits: the low 16 bits are
-    /// the first symbol's `skip` entry, the high 16 bits the same for both symbols together (0 when
-    /// the second code does not fit in the window, or the first symbol is EOB); 0 when even the first
-    /// code is longer than the window.
+    /// Skipping up to two AC coefficients at once, for the next `PAIR_BITS` bits: bits 0-7 and 8-15
+    /// are the first symbol's code-plus-extra-bits length and k advance, bits 16-23 and 24-31 the
+    /// same for both symbols together (0 when the second code does not fit in the window, or the
+    /// first symbol is EOB); 0 when even the first code is longer than the window.
     pub pairs: Box<[u32; PAIR_SIZE]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 17],

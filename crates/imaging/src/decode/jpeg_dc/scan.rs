@@ -372,32 +372,23 @@ pub fn run(
                 }
                 out.ac.push(kept[..24].try_into().unwrap());
             } else {
+                // Two lookups per refill: each consumes at most 27 bits of the 56 a refill leaves
+                // (the slow path refills for itself).
                 let mut k = 1u32;
-                while k < 64 {
+                loop {
                     r.refill();
-                    let e = table.pairs[(r.buf >> (64 - PAIR_BITS)) as usize];
-                    if e != 0 {
-                        // Two symbols at once unless the first ends the block.
-                        let first_k = (e >> 8) & 0xFF;
-                        if e >> 16 != 0 && k + first_k < 64 {
-                            r.consume((e >> 16) & 0xFF);
-                            k += e >> 24;
-                        } else {
-                            r.consume(e & 0xFF);
-                            k += first_k;
-                        }
-                        continue;
-                    }
-                    let Some((len, sym)) = table.slow(r.buf) else {
+                    if !skip(&mut r, table, &mut k) {
                         return broken(out, track, dc_mark, ac_mark, r.pos());
-                    };
-                    let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
-                    r.consume(len + s);
-                    k += match (s, run) {
-                        (0, 15) => 16,
-                        (0, _) => 64,
-                        _ => run + 1,
-                    };
+                    }
+                    if k >= 64 || !skip(&mut r, table, &mut k) {
+                        break;
+                    }
+                    if k >= 64 {
+                        break;
+                    }
+                }
+                if k == BAD {
+                    return broken(out, track, dc_mark, ac_mark, r.pos());
                 }
             }
         }
@@ -411,6 +402,40 @@ pub fn run(
     }
     *state = State { pos, pred };
     RunEnd::Done
+}
+
+/// `k` after a code no table has.
+const BAD: u32 = u32::MAX;
+
+/// Skips one or two AC coefficients (one lookup), advancing `k`; false (and `k` = `BAD`) on a bad code.
+#[inline(always)]
+fn skip(r: &mut Reader, table: &HuffTable, k: &mut u32) -> bool {
+    let e = table.pairs[(r.buf >> (64 - PAIR_BITS)) as usize];
+    if e != 0 {
+        // Two symbols at once unless the first ends the block.
+        let first_k = (e >> 8) & 0xFF;
+        if e >> 16 != 0 && *k + first_k < 64 {
+            r.consume((e >> 16) & 0xFF);
+            *k += e >> 24;
+        } else {
+            r.consume(e & 0xFF);
+            *k += first_k;
+        }
+        return true;
+    }
+    r.refill();
+    let Some((len, sym)) = table.slow(r.buf) else {
+        *k = BAD;
+        return false;
+    };
+    let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
+    r.consume(len + s);
+    *k += match (s, run) {
+        (0, 15) => 16,
+        (0, _) => 64,
+        _ => run + 1,
+    };
+    true
 }
 
 /// Drops the partly decoded MCU and reports where decoding broke.
