@@ -83,11 +83,19 @@ def versions():
     return {"sharp": sharp, "sharp_libvips": libvips_sharp, "pillow": v[0] if v else "?", "libvips_pyvips": v[1] if len(v) > 1 else "?"}
 
 
+def median(values):
+    """The median; of an even count, the mean of the middle two (not the upper one)."""
+    v = sorted(values)
+    if not v:
+        return None
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def table(paths, raw, mode):
     """Prints the table of one mode; returns its rows and the geometric mean of cyanotype/sharp."""
     def med(op, peer):
-        ms = sorted(x["median_ms"] for x in raw[op][peer] if "median_ms" in x)
-        return ms[len(ms) // 2] if ms else None
+        return median([x["median_ms"] for x in raw[op][peer] if "median_ms" in x])
 
     rows = []
     print(f"\n{mode}: " + ("each peer at its defaults, machine otherwise idle" if mode == "idle"
@@ -133,8 +141,7 @@ def main():
                 print(f"round {r + 1} {mode:<8} {op:<11} {line}", file=sys.stderr, flush=True)
 
     results = {mode: table(paths, raw[mode], mode) for mode in MODES}
-    fl = sorted(x["median_ms"] for x in floor if "median_ms" in x)
-    fl = fl[len(fl) // 2] if fl else None
+    fl = median([x["median_ms"] for x in floor if "median_ms" in x])
     thumb = {mode: next(r["median_ms"]["cyanotype"] for r in results[mode][0] if r["op"] == "thumb") for mode in MODES}
     if fl:
         for mode in MODES:

@@ -171,6 +171,18 @@ impl Records {
         self.dc.len() / layout.blocks
     }
 
+    /// Room for `mcus` MCUs, reserved by the thread that will own the records: a helper thread then
+    /// fills memory from the caller's allocator heap rather than growing its own, whose pages would
+    /// outlive it (mimalloc keeps a heap per thread).
+    pub fn with_room(layout: &Layout, mcus: usize) -> Records {
+        Records {
+            dc: Vec::with_capacity(mcus * layout.blocks),
+            ac: Vec::with_capacity(mcus * layout.ac_blocks),
+            starts: Vec::with_capacity(mcus + 1),
+            preds: Vec::with_capacity(mcus),
+        }
+    }
+
     pub fn clear(&mut self) {
         self.dc.clear();
         self.ac.clear();

@@ -58,6 +58,7 @@ pub fn by_restarts<'a>(
         })
     };
     let ok = if cut < needed {
+        *second = Records::with_room(layout, total - cut * ri);
         std::thread::scope(|s| {
             let helper = s.spawn(|| decode(cut..needed, second));
             let mine = decode(0..cut, first);
@@ -131,9 +132,11 @@ pub fn speculative<'a>(
         stop_at: middle * 8,
         track: false,
     };
+    // The second half starts at the middle byte, so it decodes about half the MCUs; room for a bit
+    // more, so it rarely grows.
+    let mut theirs = Records::with_room(layout, total / 2 + total / 8);
     let how = std::thread::scope(|s| {
-        let helper = s.spawn(|| {
-            let mut theirs = Records::default();
+        let helper = s.spawn(move || {
             second_half(layout, entropy, middle, &mut theirs);
             theirs
         });
