@@ -58,10 +58,15 @@ impl Workers {
             return Err(ApiError::busy());
         }
         let _admitted = Admitted(&self.admitted);
+        // Counted from now, queued or running, so an image only takes a second thread for itself
+        // when no other request waits for a core (cyanotype_imaging::cores).
+        let active = cyanotype_imaging::cores::enter();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             // A panic in image code fails this request, not the worker thread.
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let r = cyanotype_imaging::cores::run_counted(active, || {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            });
             let _ = tx.send(r);
         });
         self.jobs

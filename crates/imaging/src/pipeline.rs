@@ -45,7 +45,7 @@ pub fn process(data: &[u8], ops: &[Op], limits: &Limits) -> Result<Output> {
 
 /// Process `data` with `ops`; fonts and the objects image watermarks name come from `env`.
 pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
-    let _active = crate::cores::enter();
+    let _active = crate::cores::enter_unless_counted();
     let limits = env.limits;
     if data.len() as u64 > limits.max_source_bytes {
         return Err(Error::too_large(format!(
