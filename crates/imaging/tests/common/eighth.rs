@@ -38,18 +38,10 @@ pub fn same(name: &str, data: &[u8]) -> bool {
             "{name}: size"
         );
         if ours.data != theirs {
-            let diff = ours
-                .data
-                .iter()
-                .zip(&theirs)
-                .filter(|(a, b)| a != b)
-                .count();
-            let first = ours
-                .data
-                .iter()
-                .zip(&theirs)
-                .position(|(a, b)| a != b)
-                .unwrap();
+            let differ: Vec<usize> = (0..theirs.len())
+                .filter(|&i| ours.data[i] != theirs[i])
+                .collect();
+            let (diff, first) = (differ.len(), differ[0]);
             panic!("{name} (two threads: {two}): {diff} of {} bytes differ, first at pixel {} ({} vs {})",
                 theirs.len(), first / 3, ours.data[first], theirs[first]);
         }
