@@ -50,7 +50,9 @@ pub fn read(data: &[u8]) -> JpegMeta<'_> {
                 icc_chunks.push((body[12], &body[14..]));
             }
             0xEE if body.starts_with(b"Adobe") => meta.adobe = true,
-            0xDB => read_dqt(body, &mut meta.dqt),
+            0xDB => {
+                read_dqt(body, &mut meta.dqt);
+            }
             0xC0..=0xCF if marker != 0xC4 && marker != 0xC8 && marker != 0xCC => {
                 if body.len() >= 6 {
                     meta.components = body[5];
@@ -76,13 +78,16 @@ pub fn read(data: &[u8]) -> JpegMeta<'_> {
     meta
 }
 
-fn read_dqt(mut body: &[u8], out: &mut [Option<[u16; 64]>; 4]) {
+/// Reads the tables of one DQT segment into `out` (zig-zag order; any precision other than 0 is
+/// 16-bit, as libjpeg reads it). False when the segment is malformed (a short table, an id above 3);
+/// the tables before that point are kept.
+pub fn read_dqt(mut body: &[u8], out: &mut [Option<[u16; 64]>; 4]) -> bool {
     while !body.is_empty() {
         let pq = body[0] >> 4;
         let id = (body[0] & 0x0F) as usize;
         let size = if pq == 0 { 64 } else { 128 };
         if body.len() < 1 + size || id > 3 {
-            return;
+            return false;
         }
         let mut t = [0u16; 64];
         for (k, v) in t.iter_mut().enumerate() {
@@ -95,6 +100,7 @@ fn read_dqt(mut body: &[u8], out: &mut [Option<[u16; 64]>; 4]) {
         out[id] = Some(t);
         body = &body[1 + size..];
     }
+    true
 }
 
 /// The IJG standard luminance and chrominance tables (Annex K), in zig-zag order.

@@ -20,8 +20,8 @@ pub struct Headers {
     pub width: usize,
     pub height: usize,
     pub components: Vec<Component>,
-    /// Quantisation tables in natural (row-major) order.
-    pub quant: [[u16; 64]; 4],
+    /// Quantisation tables in zig-zag order (as `jpeg_meta` reads them).
+    pub dqt: [Option<[u16; 64]>; 4],
     pub dc: [Option<HuffTable>; 4],
     pub ac: [Option<HuffTable>; 4],
     pub restart_interval: usize,
@@ -50,7 +50,7 @@ pub fn read(data: &[u8]) -> Option<Headers> {
         width: 0,
         height: 0,
         components: Vec::new(),
-        quant: [[0; 64]; 4],
+        dqt: [None; 4],
         dc: [None, None, None, None],
         ac: [None, None, None, None],
         restart_interval: 0,
@@ -58,7 +58,6 @@ pub fn read(data: &[u8]) -> Option<Headers> {
         scan_start: 0,
     };
     let (mut jfif, mut adobe, mut ids) = (false, None::<u8>, Vec::new());
-    let mut have_quant = [false; 4];
     let mut i = 2;
     loop {
         if *data.get(i)? != 0xFF {
@@ -132,24 +131,8 @@ pub fn read(data: &[u8]) -> Option<Headers> {
                 }
             }
             0xDB => {
-                let mut s = seg;
-                while !s.is_empty() {
-                    let precision = s[0] >> 4;
-                    let slot = (s[0] & 15) as usize;
-                    if slot > 3 || precision > 1 {
-                        return None;
-                    }
-                    let size = if precision == 0 { 64 } else { 128 };
-                    let values = s.get(1..1 + size)?;
-                    for (k, &nat) in NATURAL.iter().enumerate() {
-                        h.quant[slot][nat] = if precision == 0 {
-                            values[k] as u16
-                        } else {
-                            ((values[2 * k] as u16) << 8) | values[2 * k + 1] as u16
-                        };
-                    }
-                    have_quant[slot] = true;
-                    s = &s[1 + size..];
+                if !crate::jpeg_meta::read_dqt(seg, &mut h.dqt) {
+                    return None;
                 }
             }
             0xDD => h.restart_interval = be16(seg, 0)?,
@@ -184,7 +167,7 @@ pub fn read(data: &[u8]) -> Option<Headers> {
                         || comp.ta > 3
                         || h.dc[comp.td].is_none()
                         || h.ac[comp.ta].is_none()
-                        || !have_quant[comp.tq]
+                        || h.dqt[comp.tq].is_none()
                     {
                         return None;
                     }

@@ -94,7 +94,7 @@ fn outputs(h: &headers::Headers) -> Option<Vec<CompOut>> {
             size: 1,
             rep_x: 1,
             rep_y: 1,
-            quant: quant(&h.quant[c.tq]),
+            quant: quant(h.dqt[c.tq].as_ref()?),
         }]);
     }
     let hmax = h.components.iter().map(|c| c.h).max()?;
@@ -116,13 +116,18 @@ fn outputs(h: &headers::Headers) -> Option<Vec<CompOut>> {
                 size,
                 rep_x: hmax / in_x,
                 rep_y: vmax / in_y,
-                quant: quant(&h.quant[c.tq]),
+                quant: quant(h.dqt[c.tq].as_ref()?),
             })
         })
         .collect()
 }
 
-/// libjpeg-turbo multiplies by 16-bit quantisation values (ISLOW_MULT_TYPE is short with SIMD).
-fn quant(q: &[u16; 64]) -> [i16; 64] {
-    q.map(|v| v as i16)
+/// A zig-zag table in natural order, as the 16-bit values libjpeg-turbo multiplies by
+/// (ISLOW_MULT_TYPE is short with SIMD).
+fn quant(zigzag: &[u16; 64]) -> [i16; 64] {
+    let mut natural = [0i16; 64];
+    for (k, &nat) in headers::NATURAL.iter().enumerate() {
+        natural[nat] = zigzag[k] as i16;
+    }
+    natural
 }
