@@ -2,6 +2,8 @@
 //! `bench <file> <process> [iterations]` prints `{"median_ms":..,"min_ms":..,"bytes":..}`.
 //! `bench <file> decode-1/8` times libjpeg-turbo's bare 1/8-scale DCT decode (the floor of a JPEG
 //! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads.
+//! `versus-1/8` alternates libjpeg-turbo and our decoder (one thread) run by run and prints both
+//! medians and the median of the run-by-run ratios, which a noisy machine disturbs least.
 
 use std::time::Instant;
 
@@ -14,6 +16,10 @@ fn main() {
     let what = args[2].clone();
     let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     let limits = Limits::default();
+    if what == "versus-1/8" {
+        versus(&data, iterations);
+        return;
+    }
     let ops = if what.starts_with("decode-") {
         None
     } else {
@@ -60,5 +66,46 @@ fn main() {
         times[times.len() / 2],
         times[0],
         bytes
+    );
+}
+
+/// libjpeg-turbo's and our 1/8 decode, alternated so both see the same machine.
+fn versus(data: &[u8], iterations: usize) {
+    let time = |f: &dyn Fn() -> usize| {
+        let t = Instant::now();
+        std::hint::black_box(f());
+        t.elapsed().as_secs_f64() * 1000.0
+    };
+    let turbo = || {
+        decode::jpeg::decode_turbo(data, 8)
+            .expect("decode")
+            .data
+            .len()
+    };
+    let ours = || {
+        decode::jpeg_dc::decode_eighth(data, false)
+            .expect("taken")
+            .bitmap
+            .data
+            .len()
+    };
+    let (mut a, mut b, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..iterations + 2 {
+        let (ta, tb) = (time(&turbo), time(&ours));
+        if i >= 2 {
+            a.push(ta);
+            b.push(tb);
+            ratio.push(tb / ta);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        v[v.len() / 2]
+    };
+    println!(
+        "{{\"turbo_ms\":{:.3},\"ours_ms\":{:.3},\"ratio\":{:.3}}}",
+        median(&mut a),
+        median(&mut b),
+        median(&mut ratio)
     );
 }

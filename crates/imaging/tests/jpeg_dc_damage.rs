@@ -74,3 +74,28 @@ fn random_damage_anywhere_is_declined_or_matches_libjpeg_turbo() {
         }
     }
 }
+
+#[test]
+fn an_mcu_of_more_than_ten_blocks_is_declined() {
+    without_simd();
+    // libjpeg-turbo refuses such a frame; our scan's padding is sized for at most ten blocks, so
+    // taking it would read past the padding on a scan of long codes.
+    let data = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc/restart_blocks_444.jpg"),
+    )
+    .unwrap();
+    let sof = data
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline frame");
+    for sampling in [0x22u8, 0x44] {
+        let mut bad = data.clone();
+        for c in 0..3 {
+            bad[sof + 4 + 6 + 3 * c + 1] = sampling;
+        }
+        assert!(
+            !same(&format!("every component sampled {sampling:#x}"), &bad),
+            "{sampling:#x} should be declined"
+        );
+    }
+}

@@ -31,6 +31,9 @@ pub struct Headers {
     pub scan_start: usize,
 }
 
+/// Blocks in one interleaved MCU, at most (T.81 B.2.3; libjpeg-turbo refuses more).
+pub const MAX_BLOCKS_IN_MCU: usize = 10;
+
 /// Zigzag position -> natural (row-major) index.
 pub const NATURAL: [usize; 64] = [
     0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
@@ -187,6 +190,12 @@ pub fn read(data: &[u8]) -> Option<Headers> {
         i += 2 + len;
     }
     if h.components.is_empty() {
+        return None;
+    }
+    // An interleaved MCU holds at most 10 blocks (libjpeg-turbo's D_MAX_BLOCKS_IN_MCU, an error
+    // there); the scan's padding is sized for that many.
+    let blocks: usize = h.components.iter().map(|c| c.h * c.v).sum();
+    if h.components.len() > 1 && blocks > MAX_BLOCKS_IN_MCU {
         return None;
     }
     if h.components.len() == 3 {

@@ -22,8 +22,9 @@ pub struct HuffTable {
     pub skip: Box<[u16; LOOKUP_SIZE]>,
     /// Skipping up to two AC coefficients at once, for the next `PAIR_BITS` bits: bits 0-7 and 8-15
     /// are the first symbol's code-plus-extra-bits length and k advance, bits 16-23 and 24-31 the
-    /// same for both symbols together (0 when the second code does not fit in the window, or the
-    /// first symbol is EOB); 0 when even the first code is longer than the window.
+    /// same for as many symbols as the window holds (both, or the first alone when the second code
+    /// does not fit or the first is EOB: then both halves are equal, so the hot loop never asks
+    /// which); 0 when even the first code is longer than the window.
     pub pairs: Box<[u32; PAIR_SIZE]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 17],
@@ -101,13 +102,12 @@ impl HuffTable {
             let Some((bits1, k1)) = self.skip_in(w, 0) else {
                 continue;
             };
-            let mut e = (k1 << 8) | bits1;
-            if k1 < END_OF_BLOCK as u32 {
-                if let Some((bits2, k2)) = self.skip_in(w, bits1) {
-                    e |= ((k1 + k2) << 24) | ((bits1 + bits2) << 16);
-                }
-            }
-            self.pairs[w as usize] = e;
+            let first = (k1 << 8) | bits1;
+            let both = match self.skip_in(w, bits1) {
+                Some((bits2, k2)) if k1 < END_OF_BLOCK as u32 => ((k1 + k2) << 8) | (bits1 + bits2),
+                _ => first,
+            };
+            self.pairs[w as usize] = (both << 16) | first;
         }
     }
 

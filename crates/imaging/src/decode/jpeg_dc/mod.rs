@@ -18,7 +18,7 @@ mod scan;
 mod split;
 
 use crate::bitmap::Bitmap;
-use pixels::{CompOut, Piece};
+use pixels::CompOut;
 use scan::{Layout, Records, RunEnd, State, Until};
 
 /// A 1/8-scale decode.
@@ -41,43 +41,48 @@ pub fn decode_eighth(data: &[u8], two_threads: bool) -> Option<Eighth> {
         return None;
     }
     let total = layout.total_mcus();
+    let (w, hgt) = (h.width.div_ceil(8), h.height.div_ceil(8));
+    let picture = |pieces| pixels::Picture {
+        layout: &layout,
+        comps: &comps,
+        pieces,
+        base: 0,
+        w,
+        h: hgt,
+        ycbcr: h.ycbcr,
+    };
+    let split = two_threads && entropy.segments[1] >= split::MIN_SPLIT_BYTES;
+    if layout.restart_interval == 0 && !split {
+        // One thread: decode and render a band of MCU rows at a time.
+        let end = entropy.segments[1] * 8;
+        let mut state = State::default();
+        let rgb = picture(&[]).stream(|count, records| {
+            let until = Until {
+                end,
+                count,
+                stop_at: usize::MAX,
+                track: false,
+            };
+            scan::run(&layout, &entropy.bytes, &mut state, until, records) == RunEnd::Done
+        })?;
+        if !scan::whole(state.pos, end) {
+            return None;
+        }
+        return Some(Eighth {
+            bitmap: Bitmap::new(w as u32, hgt as u32, 3, rgb),
+            grey: comps.len() == 1,
+        });
+    }
     let mut first = Records::default();
     let mut second = Records::default();
     let pieces = if layout.restart_interval > 0 {
         split::by_restarts(&layout, &entropy, two_threads, &mut first, &mut second)?
-    } else if two_threads && entropy.segments[1] >= split::MIN_SPLIT_BYTES {
-        split::speculative(&layout, &entropy, &mut first, &mut second)?
     } else {
-        let until = Until {
-            end: entropy.segments[1] * 8,
-            count: total,
-            stop_at: usize::MAX,
-            track: false,
-        };
-        let mut state = State::default();
-        if scan::run(&layout, &entropy.bytes, &mut state, until, &mut first) != RunEnd::Done
-            || !scan::whole(state.pos, until.end)
-        {
-            return None;
-        }
-        vec![Piece {
-            records: &first,
-            first: 0,
-            count: total,
-            offset: [0; 4],
-        }]
+        split::speculative(&layout, &entropy, &mut first, &mut second)?
     };
-    let picture = pixels::Picture {
-        layout: &layout,
-        comps: &comps,
-        pieces: &pieces,
-        w: h.width.div_ceil(8),
-        h: h.height.div_ceil(8),
-        ycbcr: h.ycbcr,
-    };
-    let rgb = picture.render(two_threads && total >= split::MIN_SPLIT_MCUS);
+    let rgb = picture(&pieces).render(two_threads && total >= split::MIN_SPLIT_MCUS);
     Some(Eighth {
-        bitmap: Bitmap::new(picture.w as u32, picture.h as u32, 3, rgb),
+        bitmap: Bitmap::new(w as u32, hgt as u32, 3, rgb),
         grey: comps.len() == 1,
     })
 }

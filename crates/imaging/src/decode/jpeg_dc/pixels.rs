@@ -173,12 +173,19 @@ impl Geometry {
     }
 }
 
+/// MCU rows rendered at a time, so the component planes (and, when streaming, the records) stay in
+/// cache.
+const BAND_ROWS: usize = 8;
+
 /// The picture, `w` x `h` RGB, from the decoded pieces (in scan order). On two threads each renders
 /// half of the MCU rows.
+#[derive(Clone, Copy)]
 pub struct Picture<'a> {
     pub layout: &'a Layout,
     pub comps: &'a [CompOut],
     pub pieces: &'a [Piece<'a>],
+    /// The scan's index of the first MCU of `pieces`.
+    pub base: usize,
     pub w: usize,
     pub h: usize,
     pub ycbcr: bool,
@@ -203,28 +210,77 @@ impl Picture<'_> {
         out
     }
 
-    /// Renders MCU rows `rows` into `out` (the output rows they cover), a few MCU rows at a time so
-    /// the component planes stay in cache.
-    fn band(&self, g: &Geometry, rows: std::ops::Range<usize>, out: &mut [u8]) {
-        const STEP: usize = 8;
+    /// One thread, little memory: `decode(n, records)` decodes the scan's next `n` MCUs into the
+    /// (cleared) records, false when it cannot; each band of MCU rows is rendered while its records
+    /// are still in cache, so the whole scan's coefficients are never held. `pieces` is unused.
+    pub fn stream(&self, mut decode: impl FnMut(usize, &mut Records) -> bool) -> Option<Vec<u8>> {
+        let g = Geometry::new(self.comps);
+        let mut out = vec![0u8; self.w * self.h * 3];
+        let mut planes = self.plane_buffers(&g);
+        let mcus_x = self.layout.mcus_x;
+        let mut records = Records::with_room(self.layout, BAND_ROWS * mcus_x);
+        let rows = self.layout.mcus_y;
+        let mut r = 0;
+        while r < rows {
+            let n = BAND_ROWS.min(rows - r);
+            records.clear();
+            if !decode(n * mcus_x, &mut records) {
+                return None;
+            }
+            let piece = [Piece {
+                records: &records,
+                first: 0,
+                count: n * mcus_x,
+                offset: [0; 4],
+            }];
+            let band = Picture {
+                pieces: &piece,
+                base: r * mcus_x,
+                ..*self
+            };
+            band.rows(&g, r..r + n, &mut planes, 0, &mut out);
+            r += n;
+        }
+        Some(out)
+    }
+
+    fn plane_buffers(&self, g: &Geometry) -> Vec<Vec<u8>> {
         let stride = self.layout.mcus_x * g.mcu_w;
-        let mut planes: Vec<Vec<u8>> = self
-            .comps
+        self.comps
             .iter()
-            .map(|_| vec![0u8; stride * STEP * g.mcu_h])
-            .collect();
+            .map(|_| vec![0u8; stride * BAND_ROWS * g.mcu_h])
+            .collect()
+    }
+
+    /// Renders MCU rows `rows` into `out` (the output rows they cover), a band at a time.
+    fn band(&self, g: &Geometry, rows: std::ops::Range<usize>, out: &mut [u8]) {
+        let mut planes = self.plane_buffers(g);
         let first_y = rows.start * g.mcu_h;
         let mut r = rows.start;
         while r < rows.end {
-            let n = STEP.min(rows.end - r);
-            self.planes(g, r..r + n, &mut planes, stride);
-            let y0 = r * g.mcu_h;
-            let y1 = ((r + n) * g.mcu_h).min(self.h);
-            if y0 < y1 {
-                let dst = &mut out[(y0 - first_y) * self.w * 3..(y1 - first_y) * self.w * 3];
-                rgb(&planes, stride, self.w, y1 - y0, self.ycbcr, dst);
-            }
+            let n = BAND_ROWS.min(rows.end - r);
+            self.rows(g, r..r + n, &mut planes, first_y, out);
             r += n;
+        }
+    }
+
+    /// MCU rows `rows` (at most a band) into the planes, then as RGB into `out`, whose first row
+    /// is output row `first_y`.
+    fn rows(
+        &self,
+        g: &Geometry,
+        rows: std::ops::Range<usize>,
+        planes: &mut [Vec<u8>],
+        first_y: usize,
+        out: &mut [u8],
+    ) {
+        let stride = self.layout.mcus_x * g.mcu_w;
+        self.planes(g, rows.clone(), planes, stride);
+        let y0 = rows.start * g.mcu_h;
+        let y1 = (rows.end * g.mcu_h).min(self.h);
+        if y0 < y1 {
+            let dst = &mut out[(y0 - first_y) * self.w * 3..(y1 - first_y) * self.w * 3];
+            rgb(planes, stride, self.w, y1 - y0, self.ycbcr, dst);
         }
     }
 
@@ -232,7 +288,7 @@ impl Picture<'_> {
     /// count).
     fn spans(&self, mcus: std::ops::Range<usize>) -> Vec<(&Piece<'_>, usize, usize)> {
         let mut spans = Vec::new();
-        let mut g0 = 0;
+        let mut g0 = self.base;
         for piece in self.pieces {
             let (a, b) = (mcus.start.max(g0), mcus.end.min(g0 + piece.count));
             if a < b {
@@ -282,6 +338,14 @@ impl Picture<'_> {
                         } else {
                             idct_2x2(dc, coefs, &g.q25[ci])
                         };
+                        if c.rep_x == 1 && c.rep_y == 1 {
+                            // The usual case (4:2:0 chroma): no replication, and no call to fill.
+                            plane[at] = px[0];
+                            plane[at + 1] = px[1];
+                            plane[at + stride] = px[2];
+                            plane[at + stride + 1] = px[3];
+                            continue;
+                        }
                         for (i, &v) in px.iter().enumerate() {
                             let at = at + (i / 2) * c.rep_y * stride + (i % 2) * c.rep_x;
                             for y in 0..c.rep_y {

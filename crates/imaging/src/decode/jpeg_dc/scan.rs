@@ -224,7 +224,10 @@ const ZIGZAG_SLOT: [usize; 80] = {
 };
 
 /// A big-endian bit reader over the unstuffed bytes that refills without branches (at least 56 bits
-/// after `refill`); the padding after the data keeps its 8-byte reads in bounds.
+/// after `refill`); the padding after the data keeps its 8-byte reads in bounds. It is `Copy` so the
+/// cold paths take it by value: a reader whose address escaped into a call would live on the stack,
+/// and every lookup would wait for its own store to be forwarded.
+#[derive(Clone, Copy)]
 struct Reader<'a> {
     bytes: &'a [u8],
     buf: u64,
@@ -264,14 +267,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// libjpeg's HUFF_EXTEND: `size` raw bits to a signed value.
+/// libjpeg's HUFF_EXTEND: `size` raw bits to a signed value (0 for size 0), without a branch: the
+/// sign of a difference is as good as a coin toss, so a branch would be mispredicted half the time.
 #[inline(always)]
 fn extend(raw: i32, size: u32) -> i32 {
-    if raw < (1 << (size - 1)) {
-        raw - (1 << size) + 1
-    } else {
-        raw
-    }
+    let half = (1i32 << size) >> 1;
+    raw - (((raw - half) >> 31) & ((1i32 << size) - 1))
+}
+
+/// The `size` bits after the first `skip` bits of `buf` (0 for size 0), without a branch.
+#[inline(always)]
+fn bits_after(buf: u64, skip: u32, size: u32) -> i32 {
+    (((buf << skip) >> 1) >> (63 - size)) as i32
 }
 
 /// Decodes one symbol: (code length, symbol), or None for a code no table has.
@@ -349,11 +356,7 @@ pub fn run(
                 return broken(out, track, dc_mark, ac_mark, r.pos());
             };
             let size = size as u32;
-            let diff = if size == 0 {
-                0
-            } else {
-                extend(((r.buf << len) >> (64 - size)) as i32, size)
-            };
+            let diff = extend(bits_after(r.buf, len, size), size);
             r.consume(len + size);
             let p = &mut pred[slot.comp];
             *p = p.wrapping_add(diff);
@@ -377,7 +380,7 @@ pub fn run(
                         continue;
                     }
                     k += run;
-                    let v = extend(((r.buf << len) >> (64 - s)) as i32, s);
+                    let v = extend(bits_after(r.buf, len, s), s);
                     r.consume(len + s);
                     kept[ZIGZAG_SLOT[k]] = v as i16;
                     k += 1;
@@ -389,13 +392,7 @@ pub fn run(
                 let mut k = 1u32;
                 loop {
                     r.refill();
-                    if !skip(&mut r, table, &mut k) {
-                        return broken(out, track, dc_mark, ac_mark, r.pos());
-                    }
-                    if k >= 64 || !skip(&mut r, table, &mut k) {
-                        break;
-                    }
-                    if k >= 64 {
+                    if !skip(&mut r, table, &mut k) || !skip(&mut r, table, &mut k) {
                         break;
                     }
                 }
@@ -419,35 +416,49 @@ pub fn run(
 /// `k` after a code no table has.
 const BAD: u32 = u32::MAX;
 
-/// Skips one or two AC coefficients (one lookup), advancing `k`; false (and `k` = `BAD`) on a bad code.
+/// Skips one or two AC coefficients (one lookup), advancing `k`; false once the block has ended
+/// (`k` = 64) or a code is bad (`k` = `BAD`). The only branch taken by the data is the block's end.
 #[inline(always)]
 fn skip(r: &mut Reader, table: &HuffTable, k: &mut u32) -> bool {
     let e = table.pairs[(r.buf >> (64 - PAIR_BITS)) as usize];
-    if e != 0 {
-        // Two symbols at once unless the first ends the block.
-        let first_k = (e >> 8) & 0xFF;
-        if e >> 16 != 0 && *k + first_k < 64 {
-            r.consume((e >> 16) & 0xFF);
-            *k += e >> 24;
-        } else {
-            r.consume(e & 0xFF);
-            *k += first_k;
-        }
+    if e == 0 {
+        let more;
+        (*r, *k, more) = skip_slow(*r, table, *k);
+        return more;
+    }
+    let both = *k + (e >> 24);
+    if both < 64 {
+        r.consume((e >> 16) & 0xFF);
+        *k = both;
         return true;
     }
+    // The block ends in this window. When the first symbol alone reaches the end (the last
+    // coefficient coded without an EOB), the second belongs to the next block.
+    if *k + ((e >> 8) & 0xFF) >= 64 {
+        r.consume(e & 0xFF);
+    } else {
+        r.consume((e >> 16) & 0xFF);
+    }
+    *k = 64;
+    false
+}
+
+/// A code longer than the lookup window (or none at all).
+#[cold]
+#[inline(never)]
+fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
     r.refill();
     let Some((len, sym)) = table.slow(r.buf) else {
-        *k = BAD;
-        return false;
+        return (r, BAD, false);
     };
     let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
     r.consume(len + s);
-    *k += match (s, run) {
+    let k = k + match (s, run) {
         (0, 15) => 16,
         (0, _) => 64,
         _ => run + 1,
     };
-    true
+    (r, k, k < 64)
 }
 
 /// Drops the partly decoded MCU and reports where decoding broke.
