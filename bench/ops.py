@@ -36,6 +36,7 @@ OPS = [
     ("wm_text", "photo", WM + "/quality,Q_80", "12 MP text watermark -> JPEG"),
     ("gif", "anim", "image/resize,w_100", "31-frame GIF -> 100 px animated GIF"),
     ("webp_thumb", "webp", "image/resize,w_400/quality,Q_80", "1600 px WebP -> 400 px WebP"),
+    ("example", "example", "image/resize,w_100/quality,Q_80", "the OSS guide's example.jpg (400x267) -> 100 px JPEG"),
 ]
 PEERS = ["cyanotype", "sharp", "libvips", "pillow"]
 
@@ -48,6 +49,7 @@ def inputs(work):
         "webp": os.path.join(work, "photo_1600.webp"),
         "camera": os.path.join(TESTDATA, "jpeg", "camera_exif", "pillow_xmp_test_canon-eos-rebel-t6.jpg"),
         "anim": os.path.join(TESTDATA, "gif", "pillow_chi_animated.gif"),
+        "example": os.path.join(TESTDATA, "oss", "example.jpg"),
     }
 
 

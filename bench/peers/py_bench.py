@@ -31,6 +31,11 @@ def pillow_ops(data):
         im.thumbnail((200, 10**6), Image.LANCZOS)
         return save(im, "JPEG", quality=Q)
 
+    def example():
+        im = open_()
+        im.thumbnail((100, 10**6), Image.LANCZOS)
+        return save(im, "JPEG", quality=Q)
+
     def fill():
         im = open_()
         im.draft("RGB", (600, 600))
@@ -109,6 +114,9 @@ def vips_ops(data):
 
     def thumb():
         return pyvips.Image.thumbnail_buffer(data, 200).jpegsave_buffer(Q=Q)
+
+    def example():
+        return pyvips.Image.thumbnail_buffer(data, 100).jpegsave_buffer(Q=Q)
 
     def fill():
         return pyvips.Image.thumbnail_buffer(data, 300, height=300, crop="centre").jpegsave_buffer(Q=Q)

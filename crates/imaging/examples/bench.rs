@@ -3,7 +3,8 @@
 //! `bench <file> decode-1/8` times libjpeg-turbo's bare 1/8-scale DCT decode (the floor of a JPEG
 //! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads.
 //! `versus-1/8` alternates libjpeg-turbo and our decoder (one thread) run by run and prints both
-//! medians and the median of the run-by-run ratios, which a noisy machine disturbs least.
+//! medians and the median of the run-by-run ratios, which a noisy machine disturbs least;
+//! `versus-1/4` the same at 1/4, `versus2-1/8` and `versus2-1/4` with ours on two threads.
 
 use std::time::Instant;
 
@@ -16,8 +17,18 @@ fn main() {
     let what = args[2].clone();
     let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     let limits = Limits::default();
-    if what == "versus-1/8" {
-        versus(&data, iterations);
+    if let Some(mode) = what.strip_prefix("versus") {
+        let (two, denom) = match mode.strip_prefix('2') {
+            Some(rest) => (true, rest),
+            None => (false, mode),
+        };
+        let denom = denom.strip_prefix("-1/").and_then(|d| d.parse().ok());
+        versus(
+            &data,
+            denom.expect("versus-1/8 or versus2-1/4"),
+            two,
+            iterations,
+        );
         return;
     }
     let ops = if what.starts_with("decode-") {
@@ -34,6 +45,7 @@ fn main() {
             None => {
                 let b = match what.as_str() {
                     "decode-1/8" => decode::jpeg::decode_turbo(&data, 8).expect("decode"),
+                    "decode-1/4" => decode::jpeg::decode_turbo(&data, 4).expect("decode"),
                     "decode-dc-1/8" => {
                         decode::jpeg_dc::decode_eighth(&data, false)
                             .expect("taken")
@@ -69,21 +81,21 @@ fn main() {
     );
 }
 
-/// libjpeg-turbo's and our 1/8 decode, alternated so both see the same machine.
-fn versus(data: &[u8], iterations: usize) {
+/// libjpeg-turbo's (one thread) and our 1/`denom` decode (`two` threads or one), alternated so both see the same machine.
+fn versus(data: &[u8], denom: usize, two: bool, iterations: usize) {
     let time = |f: &dyn Fn() -> usize| {
         let t = Instant::now();
         std::hint::black_box(f());
         t.elapsed().as_secs_f64() * 1000.0
     };
     let turbo = || {
-        decode::jpeg::decode_turbo(data, 8)
+        decode::jpeg::decode_turbo(data, denom as u32)
             .expect("decode")
             .data
             .len()
     };
     let ours = || {
-        decode::jpeg_dc::decode_eighth(data, false)
+        decode::jpeg_dc::decode_scaled(data, denom, two)
             .expect("taken")
             .bitmap
             .data

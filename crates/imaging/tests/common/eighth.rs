@@ -1,13 +1,13 @@
-//! Comparing our 1/8-scale JPEG decoder with libjpeg-turbo's.
+//! Comparing our 1/8- and 1/4-scale JPEG decoder with libjpeg-turbo's.
 
-use cyanotype_imaging::decode::jpeg_dc::decode_eighth;
+use cyanotype_imaging::decode::jpeg_dc::decode_scaled;
 use turbojpeg::{Decompressor, Image, PixelFormat, ScalingFactor};
 
-/// libjpeg-turbo's 1/8 decode to RGB, default flags (what decode::jpeg uses).
-fn turbo_eighth(data: &[u8]) -> Result<(usize, usize, Vec<u8>), String> {
+/// libjpeg-turbo's 1/`denom` decode to RGB, default flags (what decode::jpeg uses).
+fn turbo_scaled(data: &[u8], denom: usize) -> Result<(usize, usize, Vec<u8>), String> {
     let mut d = Decompressor::new().map_err(|e| e.to_string())?;
     let header = d.read_header(data).map_err(|e| e.to_string())?;
-    let factor = ScalingFactor::new(1, 8);
+    let factor = ScalingFactor::new(1, denom);
     d.set_scaling_factor(factor).map_err(|e| e.to_string())?;
     let s = header.scaled(factor);
     let mut pixels = vec![0u8; s.width * s.height * 3];
@@ -22,15 +22,22 @@ fn turbo_eighth(data: &[u8]) -> Result<(usize, usize, Vec<u8>), String> {
     Ok((s.width, s.height, pixels))
 }
 
-/// Compares both decoders on `data`; true when ours took the file.
+/// Compares both decoders on `data` at 1/8 and at 1/4; true when ours took the file at 1/8.
 pub fn same(name: &str, data: &[u8]) -> bool {
+    same_at(name, data, 4);
+    same_at(name, data, 8)
+}
+
+/// Compares both decoders on `data` at 1/`denom`; true when ours took the file.
+pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
+    let name = &format!("{name} at 1/{denom}");
     let mut took = false;
     for two in [false, true] {
-        let Some(ours) = decode_eighth(data, two).map(|e| e.bitmap) else {
+        let Some(ours) = decode_scaled(data, denom, two).map(|e| e.bitmap) else {
             continue;
         };
         took = true;
-        let (w, h, theirs) = turbo_eighth(data)
+        let (w, h, theirs) = turbo_scaled(data, denom)
             .unwrap_or_else(|e| panic!("{name}: libjpeg-turbo refused a file we decoded: {e}"));
         assert_eq!(
             (ours.width as usize, ours.height as usize),

@@ -31,17 +31,32 @@ pub struct Eighth {
 /// Decodes `data` at 1/8 scale to RGB, or `None` when libjpeg-turbo should. `two_threads`: a second
 /// core may help.
 pub fn decode_eighth(data: &[u8], two_threads: bool) -> Option<Eighth> {
+    decode_scaled(data, 8, two_threads)
+}
+
+/// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
+pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Eighth> {
+    if denom != 8 && denom != 4 {
+        return None;
+    }
     let h = headers::read(data)?;
-    let comps = outputs(&h)?;
-    let keep_ac: Vec<bool> = comps.iter().map(|c| c.size == 2).collect();
-    let layout = Layout::new(&h, &keep_ac);
+    let comps = outputs(&h, 8 / denom)?;
+    let keep: Vec<usize> = comps
+        .iter()
+        .map(|c| match c.size {
+            1 => 0,
+            2 => scan::KEEP_2X2,
+            _ => scan::KEEP_4X4,
+        })
+        .collect();
+    let layout = Layout::new(&h, &keep);
     let entropy = scan::unstuff(data, h.scan_start)?;
     // Without restarts, a restart marker in the scan is damage libjpeg-turbo reports.
     if !entropy.eoi || (layout.restart_interval == 0 && entropy.segments.len() != 2) {
         return None;
     }
     let total = layout.total_mcus();
-    let (w, hgt) = (h.width.div_ceil(8), h.height.div_ceil(8));
+    let (w, hgt) = (h.width.div_ceil(denom), h.height.div_ceil(denom));
     let picture = |pieces| pixels::Picture {
         layout: &layout,
         comps: &comps,
@@ -87,16 +102,18 @@ pub fn decode_eighth(data: &[u8], two_threads: bool) -> Option<Eighth> {
     })
 }
 
-/// How libjpeg-turbo scales each component at 1/8 (jdmaster.c): a component at lower resolution is
-/// given a larger inverse DCT while that still divides evenly, then replicated up; we have the 1x1
-/// and 2x2 inverse DCTs, so a component needing 4x4 or more is refused.
-fn outputs(h: &headers::Headers) -> Option<Vec<CompOut>> {
+/// How libjpeg-turbo scales each component when the smallest inverse DCT is `min` (1 at 1/8, 2 at
+/// 1/4; jdmaster.c): a component at lower resolution is given a larger inverse DCT while that still
+/// divides evenly, then upsampled. At 1/8 the upsampling is replication; at 1/4 it is "fancy"
+/// (interpolating), which we do not do, so there every component must come out at full size. We have
+/// the 1x1, 2x2 and 4x4 inverse DCTs; anything else is refused.
+fn outputs(h: &headers::Headers, min: usize) -> Option<Vec<CompOut>> {
     if h.components.len() == 1 {
         let c = h.components[0];
         return Some(vec![CompOut {
             h: 1,
             v: 1,
-            size: 1,
+            size: min,
             rep_x: 1,
             rep_y: 1,
             quant: quant(h.dqt[c.tq].as_ref()?),
@@ -107,20 +124,27 @@ fn outputs(h: &headers::Headers) -> Option<Vec<CompOut>> {
     h.components
         .iter()
         .map(|c| {
-            let mut size = 1;
-            while size < 8 && hmax % (c.h * size * 2) == 0 && vmax % (c.v * size * 2) == 0 {
+            let mut size = min;
+            while size < 8
+                && (hmax * min) % (c.h * size * 2) == 0
+                && (vmax * min) % (c.v * size * 2) == 0
+            {
                 size *= 2;
             }
             let (in_x, in_y) = (c.h * size, c.v * size);
-            if size > 2 || hmax % in_x != 0 || vmax % in_y != 0 {
+            let (out_x, out_y) = (hmax * min, vmax * min);
+            if size > 4 || (min == 1 && size > 2) || out_x % in_x != 0 || out_y % in_y != 0 {
+                return None;
+            }
+            if min > 1 && (out_x != in_x || out_y != in_y) {
                 return None;
             }
             Some(CompOut {
                 h: c.h,
                 v: c.v,
                 size,
-                rep_x: hmax / in_x,
-                rep_y: vmax / in_y,
+                rep_x: out_x / in_x,
+                rep_y: out_y / in_y,
                 quant: quant(h.dqt[c.tq].as_ref()?),
             })
         })

@@ -3,7 +3,7 @@
 //! at lower resolution, as libjpeg-turbo does when scaling by 1/8), so the result is the same bytes
 //! TurboJPEG gives for `ScalingFactor 1/8`; the tests hold it to that.
 
-use super::scan::{Layout, Records, AC_SLOT};
+use super::scan::{Layout, Records, AC_SLOT_2X2, AC_SLOT_4X4, KEEP_2X2, KEEP_4X4};
 
 /// libjpeg's post-IDCT range limit (IDCT_range_limit), indexed by `value & 1023` (RANGE_MASK), so
 /// it wraps exactly like the C table: 0..127 -> 128..255, up to 511 -> 255, up to 895 -> 0, then
@@ -40,18 +40,26 @@ pub fn idct_1x1(dc: i16, q0: i16) -> u8 {
     idct_limit(descale(dc as i64 * q0 as i64, 3))
 }
 
-/// The quantisation values of the 25 coefficients a 2x2 inverse DCT reads (rows and columns 0, 1, 3,
-/// 5, 7), in the order of a kept AC set with the DC first.
-pub fn quant_25(q: &[i16; 64]) -> [i64; 25] {
-    let mut out = [0i64; 25];
+/// The quantisation values of the coefficients an inverse DCT reads, in the order of a kept AC set
+/// (`slots`) with the DC first: 25 for 2x2 (rows and columns 0, 1, 3, 5, 7), 49 for 4x4.
+fn quant_set<const N: usize>(q: &[i16; 64], slots: &[u8; 64]) -> [i64; N] {
+    let mut out = [0i64; N];
     for (nat, &v) in q.iter().enumerate() {
         if nat == 0 {
             out[0] = v as i64;
-        } else if AC_SLOT[nat] != 255 {
-            out[AC_SLOT[nat] as usize + 1] = v as i64;
+        } else if slots[nat] != 255 {
+            out[slots[nat] as usize + 1] = v as i64;
         }
     }
     out
+}
+
+pub fn quant_25(q: &[i16; 64]) -> [i64; 25] {
+    quant_set(q, &AC_SLOT_2X2)
+}
+
+pub fn quant_49(q: &[i16; 64]) -> [i64; 49] {
+    quant_set(q, &AC_SLOT_4X4)
 }
 
 /// 2x2 output pixels per block (jpeg_idct_2x2), row-major. `ac` in kept order (row-major over rows
@@ -99,6 +107,72 @@ pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &[i64; 25]) -> [u8; 4] {
     out
 }
 
+/// 4x4 output pixels per block (jpeg_idct_4x4), row-major. `ac` in kept order (row-major over rows
+/// and columns 0-3, 5-7 without the DC), `q` from `quant_49`.
+pub fn idct_4x4(dc: i16, ac: &[i16; 48], q: &[i64; 49]) -> [u8; 16] {
+    const F0211: i64 = 1730;
+    const F0509: i64 = 4176;
+    const F0601: i64 = 4926;
+    const F0765: i64 = 6270;
+    const F0899: i64 = 7373;
+    const F1061: i64 = 8697;
+    const F1451: i64 = 11893;
+    const F1847: i64 = 15137;
+    const F2172: i64 = 17799;
+    const F2562: i64 = 20995;
+    // Dequantised, 7x7: index 7 * row + column over rows and columns 0, 1, 2, 3, 5, 6, 7.
+    let mut z = [0i64; 49];
+    z[0] = dc as i64 * q[0];
+    for i in 1..49 {
+        z[i] = ac[i - 1] as i64 * q[i];
+    }
+    // The odd part's four inputs (rows or columns 7, 5, 3, 1): (tmp0, tmp2).
+    let odd = |z1: i64, z2: i64, z3: i64, z4: i64| {
+        (
+            z1 * -F0211 + z2 * F1451 + z3 * -F2172 + z4 * F1061,
+            z1 * -F0509 + z2 * -F0601 + z3 * F0899 + z4 * F2562,
+        )
+    };
+    // Pass 1 over the 7 columns; the C code keeps ws[row][col] in an int workspace.
+    let mut ws = [[0i64; 7]; 4];
+    for c in 0..7 {
+        let at = |row: usize| z[7 * row + c];
+        if at(1) == 0 && at(2) == 0 && at(3) == 0 && at(4) == 0 && at(5) == 0 && at(6) == 0 {
+            let v = (at(0) << 2) as i32 as i64;
+            for row in &mut ws {
+                row[c] = v;
+            }
+            continue;
+        }
+        let tmp0 = at(0) << 14;
+        let tmp2 = at(2) * F1847 + at(5) * -F0765;
+        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+        let (o0, o2) = odd(at(6), at(4), at(3), at(1));
+        ws[0][c] = descale(tmp10 + o2, 12) as i32 as i64;
+        ws[3][c] = descale(tmp10 - o2, 12) as i32 as i64;
+        ws[1][c] = descale(tmp12 + o0, 12) as i32 as i64;
+        ws[2][c] = descale(tmp12 - o0, 12) as i32 as i64;
+    }
+    // Pass 2 over the 4 rows (columns 0, 1, 2, 3, 5, 6, 7 at indices 0-6).
+    let mut out = [0u8; 16];
+    for (r, w) in ws.iter().enumerate() {
+        let o = &mut out[4 * r..4 * r + 4];
+        if w[1..].iter().all(|&v| v == 0) {
+            o.fill(idct_limit(descale(w[0], 5)));
+            continue;
+        }
+        let tmp0 = w[0] << 14;
+        let tmp2 = w[2] * F1847 + w[5] * -F0765;
+        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+        let (o0, o2) = odd(w[6], w[4], w[3], w[1]);
+        o[0] = idct_limit(descale(tmp10 + o2, 19));
+        o[3] = idct_limit(descale(tmp10 - o2, 19));
+        o[1] = idct_limit(descale(tmp12 + o0, 19));
+        o[2] = idct_limit(descale(tmp12 - o0, 19));
+    }
+    out
+}
+
 /// A stretch of MCUs taken from one run's records: `count` MCUs from the run's MCU `first`, with
 /// `offset[c]` added to component c's DC values (a run that started mid-scan with its predictors at 0).
 pub struct Piece<'a> {
@@ -113,7 +187,7 @@ pub struct Piece<'a> {
 pub struct CompOut {
     pub h: usize,
     pub v: usize,
-    /// 1 or 2 output samples per block side.
+    /// 1, 2 or 4 output samples per block side.
     pub size: usize,
     /// Replication of each sample to reach full resolution.
     pub rep_x: usize,
@@ -125,6 +199,10 @@ impl CompOut {
     fn q25(&self) -> [i64; 25] {
         quant_25(&self.quant)
     }
+
+    fn q49(&self) -> [i64; 49] {
+        quant_49(&self.quant)
+    }
 }
 
 /// Where the blocks of an MCU land, and how big an MCU is in output samples.
@@ -134,13 +212,15 @@ struct Geometry {
     /// Per block of an MCU: component, x and y offset from the MCU's corner.
     slots: Vec<(usize, usize, usize)>,
     q25: Vec<[i64; 25]>,
+    q49: Vec<[i64; 49]>,
 }
 
 impl Geometry {
     fn new(comps: &[CompOut]) -> Geometry {
         let single = comps.len() == 1;
         let (mcu_w, mcu_h) = if single {
-            (1, 1)
+            // One block per MCU, whatever the sampling factors say.
+            (comps[0].size, comps[0].size)
         } else {
             (
                 comps
@@ -169,6 +249,7 @@ impl Geometry {
             mcu_h,
             slots,
             q25: comps.iter().map(CompOut::q25).collect(),
+            q49: comps.iter().map(CompOut::q49).collect(),
         }
     }
 }
@@ -312,7 +393,7 @@ impl Picture<'_> {
         let mut m = rows.start * layout.mcus_x;
         for (piece, first, count) in self.spans(m..rows.end * layout.mcus_x) {
             let dc = &piece.records.dc[first * layout.blocks..(first + count) * layout.blocks];
-            let mut ac = piece.records.ac[first * layout.ac_blocks..].iter();
+            let mut ac = &piece.records.ac[first * layout.ac_len..];
             for mcu in dc.chunks_exact(layout.blocks) {
                 let local_row = m / layout.mcus_x - rows.start;
                 let corner = local_row * g.mcu_h * stride + (m % layout.mcus_x) * g.mcu_w;
@@ -330,8 +411,17 @@ impl Picture<'_> {
                                 plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
                             }
                         }
+                    } else if c.size == 4 {
+                        // Only taken without replication (4:2:0 chroma at 1/4).
+                        let coefs: &[i16; KEEP_4X4] = ac[..KEEP_4X4].try_into().unwrap();
+                        ac = &ac[KEEP_4X4..];
+                        let px = idct_4x4(dc, coefs, &g.q49[ci]);
+                        for (y, row) in px.chunks_exact(4).enumerate() {
+                            plane[at + y * stride..at + y * stride + 4].copy_from_slice(row);
+                        }
                     } else {
-                        let coefs = ac.next().expect("one AC set per 2x2 block");
+                        let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
+                        ac = &ac[KEEP_2X2..];
                         let px = if coefs.iter().all(|&v| v == 0) {
                             // Every AC term the 2x2 inverse DCT reads is zero: its flat case.
                             [idct_limit(descale((dc as i64 * c.quant[0] as i64) << 2, 5)); 4]

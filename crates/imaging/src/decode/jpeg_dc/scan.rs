@@ -1,8 +1,9 @@
-//! The entropy-coded data: unstuffing, and decoding MCUs into what a 1/8-scale picture needs. Luma
-//! (and any component at one output pixel per block) needs only the DC coefficient, so its AC
-//! coefficients are skipped with one table lookup each, their values never read. A component that
-//! libjpeg-turbo reconstructs at 2x2 per block (the chroma of 4:2:0) keeps the 24 AC coefficients
-//! its 2x2 inverse DCT reads.
+//! The entropy-coded data: unstuffing, and decoding MCUs into what a 1/8- or 1/4-scale picture
+//! needs. A component at one output pixel per block (luma at 1/8) needs only the DC coefficient, so
+//! its AC coefficients are skipped with one table lookup each, their values never read. A component
+//! that libjpeg-turbo reconstructs at 2x2 per block (luma at 1/4, 4:2:0 chroma at 1/8) keeps the 24
+//! AC coefficients its 2x2 inverse DCT reads, and one at 4x4 (4:2:0 chroma at 1/4) the 48 of the
+//! 4x4 inverse DCT.
 
 use super::headers::{Headers, NATURAL};
 use super::huffman::{HuffTable, LOOKUP_BITS, PAIR_BITS};
@@ -92,9 +93,14 @@ pub fn whole(pos: usize, end: usize) -> bool {
 #[derive(Clone, Copy)]
 struct Slot {
     comp: usize,
-    /// The 2x2 inverse DCT needs this block's AC coefficients.
-    keep_ac: bool,
+    /// How many AC coefficients this block keeps: 0, `KEEP_2X2` or `KEEP_4X4`.
+    keep: usize,
 }
+
+/// The AC coefficients the 2x2 inverse DCT reads: rows and columns 0, 1, 3, 5, 7, DC excluded.
+pub const KEEP_2X2: usize = 24;
+/// Those of the 4x4 inverse DCT: rows and columns 0-3, 5-7, DC excluded.
+pub const KEEP_4X4: usize = 48;
 
 /// How the scan is laid out, derived from the headers.
 pub struct Layout {
@@ -104,14 +110,14 @@ pub struct Layout {
     pub mcus_x: usize,
     pub mcus_y: usize,
     pub restart_interval: usize,
-    /// Blocks per MCU, and how many of them keep AC coefficients.
+    /// Blocks per MCU, and the AC coefficients an MCU keeps (all its blocks together).
     pub blocks: usize,
-    pub ac_blocks: usize,
+    pub ac_len: usize,
 }
 
 impl Layout {
-    /// `keep_ac[c]`: component c is reconstructed at 2x2 per block.
-    pub fn new(h: &Headers, keep_ac: &[bool]) -> Layout {
+    /// `keep[c]`: how many AC coefficients each block of component c keeps.
+    pub fn new(h: &Headers, keep: &[usize]) -> Layout {
         let hmax = h.components.iter().map(|c| c.h).max().unwrap_or(1);
         let vmax = h.components.iter().map(|c| c.v).max().unwrap_or(1);
         let mut slots = Vec::new();
@@ -122,7 +128,7 @@ impl Layout {
             mcus_y = h.height.div_ceil(8);
             slots.push(Slot {
                 comp: 0,
-                keep_ac: keep_ac[0],
+                keep: keep[0],
             });
         } else {
             mcus_x = h.width.div_ceil(8 * hmax);
@@ -131,7 +137,7 @@ impl Layout {
                 for _ in 0..c.h * c.v {
                     slots.push(Slot {
                         comp: ci,
-                        keep_ac: keep_ac[ci],
+                        keep: keep[ci],
                     });
                 }
             }
@@ -141,7 +147,7 @@ impl Layout {
             dc_tables: h.components.iter().map(|c| table(&h.dc[c.td])).collect(),
             ac_tables: h.components.iter().map(|c| table(&h.ac[c.ta])).collect(),
             blocks: slots.len(),
-            ac_blocks: slots.iter().filter(|s| s.keep_ac).count(),
+            ac_len: slots.iter().map(|s| s.keep).sum(),
             slots,
             mcus_x,
             mcus_y,
@@ -155,11 +161,11 @@ impl Layout {
 }
 
 /// What a run of MCUs decoded: per MCU, `blocks` DC values (absolute, from this run's predictors)
-/// and `ac_blocks` sets of the 24 AC coefficients the 2x2 inverse DCT reads.
+/// and `ac_len` kept AC coefficients (each keeping block's set in turn, in `AC_SLOT` order).
 #[derive(Default)]
 pub struct Records {
     pub dc: Vec<i32>,
-    pub ac: Vec<[i16; 24]>,
+    pub ac: Vec<i16>,
     /// With `track`: the bit position where each MCU starts, and after the last the end position.
     pub starts: Vec<usize>,
     /// With `track`: the DC predictors at the start of each MCU.
@@ -177,7 +183,7 @@ impl Records {
     pub fn with_room(layout: &Layout, mcus: usize) -> Records {
         Records {
             dc: Vec::with_capacity(mcus * layout.blocks),
-            ac: Vec::with_capacity(mcus * layout.ac_blocks),
+            ac: Vec::with_capacity(mcus * layout.ac_len),
             starts: Vec::with_capacity(mcus + 1),
             preds: Vec::with_capacity(mcus),
         }
@@ -191,37 +197,46 @@ impl Records {
     }
 }
 
-/// Natural index -> slot among the 24 AC coefficients the 2x2 inverse DCT reads (rows and columns
-/// 0, 1, 3, 5, 7, DC excluded), or 255.
-pub const AC_SLOT: [u8; 64] = {
+/// Rows (and columns) of the coefficients an inverse DCT of each size reads.
+const ROWS_2X2: [bool; 8] = [true, true, false, true, false, true, false, true];
+const ROWS_4X4: [bool; 8] = [true, true, true, true, false, true, true, true];
+
+/// Natural index -> slot in a kept AC set (row-major over the kept rows and columns, DC excluded),
+/// or 255 for a coefficient the inverse DCT does not read.
+const fn ac_slots(rows: [bool; 8]) -> [u8; 64] {
     let mut t = [255u8; 64];
-    let keep = [true, true, false, true, false, true, false, true];
     let mut n = 0;
     let mut i = 1;
     while i < 64 {
-        if keep[i / 8] && keep[i % 8] {
+        if rows[i / 8] && rows[i % 8] {
             t[i] = n;
             n += 1;
         }
         i += 1;
     }
     t
-};
+}
+
+pub const AC_SLOT_2X2: [u8; 64] = ac_slots(ROWS_2X2);
+pub const AC_SLOT_4X4: [u8; 64] = ac_slots(ROWS_4X4);
 
 /// Zigzag position (up to 79: corrupt data can run past 63, and libjpeg-turbo then writes
-/// coefficient 63) -> slot in a kept AC set, or 24 for the coefficients the 2x2 inverse DCT ignores.
-const ZIGZAG_SLOT: [usize; 80] = {
-    let mut t = [24usize; 80];
+/// coefficient 63) -> slot in a kept AC set of `n`, or `n` for the coefficients it ignores.
+const fn zigzag_slots(ac_slot: [u8; 64], n: usize) -> [usize; 80] {
+    let mut t = [n; 80];
     let mut k = 1;
     while k < 80 {
         let nat = if k < 64 { NATURAL[k] } else { 63 };
-        if AC_SLOT[nat] != 255 {
-            t[k] = AC_SLOT[nat] as usize;
+        if ac_slot[nat] != 255 {
+            t[k] = ac_slot[nat] as usize;
         }
         k += 1;
     }
     t
-};
+}
+
+const ZIGZAG_2X2: [usize; 80] = zigzag_slots(AC_SLOT_2X2, KEEP_2X2);
+const ZIGZAG_4X4: [usize; 80] = zigzag_slots(AC_SLOT_4X4, KEEP_4X4);
 
 /// A big-endian bit reader over the unstuffed bytes that refills without branches (at least 56 bits
 /// after `refill`); the padding after the data keeps its 8-byte reads in bounds. It is `Copy` so the
@@ -336,7 +351,7 @@ pub fn run(
     let mut r = Reader::at(bytes, state.pos);
     if count != usize::MAX {
         out.dc.reserve(count * layout.blocks);
-        out.ac.reserve(count * layout.ac_blocks);
+        out.ac.reserve(count * layout.ac_len);
     }
     for _ in 0..count {
         let pos = r.pos();
@@ -362,43 +377,13 @@ pub fn run(
             *p = p.wrapping_add(diff);
             out.dc.push(*p);
             let table = &layout.ac_tables[slot.comp];
-            if slot.keep_ac {
-                let mut kept = [0i16; 25];
-                let mut k = 1usize;
-                while k < 64 {
-                    r.refill();
-                    let Some((len, sym)) = symbol(table, r.buf) else {
-                        return broken(out, track, dc_mark, ac_mark, r.pos());
-                    };
-                    let (run, s) = ((sym >> 4) as usize, (sym & 15) as u32);
-                    if s == 0 {
-                        r.consume(len);
-                        if run != 15 {
-                            break;
-                        }
-                        k += 16;
-                        continue;
-                    }
-                    k += run;
-                    let v = extend(bits_after(r.buf, len, s), s);
-                    r.consume(len + s);
-                    kept[ZIGZAG_SLOT[k]] = v as i16;
-                    k += 1;
-                }
-                out.ac.push(kept[..24].try_into().unwrap());
-            } else {
-                // Two lookups per refill: each consumes at most 27 bits of the 56 a refill leaves
-                // (the slow path refills for itself).
-                let mut k = 1u32;
-                loop {
-                    r.refill();
-                    if !skip(&mut r, table, &mut k) || !skip(&mut r, table, &mut k) {
-                        break;
-                    }
-                }
-                if k == BAD {
-                    return broken(out, track, dc_mark, ac_mark, r.pos());
-                }
+            let ok = match slot.keep {
+                0 => skip_block(&mut r, table),
+                KEEP_2X2 => keep::<{ KEEP_2X2 + 1 }>(&mut r, table, &ZIGZAG_2X2, &mut out.ac),
+                _ => keep::<{ KEEP_4X4 + 1 }>(&mut r, table, &ZIGZAG_4X4, &mut out.ac),
+            };
+            if !ok {
+                return broken(out, track, dc_mark, ac_mark, r.pos());
             }
         }
         if r.pos() > end {
@@ -411,6 +396,56 @@ pub fn run(
     }
     *state = State { pos, pred };
     RunEnd::Done
+}
+
+/// Skips one block's AC coefficients; false on a code no table has.
+#[inline(always)]
+fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
+    // Two lookups per refill: each consumes at most 27 bits of the 56 a refill leaves (the slow
+    // path refills for itself).
+    let mut k = 1u32;
+    loop {
+        r.refill();
+        if !skip(r, table, &mut k) || !skip(r, table, &mut k) {
+            break;
+        }
+    }
+    k != BAD
+}
+
+/// Decodes one block's AC coefficients, appending the `N - 1` an inverse DCT reads (`zigzag` maps a
+/// position to its slot, `N - 1` for the rest); false on a code no table has.
+#[inline(always)]
+fn keep<const N: usize>(
+    r: &mut Reader,
+    table: &HuffTable,
+    zigzag: &[usize; 80],
+    out: &mut Vec<i16>,
+) -> bool {
+    let mut kept = [0i16; N];
+    let mut k = 1usize;
+    while k < 64 {
+        r.refill();
+        let Some((len, sym)) = symbol(table, r.buf) else {
+            return false;
+        };
+        let (run, s) = ((sym >> 4) as usize, (sym & 15) as u32);
+        if s == 0 {
+            r.consume(len);
+            if run != 15 {
+                break;
+            }
+            k += 16;
+            continue;
+        }
+        k += run;
+        let v = extend(bits_after(r.buf, len, s), s);
+        r.consume(len + s);
+        kept[zigzag[k]] = v as i16;
+        k += 1;
+    }
+    out.extend_from_slice(&kept[..N - 1]);
+    true
 }
 
 /// `k` after a code no table has.
