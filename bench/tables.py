@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Prints the README's benchmark tables (markdown) from bench/results/*.json, so the tables always
+match the committed results: `python3 bench/tables.py`."""
+import json
+import math
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = ["cyanotype", "sharp", "libvips", "pillow"]
+
+
+def load(name):
+    with open(os.path.join(HERE, "results", name)) as f:
+        return json.load(f)
+
+
+def ms(v):
+    if v is None:
+        return "-"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 1:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def ops_table(rows, title):
+    out = [f"| {title} (ms, median of rounds) | Cyanotype | sharp | libvips | Pillow | Cyanotype / sharp |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        m = r["median_ms"]
+        cells = " | ".join(ms(m.get(p)) for p in PEERS)
+        out.append(f"| {r['op']}: {r['what']} | {cells} | {r['ratio_to_sharp']['cyanotype']:.2f} |")
+    return "\n".join(out)
+
+
+def geomean(rows, skip=()):
+    v = [r["ratio_to_sharp"]["cyanotype"] for r in rows if r["op"] not in skip]
+    return math.exp(sum(math.log(x) for x in v) / len(v))
+
+
+def main():
+    ops = load("ops.json")
+    print(f"ops: {ops['date']}, {ops['machine']}, {ops['rounds']} rounds x {ops['iterations']} runs\n")
+    print(ops_table(ops["ops"], "idle: op"))
+    print()
+    print(ops_table(ops["ops_one_core"], "one core: op"))
+    print()
+    for mode, rows in (("idle", ops["ops"]), ("one core", ops["ops_one_core"])):
+        print(f"geomean {mode}: {geomean(rows):.2f} ({geomean(rows, ('info',)):.2f} without info)")
+    print(f"thumb floor {ops['thumb_floor_ms']:.1f} ms; thumb/floor idle {ops['thumb_to_floor']:.2f}, "
+          f"one core {ops['thumb_one_core_to_floor']:.2f}\n")
+    http = load("http.json")
+    print(f"http: {http['date']}, {http['seconds']} s per point\n")
+    print("| server | op | concurrency | req/s | p50 ms | p99 ms | peak RSS MB |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in http["runs"]:
+        name = "Cyanotype" if r["server"] == "cyanotype" else "thumbor 7.8"
+        print(f"| {name} | {r['op']} | {r['concurrency']} | {r['rps']:.1f} | {r['p50_ms']:.1f} | "
+              f"{r['p99_ms']:.1f} | {r['peak_rss_mb']:.1f} |")
+    rps = {(r["server"], r["op"], r["concurrency"]): r["rps"] for r in http["runs"]}
+    for op in ("thumb", "fill", "small"):
+        for c in (4, 32):
+            a, b = rps.get(("cyanotype", op, c)), rps.get(("thumbor", op, c))
+            if a and b:
+                print(f"{op} c{c}: {a / b:.1f}x thumbor")
+    soak = load("soak.json")
+    v = [s["rss_mb"] for s in soak["samples"]]
+    print(f"\nsoak c{soak['concurrency']} {soak['seconds']} s: {min(v):.1f}-{max(v):.1f} MB over {len(v)} samples, "
+          f"first {v[0]:.1f}, last {v[-1]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
