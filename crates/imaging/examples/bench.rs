@@ -47,12 +47,12 @@ fn main() {
                     "decode-1/8" => decode::jpeg::decode_turbo(&data, 8).expect("decode"),
                     "decode-1/4" => decode::jpeg::decode_turbo(&data, 4).expect("decode"),
                     "decode-dc-1/8" => {
-                        decode::jpeg_dc::decode_eighth(&data, false)
+                        decode::jpeg_dc::decode_scaled(&data, 8, false)
                             .expect("taken")
                             .bitmap
                     }
                     "decode-dc2-1/8" => {
-                        decode::jpeg_dc::decode_eighth(&data, true)
+                        decode::jpeg_dc::decode_scaled(&data, 8, true)
                             .expect("taken")
                             .bitmap
                     }

@@ -1,10 +1,12 @@
-//! Our own 1/8-scale decode of baseline JPEGs: the thumbnail's whole cost is the entropy decode, and
-//! at 1/8 a picture needs only each block's DC coefficient (plus a few AC of 4:2:0 chroma), so this
-//! decoder skips AC coefficients with one table lookup each instead of decoding and storing them,
-//! and when a core is idle it decodes the two halves of the scan at once (restart segments split
-//! exactly; without restart markers the second half starts at a guessed byte and is kept from the
-//! first MCU whose position the first half's decoder confirms, see `split`). The output is the same
-//! bytes as libjpeg-turbo's 1/8 decode (TurboJPEG, default flags); the tests compare them.
+//! Our own 1/8- and 1/4-scale decode of baseline JPEGs: a thumbnail's whole cost is the entropy
+//! decode, and at 1/8 a picture needs only each block's DC coefficient (plus a few AC of 4:2:0
+//! chroma), so this decoder skips AC coefficients with one table lookup each instead of decoding and
+//! storing them; at 1/4 it keeps only the coefficients libjpeg-turbo's reduced inverse DCTs read. On
+//! one thread it decodes and renders a band of MCU rows at a time; when a core is idle it decodes the
+//! two halves of the scan at once (restart segments split exactly; without restart markers the second
+//! half starts at a guessed byte and is kept from the first MCU whose position the first half's
+//! decoder confirms, see `split`). The output is the same bytes as libjpeg-turbo's scaled decode
+//! (TurboJPEG, default flags); the tests compare them.
 //!
 //! Only what it can do exactly is taken: one interleaved baseline Huffman scan, 8-bit, grey or
 //! three components with the usual subsamplings. Anything else, and any data it cannot decode
@@ -21,21 +23,16 @@ use crate::bitmap::Bitmap;
 use pixels::CompOut;
 use scan::{Layout, Records, RunEnd, State, Until};
 
-/// A 1/8-scale decode.
-pub struct Eighth {
+/// A 1/8- or 1/4-scale decode.
+pub struct Scaled {
     pub bitmap: Bitmap,
     /// The source was greyscale (its RGB is grey repeated; an ICC profile would be a grey one).
     pub grey: bool,
 }
 
-/// Decodes `data` at 1/8 scale to RGB, or `None` when libjpeg-turbo should. `two_threads`: a second
-/// core may help.
-pub fn decode_eighth(data: &[u8], two_threads: bool) -> Option<Eighth> {
-    decode_scaled(data, 8, two_threads)
-}
-
 /// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
-pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Eighth> {
+/// `two_threads`: a second core may help.
+pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
     if denom != 8 && denom != 4 {
         return None;
     }
@@ -83,7 +80,7 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Eig
         if !scan::whole(state.pos, end) {
             return None;
         }
-        return Some(Eighth {
+        return Some(Scaled {
             bitmap: Bitmap::new(w as u32, hgt as u32, 3, rgb),
             grey: comps.len() == 1,
         });
@@ -96,7 +93,7 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Eig
         split::speculative(&layout, &entropy, &mut first, &mut second)?
     };
     let rgb = picture(&pieces).render(two_threads && total >= split::MIN_SPLIT_MCUS);
-    Some(Eighth {
+    Some(Scaled {
         bitmap: Bitmap::new(w as u32, hgt as u32, 3, rgb),
         grey: comps.len() == 1,
     })
