@@ -3,8 +3,9 @@
 //!
 //! Compared with libjpeg-turbo's C code paths (JSIMD_FORCENONE=1, set before its first use in this
 //! test binary): damage can produce coefficients far outside what an encoder writes, where the SSE2
-//! 2x2 inverse DCT's 16-bit lanes overflow and differ from its own C reference, which we follow. On
-//! valid files the SIMD and C paths agree, and tests/jpeg_dc_exact.rs compares with SIMD on.
+//! 2x2 and 4x4 inverse DCTs' 16-bit lanes overflow and differ from its own C reference, which we
+//! follow. A valid file with very large quantisation values could differ the same way; on every file of
+//! tests/jpeg_dc_exact.rs the SIMD and C paths agree, and that test compares with SIMD on.
 
 mod common;
 

@@ -128,6 +128,26 @@ fn generated_files_of_every_subsampling_are_decoded_exactly() {
 }
 
 #[test]
+fn a_picture_too_big_to_split_is_decoded_in_bands() {
+    // 4:4:4 at 1/4 keeps 72 coefficients per MCU: at 14.7 MP the split paths would hold about 72 MB,
+    // over their 64 MB bound, so even with a core to spare it decodes on one thread in bands.
+    let (w, h) = (4096, 3584);
+    let px = picture(w, h);
+    let mut c = Compressor::new().unwrap();
+    c.set_quality(50).unwrap();
+    c.set_subsamp(Subsamp::None).unwrap();
+    let img = Image {
+        pixels: px.as_slice(),
+        width: w,
+        pitch: w * 3,
+        height: h,
+        format: PixelFormat::RGB,
+    };
+    let jpeg = c.compress_to_vec(img).unwrap();
+    assert!(same_at("4:4:4 4096x3584", &jpeg, 4));
+}
+
+#[test]
 fn restart_markers() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc");
     let mut files = Vec::new();

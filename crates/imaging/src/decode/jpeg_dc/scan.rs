@@ -273,6 +273,7 @@ impl<'a> Reader<'a> {
 
     #[inline(always)]
     fn consume(&mut self, n: u32) {
+        debug_assert!(n <= self.count, "consumed {n} of {} bits", self.count);
         self.buf <<= n;
         self.count -= n;
     }
@@ -478,7 +479,8 @@ fn skip(r: &mut Reader, table: &HuffTable, k: &mut u32) -> bool {
     false
 }
 
-/// A code longer than the lookup window (or none at all).
+/// A code longer than the lookup window (or none at all). It may take 31 bits, so it refills again
+/// after: the fast lookup that may follow it before the loop's next refill needs 27.
 #[cold]
 #[inline(never)]
 fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
@@ -488,6 +490,7 @@ fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u
     };
     let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
     r.consume(len + s);
+    r.refill();
     let k = k + match (s, run) {
         (0, 15) => 16,
         (0, _) => 64,
@@ -506,4 +509,52 @@ fn broken(out: &mut Records, track: bool, dc: usize, ac: usize, pos: usize) -> R
         out.preds.pop();
     }
     RunEnd::Broken(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Packs (value, bit count) pairs big-endian, followed by the padding a scan has.
+    fn bits(fields: &[(u32, u32)]) -> (Vec<u8>, usize) {
+        let (mut out, mut acc, mut n, mut total) = (Vec::new(), 0u64, 0u32, 0usize);
+        for &(v, len) in fields {
+            acc = (acc << len) | v as u64;
+            n += len;
+            total += len as usize;
+            while n >= 8 {
+                out.push((acc >> (n - 8)) as u8);
+                n -= 8;
+            }
+        }
+        if n > 0 {
+            out.push((acc << (8 - n)) as u8);
+        }
+        out.resize(out.len() + PADDING, 0);
+        (out, total)
+    }
+
+    #[test]
+    fn a_long_code_then_a_full_pair_window_does_not_run_out_of_bits() {
+        // ZRL "00", EOB "010", run 0 size 15 as a 10-bit code, run 1 size 15 as a 16-bit code: a
+        // 31-bit symbol on the slow path, then a pair lookup taking 2 + 10 + 15 = 27 bits, both
+        // within one refill of the loop.
+        let mut counts = [0u8; 16];
+        counts[1] = 1;
+        counts[2] = 1;
+        counts[9] = 1;
+        counts[15] = 1;
+        let table = HuffTable::new(&counts, &[0xF0, 0x00, 0x0F, 0x1F], false).unwrap();
+        let (bytes, total) = bits(&[
+            (0b0110_0000_0100_0000, 16),
+            (0x5555, 15),
+            (0b00, 2),
+            (0b01_1000_0000, 10),
+            (0x2AAA, 15),
+            (0b010, 3),
+        ]);
+        let mut r = Reader::at(&bytes, 0);
+        assert!(skip_block(&mut r, &table));
+        assert_eq!(r.pos(), total);
+    }
 }
