@@ -89,6 +89,22 @@ fn picture(w: usize, h: usize) -> Vec<u8> {
     px
 }
 
+/// `picture(w, h)` written by TurboJPEG at quality `q` with subsampling `sub`.
+fn generated(sub: Subsamp, w: usize, h: usize, q: i32) -> Vec<u8> {
+    let px = picture(w, h);
+    let mut c = Compressor::new().unwrap();
+    c.set_quality(q).unwrap();
+    c.set_subsamp(sub).unwrap();
+    let img = Image {
+        pixels: px.as_slice(),
+        width: w,
+        pitch: w * 3,
+        height: h,
+        format: PixelFormat::RGB,
+    };
+    c.compress_to_vec(img).unwrap()
+}
+
 #[test]
 fn generated_files_of_every_subsampling_are_decoded_exactly() {
     let cases = [
@@ -106,18 +122,7 @@ fn generated_files_of_every_subsampling_are_decoded_exactly() {
         (Subsamp::Gray, 333, 250, 100),
     ];
     for (sub, w, h, q) in cases {
-        let px = picture(w, h);
-        let mut c = Compressor::new().unwrap();
-        c.set_quality(q).unwrap();
-        c.set_subsamp(sub).unwrap();
-        let img = Image {
-            pixels: px.as_slice(),
-            width: w,
-            pitch: w * 3,
-            height: h,
-            format: PixelFormat::RGB,
-        };
-        let jpeg = c.compress_to_vec(img).unwrap();
+        let jpeg = generated(sub, w, h, q);
         let name = format!("{sub:?} {w}x{h} q{q} ({} bytes)", jpeg.len());
         assert!(same(&name, &jpeg), "{name} should be taken");
         // At 1/4 libjpeg-turbo interpolates subsampled chroma that is not at full size (4:2:2,
@@ -131,19 +136,7 @@ fn generated_files_of_every_subsampling_are_decoded_exactly() {
 fn a_picture_too_big_to_split_is_decoded_in_bands() {
     // 4:4:4 at 1/4 keeps 72 coefficients per MCU: at 14.7 MP the split paths would hold about 72 MB,
     // over their 64 MB bound, so even with a core to spare it decodes on one thread in bands.
-    let (w, h) = (4096, 3584);
-    let px = picture(w, h);
-    let mut c = Compressor::new().unwrap();
-    c.set_quality(50).unwrap();
-    c.set_subsamp(Subsamp::None).unwrap();
-    let img = Image {
-        pixels: px.as_slice(),
-        width: w,
-        pitch: w * 3,
-        height: h,
-        format: PixelFormat::RGB,
-    };
-    let jpeg = c.compress_to_vec(img).unwrap();
+    let jpeg = generated(Subsamp::None, 4096, 3584, 50);
     assert!(same_at("4:4:4 4096x3584", &jpeg, 4));
 }
 
