@@ -141,6 +141,19 @@ fn a_picture_too_big_to_split_is_decoded_in_bands() {
 }
 
 #[test]
+fn the_split_only_decode_declines_what_it_would_not_split() {
+    use cyanotype_imaging::decode::jpeg_dc::{decode_scaled, decode_split};
+    // Under 64 KB of scan: not worth a second thread, so left to libjpeg-turbo at 1/4.
+    let small = generated(Subsamp::Sub2x2, 17, 9, 75);
+    assert!(decode_split(&small, 4).is_none());
+    // A big scan is split, and the same bytes as the other paths.
+    let big = generated(Subsamp::Sub2x2, 1203, 901, 92);
+    let split = decode_split(&big, 4).expect("split").bitmap;
+    let one = decode_scaled(&big, 4, false).expect("taken").bitmap;
+    assert_eq!(split.data, one.data);
+}
+
+#[test]
 fn restart_markers() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc");
     let mut files = Vec::new();

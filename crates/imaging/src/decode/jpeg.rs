@@ -39,21 +39,24 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
 /// bytes as libjpeg-turbo's) takes every file it can: it skips the AC coefficients libjpeg-turbo
 /// decodes and drops (about 0.8x its time on one thread), and splits the scan over two threads when
 /// a core is spare. At 1/4 it skips less and its inverse DCTs are scalar (1.3x libjpeg-turbo's time
-/// on one thread), so it is used only when it can split (0.75x). What it declines goes to
-/// libjpeg-turbo.
+/// on one thread), so it is used only when a core is spare and the scan is big enough to split
+/// (0.75x). What it declines goes to libjpeg-turbo.
 pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
     let spare = crate::cores::spare();
-    if denom == 8 || (denom == 4 && spare) {
-        if let Some(e) = crate::decode::jpeg_dc::decode_scaled(data, denom as usize, spare) {
-            let mut b = e.bitmap;
-            // As below: grey is repeated as is, colour converted by its profile.
-            if !e.grey {
-                if let Some(profile) = jpeg_meta::read(data).icc.as_deref() {
-                    icc::rgb_to_srgb(&mut b, profile);
-                }
+    let ours = match denom {
+        8 => crate::decode::jpeg_dc::decode_scaled(data, 8, spare),
+        4 if spare => crate::decode::jpeg_dc::decode_split(data, 4),
+        _ => None,
+    };
+    if let Some(e) = ours {
+        let mut b = e.bitmap;
+        // As below: grey is repeated as is, colour converted by its profile.
+        if !e.grey {
+            if let Some(profile) = jpeg_meta::read(data).icc.as_deref() {
+                icc::rgb_to_srgb(&mut b, profile);
             }
-            return Ok(b);
         }
+        return Ok(b);
     }
     decode_turbo(data, denom)
 }

@@ -37,6 +37,16 @@ const MAX_RECORDS_BYTES: usize = 64 << 20;
 /// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
 /// `two_threads`: a second core may help.
 pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
+    decode(data, denom, two_threads, false)
+}
+
+/// As `decode_scaled` on two threads, but `None` unless the scan is split: for a scale where our
+/// decoder on one thread is slower than libjpeg-turbo (1/4).
+pub fn decode_split(data: &[u8], denom: usize) -> Option<Scaled> {
+    decode(data, denom, true, true)
+}
+
+fn decode(data: &[u8], denom: usize, two_threads: bool, split_only: bool) -> Option<Scaled> {
     if denom != 8 && denom != 4 {
         return None;
     }
@@ -77,7 +87,14 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
     if layout.restart_interval > 0 && !small {
         return None;
     }
-    let split = two_threads && small && entropy.segments[1] >= split::MIN_SPLIT_BYTES;
+    let scan_bytes = *entropy
+        .segments
+        .last()
+        .expect("at least the start and the end");
+    let split = two_threads && small && scan_bytes >= split::MIN_SPLIT_BYTES;
+    if split_only && !split {
+        return None;
+    }
     if layout.restart_interval == 0 && !split {
         // One thread: decode and render a band of MCU rows at a time.
         let end = entropy.segments[1] * 8;
