@@ -54,16 +54,8 @@ fn quant_set<const N: usize>(q: &[i16; 64], slots: &[u8; 64]) -> [i64; N] {
     out
 }
 
-pub fn quant_25(q: &[i16; 64]) -> [i64; 25] {
-    quant_set(q, &AC_SLOT_2X2)
-}
-
-pub fn quant_49(q: &[i16; 64]) -> [i64; 49] {
-    quant_set(q, &AC_SLOT_4X4)
-}
-
 /// 2x2 output pixels per block (jpeg_idct_2x2), row-major. `ac` in kept order (row-major over rows
-/// and columns 0, 1, 3, 5, 7 without the DC), `q` from `quant_25`.
+/// and columns 0, 1, 3, 5, 7 without the DC), `q` from `quant_set` over `AC_SLOT_2X2`.
 pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &[i64; 25]) -> [u8; 4] {
     const F0720: i64 = 5906;
     const F0850: i64 = 6967;
@@ -108,7 +100,7 @@ pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &[i64; 25]) -> [u8; 4] {
 }
 
 /// 4x4 output pixels per block (jpeg_idct_4x4), row-major. `ac` in kept order (row-major over rows
-/// and columns 0-3, 5-7 without the DC), `q` from `quant_49`.
+/// and columns 0-3, 5-7 without the DC), `q` from `quant_set` over `AC_SLOT_4X4`.
 pub fn idct_4x4(dc: i16, ac: &[i16; 48], q: &[i64; 49]) -> [u8; 16] {
     const F0211: i64 = 1730;
     const F0509: i64 = 4176;
@@ -195,16 +187,6 @@ pub struct CompOut {
     pub quant: [i16; 64],
 }
 
-impl CompOut {
-    fn q25(&self) -> [i64; 25] {
-        quant_25(&self.quant)
-    }
-
-    fn q49(&self) -> [i64; 49] {
-        quant_49(&self.quant)
-    }
-}
-
 /// Where the blocks of an MCU land, and how big an MCU is in output samples.
 struct Geometry {
     mcu_w: usize,
@@ -248,8 +230,14 @@ impl Geometry {
             mcu_w,
             mcu_h,
             slots,
-            q25: comps.iter().map(CompOut::q25).collect(),
-            q49: comps.iter().map(CompOut::q49).collect(),
+            q25: comps
+                .iter()
+                .map(|c| quant_set(&c.quant, &AC_SLOT_2X2))
+                .collect(),
+            q49: comps
+                .iter()
+                .map(|c| quant_set(&c.quant, &AC_SLOT_4X4))
+                .collect(),
         }
     }
 }

@@ -161,7 +161,7 @@ impl Layout {
 }
 
 /// What a run of MCUs decoded: per MCU, `blocks` DC values (absolute, from this run's predictors)
-/// and `ac_len` kept AC coefficients (each keeping block's set in turn, in `AC_SLOT` order).
+/// and `ac_len` kept AC coefficients (each keeping block's set in turn, in `AC_SLOT_2X2` or `AC_SLOT_4X4` order).
 #[derive(Default)]
 pub struct Records {
     pub dc: Vec<i32>,
@@ -403,7 +403,7 @@ pub fn run(
 #[inline(always)]
 fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
     // Two lookups per refill: each consumes at most 27 bits of the 56 a refill leaves (the slow
-    // path refills for itself).
+    // path refills before and after its code).
     let mut k = 1u32;
     loop {
         r.refill();
