@@ -9,9 +9,26 @@ const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
 /// In `skip`: a k advance this large ends the block (EOB).
 pub const END_OF_BLOCK: u16 = 64;
 
-/// The window of the two-symbol skip lookup.
-pub const PAIR_BITS: u32 = 12;
-const PAIR_SIZE: usize = 1 << PAIR_BITS;
+/// The window of the multi-symbol skip lookup.
+pub const RUN_BITS: u32 = 14;
+const RUN_SIZE: usize = 1 << RUN_BITS;
+
+/// In a `runs` entry: the total length of its codes and their extra bits (bits 0-3), the k
+/// advance of all its symbols (bits 4-9, `run_all`) and of all but the last (bits 10-15,
+/// `run_before_last`); advances are capped at 63, which is as good as "the block ends" since k
+/// starts at 1.
+#[inline(always)]
+pub fn run_bits(e: u16) -> u32 {
+    (e & 15) as u32
+}
+#[inline(always)]
+pub fn run_all(e: u16) -> u32 {
+    ((e >> 4) & 63) as u32
+}
+#[inline(always)]
+pub fn run_before_last(e: u16) -> u32 {
+    (e >> 10) as u32
+}
 
 #[derive(Debug, Clone)]
 pub struct HuffTable {
@@ -20,12 +37,10 @@ pub struct HuffTable {
     /// `(code length + extra bits) << 8 | k advance` (run + 1; 16 for ZRL; `END_OF_BLOCK` for EOB);
     /// 0 when the code is longer than `LOOKUP_BITS`.
     pub skip: Box<[u16; LOOKUP_SIZE]>,
-    /// Skipping up to two AC coefficients at once, for the next `PAIR_BITS` bits: bits 0-7 and 8-15
-    /// are the first symbol's code-plus-extra-bits length and k advance, bits 16-23 and 24-31 the
-    /// same for as many symbols as the window holds (both, or the first alone when the second code
-    /// does not fit or the first is EOB: then both halves are equal, so the hot loop never asks
-    /// which); 0 when even the first code is longer than the window.
-    pub pairs: Box<[u32; PAIR_SIZE]>,
+    /// Skipping as many AC coefficients as the next `RUN_BITS` bits hold whole (codes and extra
+    /// bits), up to and including an EOB, in one lookup; see `run_bits` for the fields. 0 when even
+    /// the first code does not fit. Built for AC tables only (empty for DC).
+    pub runs: Box<[u16]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 17],
     /// `symbols[valoffset[l] + code]` is the symbol of an l-bit code.
@@ -42,7 +57,7 @@ impl HuffTable {
         let mut t = HuffTable {
             fast: Box::new([0; LOOKUP_SIZE]),
             skip: Box::new([0; LOOKUP_SIZE]),
-            pairs: vec![0; PAIR_SIZE].into_boxed_slice().try_into().unwrap(),
+            runs: Box::new([]),
             maxcode: [-1; 17],
             valoffset: [0; 17],
             symbols: symbols.to_vec(),
@@ -82,33 +97,41 @@ impl HuffTable {
             }
             code <<= 1;
         }
-        t.fill_pairs();
+        if !dc {
+            t.fill_runs();
+        }
         Some(t)
     }
 
-    /// The code starting at the top of a `PAIR_BITS` window `w` shifted left by `used`, if it fits:
-    /// (code length + extra bits, k advance).
+    /// The AC code at the top of a `RUN_BITS` window `w` shifted left by `used`, if it and its extra
+    /// bits fit in what is left: (code length + extra bits, k advance).
     fn skip_in(&self, w: u32, used: u32) -> Option<(u32, u32)> {
-        let rest = PAIR_BITS.checked_sub(used)?;
-        let top =
-            ((w << used) & (PAIR_SIZE as u32 - 1)) >> (PAIR_BITS - LOOKUP_BITS.min(PAIR_BITS));
+        let rest = RUN_BITS.checked_sub(used)?;
+        let top = ((w << used) & (RUN_SIZE as u32 - 1)) >> (RUN_BITS - LOOKUP_BITS);
         let e = self.skip[top as usize];
-        let len = (self.fast[top as usize] >> 8) as u32;
-        (e != 0 && len <= rest).then_some(((e >> 8) as u32, (e & 0xFF) as u32))
+        let bits = (e >> 8) as u32;
+        (e != 0 && bits <= rest).then_some((bits, (e & 0xFF) as u32))
     }
 
-    fn fill_pairs(&mut self) {
-        for w in 0..PAIR_SIZE as u32 {
-            let Some((bits1, k1)) = self.skip_in(w, 0) else {
-                continue;
-            };
-            let first = (k1 << 8) | bits1;
-            let both = match self.skip_in(w, bits1) {
-                Some((bits2, k2)) if k1 < END_OF_BLOCK as u32 => ((k1 + k2) << 8) | (bits1 + bits2),
-                _ => first,
-            };
-            self.pairs[w as usize] = (both << 16) | first;
+    fn fill_runs(&mut self) {
+        let mut runs = vec![0u16; RUN_SIZE];
+        for (w, entry) in runs.iter_mut().enumerate() {
+            let (mut used, mut all, mut before_last) = (0, 0, 0);
+            while let Some((bits, k)) = self.skip_in(w as u32, used) {
+                used += bits;
+                before_last = all;
+                all += k;
+                // Past an EOB (advance 64) or a block's worth of coefficients, the bits are the
+                // next block's.
+                if all >= 63 {
+                    break;
+                }
+            }
+            if used > 0 {
+                *entry = (used | all.min(63) << 4 | before_last.min(63) << 10) as u16;
+            }
         }
+        self.runs = runs.into_boxed_slice();
     }
 
     /// Decodes a code longer than the lookup from the top bits of `bits`: (length, symbol).

@@ -6,7 +6,7 @@
 //! 4x4 inverse DCT.
 
 use super::headers::{Headers, NATURAL};
-use super::huffman::{HuffTable, LOOKUP_BITS, PAIR_BITS};
+use super::huffman::{run_all, run_before_last, run_bits, HuffTable, LOOKUP_BITS, RUN_BITS};
 
 /// Zero bytes after the data, so a read of 8 bytes anywhere a block may reach stays in bounds; a
 /// run is stopped once it passes the data's end, so this bounds one MCU (at most 10 blocks of 64
@@ -402,16 +402,56 @@ pub fn run(
 /// Skips one block's AC coefficients; false on a code no table has.
 #[inline(always)]
 fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
-    // Two lookups per refill: each consumes at most 27 bits of the 56 a refill leaves (the slow
-    // path refills before and after its code).
+    let runs: &[u16; 1 << RUN_BITS] = table.runs[..].try_into().expect("an AC table");
     let mut k = 1u32;
+    // Four lookups per refill: each consumes at most `RUN_BITS` = 14 bits of the 56 a refill
+    // leaves (the slow path refills before and after its code).
     loop {
         r.refill();
-        if !skip(r, table, &mut k) || !skip(r, table, &mut k) {
-            break;
+        for _ in 0..56 / RUN_BITS {
+            let e = runs[(r.buf >> (64 - RUN_BITS)) as usize];
+            if e == 0 {
+                let more;
+                (*r, k, more) = skip_slow(*r, table, k);
+                if !more {
+                    return k != BAD;
+                }
+                continue;
+            }
+            let all = k + run_all(e);
+            if all < 64 {
+                r.consume(run_bits(e));
+                k = all;
+                continue;
+            }
+            // The block ends in this window: at its last symbol (usually an EOB), or earlier (a
+            // last coefficient coded without an EOB, the next block's codes after it).
+            if k + run_before_last(e) < 64 {
+                r.consume(run_bits(e));
+                return true;
+            }
+            let ok;
+            (*r, ok) = skip_careful(*r, table, k);
+            return ok;
         }
     }
-    k != BAD
+}
+
+/// The end of a block one symbol at a time, when a window holds codes past it.
+#[cold]
+#[inline(never)]
+fn skip_careful<'a>(mut r: Reader<'a>, table: &HuffTable, mut k: u32) -> (Reader<'a>, bool) {
+    while k < 64 {
+        r.refill();
+        let e = table.skip[(r.buf >> (64 - LOOKUP_BITS)) as usize];
+        if e == 0 {
+            (r, k, _) = skip_slow(r, table, k);
+            continue;
+        }
+        r.consume((e >> 8) as u32);
+        k += (e & 0xFF) as u32;
+    }
+    (r, k != BAD)
 }
 
 /// Decodes one block's AC coefficients, appending the `N - 1` an inverse DCT reads (`zigzag` maps a
@@ -452,35 +492,8 @@ fn keep<const N: usize>(
 /// `k` after a code no table has.
 const BAD: u32 = u32::MAX;
 
-/// Skips one or two AC coefficients (one lookup), advancing `k`; false once the block has ended
-/// (`k` = 64) or a code is bad (`k` = `BAD`). The only branch taken by the data is the block's end.
-#[inline(always)]
-fn skip(r: &mut Reader, table: &HuffTable, k: &mut u32) -> bool {
-    let e = table.pairs[(r.buf >> (64 - PAIR_BITS)) as usize];
-    if e == 0 {
-        let more;
-        (*r, *k, more) = skip_slow(*r, table, *k);
-        return more;
-    }
-    let both = *k + (e >> 24);
-    if both < 64 {
-        r.consume((e >> 16) & 0xFF);
-        *k = both;
-        return true;
-    }
-    // The block ends in this window. When the first symbol alone reaches the end (the last
-    // coefficient coded without an EOB), the second belongs to the next block.
-    if *k + ((e >> 8) & 0xFF) >= 64 {
-        r.consume(e & 0xFF);
-    } else {
-        r.consume((e >> 16) & 0xFF);
-    }
-    *k = 64;
-    false
-}
-
 /// A code longer than the lookup window (or none at all). It may take 31 bits, so it refills again
-/// after: the fast lookup that may follow it before the loop's next refill needs 27.
+/// after: the fast lookups that may follow it before the loop's next refill need up to 42.
 #[cold]
 #[inline(never)]
 fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
@@ -535,10 +548,10 @@ mod tests {
     }
 
     #[test]
-    fn a_long_code_then_a_full_pair_window_does_not_run_out_of_bits() {
+    fn long_codes_between_window_lookups_do_not_run_out_of_bits() {
         // ZRL "00", EOB "010", run 0 size 15 as a 10-bit code, run 1 size 15 as a 16-bit code: a
-        // 31-bit symbol on the slow path, then a pair lookup taking 2 + 10 + 15 = 27 bits, both
-        // within one refill of the loop.
+        // 31-bit symbol on the slow path, then a ZRL, a 25-bit symbol (too long for the window:
+        // the slow path again) and the EOB, all within one refill of the loop.
         let mut counts = [0u8; 16];
         counts[1] = 1;
         counts[2] = 1;
