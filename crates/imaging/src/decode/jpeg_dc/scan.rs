@@ -498,17 +498,25 @@ const BAD: u32 = u32::MAX;
 #[inline(never)]
 fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
     r.refill();
-    let Some((len, sym)) = table.slow(r.buf) else {
-        return (r, BAD, false);
+    // Usually a short code whose extra bits do not fit in the window: the one-symbol lookup.
+    let e = table.skip[(r.buf >> (64 - LOOKUP_BITS)) as usize];
+    let (bits, advance) = if e != 0 {
+        ((e >> 8) as u32, (e & 0xFF) as u32)
+    } else {
+        let Some((len, sym)) = table.slow(r.buf) else {
+            return (r, BAD, false);
+        };
+        let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
+        let advance = match (s, run) {
+            (0, 15) => 16,
+            (0, _) => 64,
+            _ => run + 1,
+        };
+        (len + s, advance)
     };
-    let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
-    r.consume(len + s);
+    r.consume(bits);
     r.refill();
-    let k = k + match (s, run) {
-        (0, 15) => 16,
-        (0, _) => 64,
-        _ => run + 1,
-    };
+    let k = k + advance;
     (r, k, k < 64)
 }
 
