@@ -61,23 +61,21 @@ pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &[i64; 25]) -> [u8; 4] {
     const F0850: i64 = 6967;
     const F1272: i64 = 10426;
     const F3624: i64 = 29692;
-    // Dequantised, 5x5: index 5 * row + column over rows and columns 0, 1, 3, 5, 7.
-    let mut z = [0i64; 25];
-    z[0] = dc as i64 * q[0];
-    for i in 1..25 {
-        z[i] = ac[i - 1] as i64 * q[i];
-    }
-    // Pass 1 over columns; ws[row][col] for rows 0/1 and the 5 columns.
+    // Pass 1 over columns; ws[row][col] for rows 0/1 and the 5 columns. The coefficients (index
+    // 5 * row + column over rows and columns 0, 1, 3, 5, 7, DC first) are dequantised only where
+    // a column has AC terms: most of a photo's chroma columns have none.
+    let coef = |i: usize| if i == 0 { dc as i64 } else { ac[i - 1] as i64 };
     let mut ws = [[0i64; 5]; 2];
     for c in 0..5 {
-        let (z0, z1, z3, z5, z7) = (z[c], z[5 + c], z[10 + c], z[15 + c], z[20 + c]);
-        if z1 == 0 && z3 == 0 && z5 == 0 && z7 == 0 {
+        let z0 = coef(c) * q[c];
+        if coef(5 + c) == 0 && coef(10 + c) == 0 && coef(15 + c) == 0 && coef(20 + c) == 0 {
             ws[0][c] = z0 << 2;
             ws[1][c] = z0 << 2;
             continue;
         }
+        let z = |row: usize| coef(5 * row + c) * q[5 * row + c];
         let tmp10 = z0 << 15;
-        let tmp0 = z7 * -F0720 + z5 * F0850 + z3 * -F1272 + z1 * F3624;
+        let tmp0 = z(4) * -F0720 + z(3) * F0850 + z(2) * -F1272 + z(1) * F3624;
         // The C code keeps these in an int workspace.
         ws[0][c] = descale(tmp10 + tmp0, 13) as i32 as i64;
         ws[1][c] = descale(tmp10 - tmp0, 13) as i32 as i64;
@@ -112,12 +110,9 @@ pub fn idct_4x4(dc: i16, ac: &[i16; 48], q: &[i64; 49]) -> [u8; 16] {
     const F1847: i64 = 15137;
     const F2172: i64 = 17799;
     const F2562: i64 = 20995;
-    // Dequantised, 7x7: index 7 * row + column over rows and columns 0, 1, 2, 3, 5, 6, 7.
-    let mut z = [0i64; 49];
-    z[0] = dc as i64 * q[0];
-    for i in 1..49 {
-        z[i] = ac[i - 1] as i64 * q[i];
-    }
+    // The coefficients, 7x7: index 7 * row + column over rows and columns 0, 1, 2, 3, 5, 6, 7, DC
+    // first; dequantised only where a column has AC terms (as in `idct_2x2`).
+    let coef = |i: usize| if i == 0 { dc as i64 } else { ac[i - 1] as i64 };
     // The odd part's four inputs (rows or columns 7, 5, 3, 1): (tmp0, tmp2).
     let odd = |z1: i64, z2: i64, z3: i64, z4: i64| {
         (
@@ -128,8 +123,8 @@ pub fn idct_4x4(dc: i16, ac: &[i16; 48], q: &[i64; 49]) -> [u8; 16] {
     // Pass 1 over the 7 columns; the C code keeps ws[row][col] in an int workspace.
     let mut ws = [[0i64; 7]; 4];
     for c in 0..7 {
-        let at = |row: usize| z[7 * row + c];
-        if at(1) == 0 && at(2) == 0 && at(3) == 0 && at(4) == 0 && at(5) == 0 && at(6) == 0 {
+        let at = |row: usize| coef(7 * row + c) * q[7 * row + c];
+        if (1..7).all(|row| coef(7 * row + c) == 0) {
             let v = (at(0) << 2) as i32 as i64;
             for row in &mut ws {
                 row[c] = v;
