@@ -41,6 +41,10 @@ pub struct HuffTable {
     /// bits), up to and including an EOB, in one lookup; see `run_bits` for the fields. 0 when even
     /// the first code does not fit. Built for AC tables only (empty for DC).
     pub runs: Box<[u16]>,
+    /// Decoding an AC coefficient whole in one lookup, when its code and extra bits fit in
+    /// `LOOKUP_BITS`: `value << 16 | run << 8 | code length + extra bits` (value as i16); 0 for
+    /// anything else (EOB, ZRL, longer codes). Built for AC tables only (empty for DC).
+    pub values: Box<[u32]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 17],
     /// `symbols[valoffset[l] + code]` is the symbol of an l-bit code.
@@ -58,6 +62,7 @@ impl HuffTable {
             fast: Box::new([0; LOOKUP_SIZE]),
             skip: Box::new([0; LOOKUP_SIZE]),
             runs: Box::new([]),
+            values: Box::new([]),
             maxcode: [-1; 17],
             valoffset: [0; 17],
             symbols: symbols.to_vec(),
@@ -99,6 +104,7 @@ impl HuffTable {
         }
         if !dc {
             t.fill_runs();
+            t.fill_values();
         }
         Some(t)
     }
@@ -132,6 +138,27 @@ impl HuffTable {
             }
         }
         self.runs = runs.into_boxed_slice();
+    }
+
+    fn fill_values(&mut self) {
+        let mut values = vec![0u32; LOOKUP_SIZE];
+        for (i, entry) in values.iter_mut().enumerate() {
+            let e = self.fast[i];
+            let (len, sym) = ((e >> 8) as u32, (e & 0xFF) as u32);
+            let (run, size) = (sym >> 4, sym & 15);
+            if e == 0 || size == 0 || len + size > LOOKUP_BITS {
+                continue;
+            }
+            // The extra bits follow the code; libjpeg's HUFF_EXTEND makes them signed.
+            let raw = (i as u32 >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
+            let value = if raw < 1 << (size - 1) {
+                raw as i32 - (1 << size) + 1
+            } else {
+                raw as i32
+            };
+            *entry = (value as i16 as u16 as u32) << 16 | run << 8 | (len + size);
+        }
+        self.values = values.into_boxed_slice();
     }
 
     /// Decodes a code longer than the lookup from the top bits of `bits`: (length, symbol).
@@ -168,6 +195,27 @@ mod tests {
         assert_eq!(t.slow(0b111111110u64 << 55), Some((9, 11)));
         // The all-ones code is not a code.
         assert_eq!(t.slow(u64::MAX), None);
+    }
+
+    #[test]
+    fn ac_values_are_decoded_whole_and_signed() {
+        // EOB "0", run 1 size 2 "10", ZRL "110".
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        counts[1] = 1;
+        counts[2] = 1;
+        let t = HuffTable::new(&counts, &[0x00, 0x12, 0xF0], false).unwrap();
+        let at = |bits: usize, n: u32| t.values[bits << (LOOKUP_BITS - n)];
+        // "10" then "11": +3; "10" then "01": -2 (HUFF_EXTEND); 4 bits, run 1.
+        assert_eq!(at(0b1011, 4), 3 << 16 | 1 << 8 | 4);
+        assert_eq!(at(0b1001, 4), (-2i16 as u16 as u32) << 16 | 1 << 8 | 4);
+        // EOB and ZRL are left to the symbol path.
+        assert_eq!(at(0b0, 1), 0);
+        assert_eq!(at(0b110, 3), 0);
+        // Multi-symbol skip: "10 11" then "10 00" then EOB "0" is 9 bits, k advance 2 + 2 + 64
+        // (capped at 63), 4 before the EOB.
+        let e = t.runs[0b1011_1000_0 << (RUN_BITS - 9)];
+        assert_eq!((run_bits(e), run_all(e), run_before_last(e)), (9, 63, 4));
     }
 
     #[test]

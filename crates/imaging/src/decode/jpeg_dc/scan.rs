@@ -463,10 +463,20 @@ fn keep<const N: usize>(
     zigzag: &[usize; 80],
     out: &mut Vec<i16>,
 ) -> bool {
+    let values: &[u32; 1 << LOOKUP_BITS] = table.values[..].try_into().expect("an AC table");
     let mut kept = [0i16; N];
     let mut k = 1usize;
     while k < 64 {
         r.refill();
+        // Most coefficients: code and value in one lookup.
+        let e = values[(r.buf >> (64 - LOOKUP_BITS)) as usize];
+        if e != 0 {
+            r.consume(e & 0xFF);
+            k += ((e >> 8) & 0xFF) as usize;
+            kept[zigzag[k]] = (e >> 16) as i16;
+            k += 1;
+            continue;
+        }
         let Some((len, sym)) = symbol(table, r.buf) else {
             return false;
         };
