@@ -41,9 +41,9 @@ pub struct HuffTable {
     /// bits), up to and including an EOB, in one lookup; see `run_bits` for the fields. 0 when even
     /// the first code does not fit. Built for AC tables only (empty for DC).
     pub runs: Box<[u16]>,
-    /// Decoding an AC coefficient whole in one lookup, when its code and extra bits fit in
-    /// `LOOKUP_BITS`: `value << 16 | run << 8 | code length + extra bits` (value as i16); 0 for
-    /// anything else (EOB, ZRL, longer codes). Built for AC tables only (empty for DC).
+    /// Decoding a value (a DC difference, an AC coefficient) whole in one lookup, when its code
+    /// and extra bits fit in `LOOKUP_BITS`: `value << 16 | run << 8 | code length + extra bits`
+    /// (value as i16, run 0 for DC); 0 for anything else (EOB, ZRL, longer codes).
     pub values: Box<[u32]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 17],
@@ -104,8 +104,8 @@ impl HuffTable {
         }
         if !dc {
             t.fill_runs();
-            t.fill_values();
         }
+        t.fill_values(dc);
         Some(t)
     }
 
@@ -140,18 +140,21 @@ impl HuffTable {
         self.runs = runs.into_boxed_slice();
     }
 
-    fn fill_values(&mut self) {
+    fn fill_values(&mut self, dc: bool) {
         let mut values = vec![0u32; LOOKUP_SIZE];
         for (i, entry) in values.iter_mut().enumerate() {
             let e = self.fast[i];
             let (len, sym) = ((e >> 8) as u32, (e & 0xFF) as u32);
-            let (run, size) = (sym >> 4, sym & 15);
-            if e == 0 || size == 0 || len + size > LOOKUP_BITS {
+            // A DC symbol is the difference's size alone (checked to be at most 15).
+            let (run, size) = if dc { (0, sym) } else { (sym >> 4, sym & 15) };
+            if e == 0 || (size == 0 && !dc) || len + size > LOOKUP_BITS {
                 continue;
             }
             // The extra bits follow the code; libjpeg's HUFF_EXTEND makes them signed.
             let raw = (i as u32 >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
-            let value = if raw < 1 << (size - 1) {
+            let value = if size == 0 {
+                0
+            } else if raw < 1 << (size - 1) {
                 raw as i32 - (1 << size) + 1
             } else {
                 raw as i32
@@ -193,6 +196,10 @@ mod tests {
         assert_eq!(t.fast[0b110 << 7], 3 << 8 | 5);
         assert_eq!(t.fast[0b111111110 << 1], 9 << 8 | 11);
         assert_eq!(t.slow(0b111111110u64 << 55), Some((9, 11)));
+        // Whole differences: "110" then "10000" is +16, then "01111" is -16; "00" is 0.
+        assert_eq!(t.values[0b110_10000 << 2], 16 << 16 | 8);
+        assert_eq!(t.values[0b110_01111 << 2], (-16i16 as u16 as u32) << 16 | 8);
+        assert_eq!(t.values[0], 2);
         // The all-ones code is not a code.
         assert_eq!(t.slow(u64::MAX), None);
     }

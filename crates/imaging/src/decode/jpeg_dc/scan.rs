@@ -368,12 +368,9 @@ pub fn run(
         for slot in &layout.slots {
             // DC: a category, then that many bits of difference.
             r.refill();
-            let Some((len, size)) = symbol(&layout.dc_tables[slot.comp], r.buf) else {
+            let Some(diff) = dc_diff(&mut r, &layout.dc_tables[slot.comp]) else {
                 return broken(out, track, dc_mark, ac_mark, r.pos());
             };
-            let size = size as u32;
-            let diff = extend(bits_after(r.buf, len, size), size);
-            r.consume(len + size);
             let p = &mut pred[slot.comp];
             *p = p.wrapping_add(diff);
             out.dc.push(*p);
@@ -397,6 +394,21 @@ pub fn run(
     }
     *state = State { pos, pred };
     RunEnd::Done
+}
+
+/// Decodes a DC difference (a size category, then that many bits); None on a code no table has.
+#[inline(always)]
+fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
+    let e = table.values[(r.buf >> (64 - LOOKUP_BITS)) as usize];
+    if e != 0 {
+        r.consume(e & 0xFF);
+        return Some((e >> 16) as i16 as i32);
+    }
+    let (len, size) = symbol(table, r.buf)?;
+    let size = size as u32;
+    let diff = extend(bits_after(r.buf, len, size), size);
+    r.consume(len + size);
+    Some(diff)
 }
 
 /// Skips one block's AC coefficients; false on a code no table has.
