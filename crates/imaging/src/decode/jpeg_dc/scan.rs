@@ -32,19 +32,9 @@ pub fn unstuff(data: &[u8], start: usize) -> Option<Entropy> {
     let mut eoi = false;
     let mut i = 0;
     loop {
-        // Copy up to the next 0xFF, eight bytes at a time while none of them is 0xFF.
+        // Copy up to the next 0xFF.
         let run_start = i;
-        while i + 8 <= data.len() {
-            let w = u64::from_le_bytes(data[i..i + 8].try_into().unwrap());
-            let inv = !w;
-            if (inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080) != 0 {
-                break;
-            }
-            i += 8;
-        }
-        while i < data.len() && data[i] != 0xFF {
-            i += 1;
-        }
+        i = memchr::memchr(0xFF, &data[i..]).map_or(data.len(), |n| i + n);
         bytes.extend_from_slice(&data[run_start..i]);
         if i >= data.len() {
             break;
