@@ -406,8 +406,8 @@ fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
 fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
     let runs: &[u16; 1 << RUN_BITS] = table.runs[..].try_into().expect("an AC table");
     let mut k = 1u32;
-    // Four lookups per refill: each consumes at most `RUN_BITS` = 14 bits of the 56 a refill
-    // leaves (the slow path refills before and after its code).
+    // As many lookups per refill as the 56 bits it leaves hold windows (4 of 13 bits; the slow
+    // path refills before and after its code).
     loop {
         r.refill();
         for _ in 0..56 / RUN_BITS {
@@ -505,7 +505,7 @@ fn keep<const N: usize>(
 const BAD: u32 = u32::MAX;
 
 /// A code longer than the lookup window (or none at all). It may take 31 bits, so it refills again
-/// after: the fast lookups that may follow it before the loop's next refill need up to 42.
+/// after: the fast lookups that may follow it before the loop's next refill need up to 39.
 #[cold]
 #[inline(never)]
 fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
