@@ -433,37 +433,58 @@ impl Picture<'_> {
     }
 }
 
-/// jdcolor.c's YCbCr -> RGB tables (SCALEBITS 16).
-struct Ycc {
-    cr_r: [i32; 256],
-    cb_b: [i32; 256],
-    cr_g: [i64; 256],
-    cb_g: [i64; 256],
+/// jdcolor.c's YCbCr -> RGB (SCALEBITS 16): each of its table entries is one of these products,
+/// so computing them in i32 gives the same values, and lets the compiler vectorise the rows.
+const fn fix(x: f64) -> i32 {
+    (x * 65536.0 + 0.5) as i32
+}
+const CR_R: i32 = fix(1.40200);
+const CB_B: i32 = fix(1.77200);
+const CR_G: i32 = -fix(0.71414);
+const CB_G: i32 = -fix(0.34414);
+const ONE_HALF: i32 = 1 << 15;
+
+#[inline(always)]
+fn ycc_pixel(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let (y, cb, cr) = (y as i32, cb as i32 - 128, cr as i32 - 128);
+    let clamp = |v: i32| v.clamp(0, 255) as u8;
+    [
+        clamp(y + ((CR_R * cr + ONE_HALF) >> 16)),
+        clamp(y + ((CB_G * cb + ONE_HALF + CR_G * cr) >> 16)),
+        clamp(y + ((CB_B * cb + ONE_HALF) >> 16)),
+    ]
 }
 
-fn ycc_tables() -> Ycc {
-    const ONE_HALF: i64 = 1 << 15;
-    let fix = |x: f64| (x * 65536.0 + 0.5) as i64;
-    let mut t = Ycc {
-        cr_r: [0; 256],
-        cb_b: [0; 256],
-        cr_g: [0; 256],
-        cb_g: [0; 256],
-    };
-    for i in 0..256 {
-        let x = i as i64 - 128;
-        t.cr_r[i] = ((fix(1.40200) * x + ONE_HALF) >> 16) as i32;
-        t.cb_b[i] = ((fix(1.77200) * x + ONE_HALF) >> 16) as i32;
-        t.cr_g[i] = -fix(0.71414) * x;
-        t.cb_g[i] = -fix(0.34414) * x + ONE_HALF;
+/// One row: 16 pixels at a time into separate R, G and B lanes (vectorised), then interleaved.
+fn ycc_row(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
+    const N: usize = 16;
+    let chunks = y.len() / N;
+    for (((o, y), cb), cr) in out
+        .chunks_exact_mut(3 * N)
+        .zip(y.chunks_exact(N))
+        .zip(cb.chunks_exact(N))
+        .zip(cr.chunks_exact(N))
+    {
+        let mut px = [[0u8; N]; 3];
+        for j in 0..N {
+            let [r, g, b] = ycc_pixel(y[j], cb[j], cr[j]);
+            px[0][j] = r;
+            px[1][j] = g;
+            px[2][j] = b;
+        }
+        for (j, o) in o.chunks_exact_mut(3).enumerate() {
+            o.copy_from_slice(&[px[0][j], px[1][j], px[2][j]]);
+        }
     }
-    t
+    let done = chunks * N;
+    for (i, o) in out[3 * done..].chunks_exact_mut(3).enumerate() {
+        o.copy_from_slice(&ycc_pixel(y[done + i], cb[done + i], cr[done + i]));
+    }
 }
 
 /// `rows` rows of interleaved RGB, `w` wide, from the planes (`stride` wide) into `out`: YCbCr
 /// converted, RGB copied, grey repeated.
 fn rgb(planes: &[Vec<u8>], stride: usize, w: usize, rows: usize, ycbcr: bool, out: &mut [u8]) {
-    let clamp = |v: i32| v.clamp(0, 255) as u8;
     match planes {
         [g] => {
             for y in 0..rows {
@@ -474,22 +495,16 @@ fn rgb(planes: &[Vec<u8>], stride: usize, w: usize, rows: usize, ycbcr: bool, ou
             }
         }
         [p0, p1, p2] => {
-            let t = ycbcr.then(ycc_tables);
             for y in 0..rows {
                 let r = y * stride..y * stride + w;
+                let o = &mut out[y * w * 3..(y + 1) * w * 3];
+                if ycbcr {
+                    ycc_row(&p0[r.clone()], &p1[r.clone()], &p2[r], o);
+                    continue;
+                }
                 let rows = p0[r.clone()].iter().zip(&p1[r.clone()]).zip(&p2[r]);
-                for (o, ((&a, &b), &c)) in out[y * w * 3..(y + 1) * w * 3]
-                    .chunks_exact_mut(3)
-                    .zip(rows)
-                {
-                    if let Some(t) = &t {
-                        let (yy, cb, cr) = (a as i32, b as usize, c as usize);
-                        o[0] = clamp(yy + t.cr_r[cr]);
-                        o[1] = clamp(yy + ((t.cb_g[cb] + t.cr_g[cr]) >> 16) as i32);
-                        o[2] = clamp(yy + t.cb_b[cb]);
-                    } else {
-                        o.copy_from_slice(&[a, b, c]);
-                    }
+                for (o, ((&a, &b), &c)) in o.chunks_exact_mut(3).zip(rows) {
+                    o.copy_from_slice(&[a, b, c]);
                 }
             }
         }
