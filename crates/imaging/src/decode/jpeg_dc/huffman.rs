@@ -9,26 +9,31 @@ const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
 /// In `skip`: a k advance this large ends the block (EOB).
 pub const END_OF_BLOCK: u16 = 64;
 
-/// The window of the multi-symbol skip lookup: 13 bits (a 16 KB table) measured a little faster
-/// than 12 (fewer symbols per lookup) and 14 (a 32 KB table, less of it in the L1 cache).
-pub const RUN_BITS: u32 = 13;
+/// The window of the multi-symbol skip lookup. Only each code must lie in it; the last one's extra
+/// bits may run past it. 12 bits (u32 entries, a 16 KB table) measured faster than 11 and 13, and
+/// than a 13-bit table of u16 entries whose codes and extra bits all lay in the window.
+pub const RUN_BITS: u32 = 12;
 const RUN_SIZE: usize = 1 << RUN_BITS;
+/// Lookups per refill of the skip loop, and so the most bits one entry may consume (18 of the 56
+/// bits a refill leaves).
+pub const RUNS_PER_REFILL: u32 = 3;
+const RUN_MAX_BITS: u32 = 56 / RUNS_PER_REFILL;
 
-/// In a `runs` entry: the total length of its codes and their extra bits (bits 0-3), the k
-/// advance of all its symbols (bits 4-9, `run_all`) and of all but the last (bits 10-15,
+/// In a `runs` entry: the total length of its codes and their extra bits (bits 0-7), the k advance
+/// of all its symbols (bits 8-15, `run_all`) and of all but the last (bits 16-23,
 /// `run_before_last`); advances are capped at 63, which is as good as "the block ends" since k
 /// starts at 1.
 #[inline(always)]
-pub fn run_bits(e: u16) -> u32 {
-    (e & 15) as u32
+pub fn run_bits(e: u32) -> u32 {
+    e & 0xFF
 }
 #[inline(always)]
-pub fn run_all(e: u16) -> u32 {
-    ((e >> 4) & 63) as u32
+pub fn run_all(e: u32) -> u32 {
+    (e >> 8) & 0xFF
 }
 #[inline(always)]
-pub fn run_before_last(e: u16) -> u32 {
-    (e >> 10) as u32
+pub fn run_before_last(e: u32) -> u32 {
+    e >> 16
 }
 
 #[derive(Debug, Clone)]
@@ -38,10 +43,10 @@ pub struct HuffTable {
     /// `(code length + extra bits) << 8 | k advance` (run + 1; 16 for ZRL; `END_OF_BLOCK` for EOB);
     /// 0 when the code is longer than `LOOKUP_BITS`.
     pub skip: Box<[u16; LOOKUP_SIZE]>,
-    /// Skipping as many AC coefficients as the next `RUN_BITS` bits hold whole (codes and extra
-    /// bits), up to and including an EOB, in one lookup; see `run_bits` for the fields. 0 when even
-    /// the first code does not fit. Built for AC tables only (empty for DC).
-    pub runs: Box<[u16]>,
+    /// Skipping, in one lookup, as many AC coefficients as have their codes in the next `RUN_BITS`
+    /// bits (with their extra bits, at most `RUN_MAX_BITS` in all), up to and including an EOB; see
+    /// `run_bits` for the fields. 0 when even the first does not fit. AC tables only (empty for DC).
+    pub runs: Box<[u32]>,
     /// Decoding a value (a DC difference, an AC coefficient) whole in one lookup, when its code
     /// and extra bits fit in `LOOKUP_BITS`: `value << 16 | run << 8 | code length + extra bits`
     /// (value as i16, run 0 for DC); 0 for anything else (EOB, ZRL, longer codes).
@@ -110,21 +115,24 @@ impl HuffTable {
         Some(t)
     }
 
-    /// The AC code at the top of a `RUN_BITS` window `w` shifted left by `used`, if it and its extra
-    /// bits fit in what is left: (code length + extra bits, k advance).
+    /// The AC code at the top of a `RUN_BITS` window `w` shifted left by `used`, if the code (its
+    /// extra bits need not) fits in what is left: (code length + extra bits, k advance).
     fn skip_in(&self, w: u32, used: u32) -> Option<(u32, u32)> {
         let rest = RUN_BITS.checked_sub(used)?;
         let top = ((w << used) & (RUN_SIZE as u32 - 1)) >> (RUN_BITS - LOOKUP_BITS);
         let e = self.skip[top as usize];
-        let bits = (e >> 8) as u32;
-        (e != 0 && bits <= rest).then_some((bits, (e & 0xFF) as u32))
+        let len = (self.fast[top as usize] >> 8) as u32;
+        (e != 0 && len <= rest).then_some(((e >> 8) as u32, (e & 0xFF) as u32))
     }
 
     fn fill_runs(&mut self) {
-        let mut runs = vec![0u16; RUN_SIZE];
+        let mut runs = vec![0u32; RUN_SIZE];
         for (w, entry) in runs.iter_mut().enumerate() {
             let (mut used, mut all, mut before_last) = (0, 0, 0);
             while let Some((bits, k)) = self.skip_in(w as u32, used) {
+                if used + bits > RUN_MAX_BITS {
+                    break;
+                }
                 used += bits;
                 before_last = all;
                 all += k;
@@ -135,7 +143,7 @@ impl HuffTable {
                 }
             }
             if used > 0 {
-                *entry = (used | all.min(63) << 4 | before_last.min(63) << 10) as u16;
+                *entry = used | all.min(63) << 8 | before_last.min(63) << 16;
             }
         }
         self.runs = runs.into_boxed_slice();

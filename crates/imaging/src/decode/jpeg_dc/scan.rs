@@ -6,7 +6,9 @@
 //! 4x4 inverse DCT.
 
 use super::headers::{Headers, NATURAL};
-use super::huffman::{run_all, run_before_last, run_bits, HuffTable, LOOKUP_BITS, RUN_BITS};
+use super::huffman::{
+    run_all, run_before_last, run_bits, HuffTable, LOOKUP_BITS, RUNS_PER_REFILL, RUN_BITS,
+};
 
 /// Zero bytes after the data, so a read of 8 bytes anywhere a block may reach stays in bounds; a
 /// run is stopped once it passes the data's end, so this bounds one MCU (at most 10 blocks of 64
@@ -404,13 +406,13 @@ fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
 /// Skips one block's AC coefficients; false on a code no table has.
 #[inline(always)]
 fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
-    let runs: &[u16; 1 << RUN_BITS] = table.runs[..].try_into().expect("an AC table");
+    let runs: &[u32; 1 << RUN_BITS] = table.runs[..].try_into().expect("an AC table");
     let mut k = 1u32;
-    // As many lookups per refill as the 56 bits it leaves hold windows (4 of 13 bits; the slow
-    // path refills before and after its code).
+    // `RUNS_PER_REFILL` lookups per refill: each entry consumes at most 56 / RUNS_PER_REFILL bits
+    // (the slow path refills before and after its code).
     loop {
         r.refill();
-        for _ in 0..56 / RUN_BITS {
+        for _ in 0..RUNS_PER_REFILL {
             let e = runs[(r.buf >> (64 - RUN_BITS)) as usize];
             if e == 0 {
                 let more;
@@ -505,7 +507,7 @@ fn keep<const N: usize>(
 const BAD: u32 = u32::MAX;
 
 /// A code longer than the lookup window (or none at all). It may take 31 bits, so it refills again
-/// after: the fast lookups that may follow it before the loop's next refill need up to 39.
+/// after: the fast lookups that may follow it before the loop's next refill need up to 36.
 #[cold]
 #[inline(never)]
 fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
