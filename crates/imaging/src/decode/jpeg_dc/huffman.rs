@@ -1,13 +1,22 @@
 //! Huffman tables of a baseline JPEG, built for the DC-domain decoder: a lookup of the next
-//! `LOOKUP_BITS` bits gives a code's length and symbol, and a second lookup gives what skipping an AC
-//! coefficient costs (code plus its extra bits) without reading its value. Longer codes take the
-//! canonical slow path. A table libjpeg-turbo would refuse is refused here too (`None`).
+//! `LOOKUP_BITS` bits gives a code's length and symbol (`fast`), what skipping one AC coefficient
+//! costs (`skip`), or the whole value with its extra bits (`values`); a lookup of the next
+//! `RUN_BITS` skips several AC coefficients at once (`runs`). Longer codes take the canonical slow
+//! path. A table libjpeg-turbo would refuse is refused here too (`None`).
 
 pub const LOOKUP_BITS: u32 = 10;
 const LOOKUP_SIZE: usize = 1 << LOOKUP_BITS;
 
-/// In `skip`: a k advance this large ends the block (EOB).
-pub const END_OF_BLOCK: u16 = 64;
+/// How far an AC symbol moves k, the position in the block: run + 1 for a coefficient, 16 for ZRL,
+/// 64 (past any block's end) for EOB.
+#[inline(always)]
+pub fn advance(sym: u8) -> u32 {
+    match (sym & 15, sym >> 4) {
+        (0, 15) => 16,
+        (0, _) => 64,
+        (_, run) => run as u32 + 1,
+    }
+}
 
 /// The window of the multi-symbol skip lookup. Only each code must lie in it; the last one's extra
 /// bits may run past it. 12 bits (u32 entries, a 16 KB table) measured faster than 11 and 13, and
@@ -40,8 +49,8 @@ pub fn run_before_last(e: u32) -> u32 {
 pub struct HuffTable {
     /// `len << 8 | symbol`; 0 when the code is longer than `LOOKUP_BITS`.
     pub fast: Box<[u16; LOOKUP_SIZE]>,
-    /// `(code length + extra bits) << 8 | k advance` (run + 1; 16 for ZRL; `END_OF_BLOCK` for EOB);
-    /// 0 when the code is longer than `LOOKUP_BITS`.
+    /// `(code length + extra bits) << 8 | k advance` (`advance`); 0 when the code is longer than
+    /// `LOOKUP_BITS`.
     pub skip: Box<[u16; LOOKUP_SIZE]>,
     /// Skipping, in one lookup, as many AC coefficients as have their codes in the next `RUN_BITS`
     /// bits (with their extra bits, at most `RUN_MAX_BITS` in all), up to and including an EOB; see
@@ -84,16 +93,11 @@ impl HuffTable {
                 }
                 if len <= LOOKUP_BITS {
                     let shift = LOOKUP_BITS - len;
-                    let (run, size) = ((sym >> 4) as u16, (sym & 15) as u16);
-                    let advance = match (size, run) {
-                        (0, 15) => 16,
-                        (0, _) => END_OF_BLOCK,
-                        _ => run + 1,
-                    };
+                    let size = (sym & 15) as u16;
                     let first = (code << shift) as usize;
                     for e in first..first + (1 << shift) {
                         t.fast[e] = ((len as u16) << 8) | sym as u16;
-                        t.skip[e] = ((len as u16 + size) << 8) | advance;
+                        t.skip[e] = ((len as u16 + size) << 8) | advance(sym) as u16;
                     }
                 }
                 code += 1;

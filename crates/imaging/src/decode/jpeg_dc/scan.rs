@@ -7,7 +7,7 @@
 
 use super::headers::{Headers, NATURAL};
 use super::huffman::{
-    run_all, run_before_last, run_bits, HuffTable, LOOKUP_BITS, RUNS_PER_REFILL, RUN_BITS,
+    advance, run_all, run_before_last, run_bits, HuffTable, LOOKUP_BITS, RUNS_PER_REFILL, RUN_BITS,
 };
 
 /// Zero bytes after the data, so a read of 8 bytes anywhere a block may reach stays in bounds; a
@@ -512,25 +512,20 @@ const BAD: u32 = u32::MAX;
 #[inline(never)]
 fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
     r.refill();
-    // Usually a short code whose extra bits do not fit in the window: the one-symbol lookup.
+    // Usually a short code whose extra bits make it too long for a `runs` entry: the one-symbol
+    // lookup.
     let e = table.skip[(r.buf >> (64 - LOOKUP_BITS)) as usize];
-    let (bits, advance) = if e != 0 {
+    let (bits, step) = if e != 0 {
         ((e >> 8) as u32, (e & 0xFF) as u32)
     } else {
         let Some((len, sym)) = table.slow(r.buf) else {
             return (r, BAD, false);
         };
-        let (run, s) = ((sym >> 4) as u32, (sym & 15) as u32);
-        let advance = match (s, run) {
-            (0, 15) => 16,
-            (0, _) => 64,
-            _ => run + 1,
-        };
-        (len + s, advance)
+        (len + (sym & 15) as u32, advance(sym))
     };
     r.consume(bits);
     r.refill();
-    let k = k + advance;
+    let k = k + step;
     (r, k, k < 64)
 }
 
