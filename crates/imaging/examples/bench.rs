@@ -1,7 +1,8 @@
 //! In-process timing of one process string on one file, for bench/run.sh:
 //! `bench <file> <process> [iterations]` prints `{"median_ms":..,"min_ms":..,"bytes":..}`.
 //! `bench <file> decode-1/8` times libjpeg-turbo's bare 1/8-scale DCT decode (the floor of a JPEG
-//! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads.
+//! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads,
+//! `decode-dc-1/4` our 1/4 decoder on one thread.
 //! `versus-1/8` alternates libjpeg-turbo and our decoder (one thread) run by run and prints both
 //! medians and the median of the run-by-run ratios, which a noisy machine disturbs least;
 //! `versus-1/4` the same at 1/4, `versus2-1/8` and `versus2-1/4` with ours on two threads.
@@ -53,6 +54,11 @@ fn main() {
                     }
                     "decode-dc2-1/8" => {
                         decode::jpeg_dc::decode_scaled(&data, 8, true)
+                            .expect("taken")
+                            .bitmap
+                    }
+                    "decode-dc-1/4" => {
+                        decode::jpeg_dc::decode_scaled(&data, 4, false)
                             .expect("taken")
                             .bitmap
                     }

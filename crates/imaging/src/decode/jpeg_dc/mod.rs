@@ -15,6 +15,9 @@
 
 mod headers;
 mod huffman;
+mod idct;
+#[cfg(target_arch = "x86_64")]
+mod idct_avx2;
 mod pixels;
 mod scan;
 mod split;
