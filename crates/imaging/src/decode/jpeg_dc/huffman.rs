@@ -18,6 +18,10 @@ pub fn advance(sym: u8) -> u32 {
     }
 }
 
+/// The run of an EOB in a `values` entry: it takes k past any block's end (and past the positions
+/// real runs reach, so its value lands in the decoder's ignored slot).
+pub const EOB_RUN: u32 = 128;
+
 /// The window of the multi-symbol skip lookup. Only each code must lie in it; the last one's extra
 /// bits may run past it. 12 bits (u32 entries, a 16 KB table) measured faster than 11 and 13, and
 /// than a 13-bit table of u16 entries whose codes and extra bits all lay in the window.
@@ -58,7 +62,8 @@ pub struct HuffTable {
     pub runs: Box<[u32]>,
     /// Decoding a value (a DC difference, an AC coefficient) whole in one lookup, when its code
     /// and extra bits fit in `LOOKUP_BITS`: `value << 16 | run << 8 | code length + extra bits`
-    /// (value as i16, run 0 for DC); 0 for anything else (EOB, ZRL, longer codes).
+    /// (value as i16, run 0 for DC; a ZRL is run 15 and value 0, an EOB run `EOB_RUN`); 0 for
+    /// longer codes.
     pub values: Box<[u32]>,
     /// Largest code of each length (index 1..=16), -1 when none.
     maxcode: [i32; 17],
@@ -159,9 +164,13 @@ impl HuffTable {
             let e = self.fast[i];
             let (len, sym) = ((e >> 8) as u32, (e & 0xFF) as u32);
             // A DC symbol is the difference's size alone (checked to be at most 15).
-            let (run, size) = if dc { (0, sym) } else { (sym >> 4, sym & 15) };
-            if e == 0 || (size == 0 && !dc) || len + size > LOOKUP_BITS {
+            let (mut run, size) = if dc { (0, sym) } else { (sym >> 4, sym & 15) };
+            if e == 0 || len + size > LOOKUP_BITS {
                 continue;
+            }
+            // AC size 0: ZRL (run 15, its 16th zero written as a value) or the end of the block.
+            if size == 0 && !dc && run != 15 {
+                run = EOB_RUN;
             }
             // The extra bits follow the code; libjpeg's HUFF_EXTEND makes them signed.
             let raw = (i as u32 >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
@@ -229,9 +238,9 @@ mod tests {
         // "10" then "11": +3; "10" then "01": -2 (HUFF_EXTEND); 4 bits, run 1.
         assert_eq!(at(0b1011, 4), 3 << 16 | 1 << 8 | 4);
         assert_eq!(at(0b1001, 4), (-2i16 as u16 as u32) << 16 | 1 << 8 | 4);
-        // EOB and ZRL are left to the symbol path.
-        assert_eq!(at(0b0, 1), 0);
-        assert_eq!(at(0b110, 3), 0);
+        // EOB ends the block, ZRL is 15 zeros and a zero.
+        assert_eq!(at(0b0, 1), EOB_RUN << 8 | 1);
+        assert_eq!(at(0b110, 3), 15 << 8 | 3);
         // Multi-symbol skip: "10 11" then "10 00" then EOB "0" is 9 bits, k advance 2 + 2 + 64
         // (capped at 63), 4 before the EOB.
         let e = t.runs[0b1011_1000_0 << (RUN_BITS - 9)];

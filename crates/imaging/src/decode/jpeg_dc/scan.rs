@@ -212,23 +212,24 @@ const fn ac_slots(rows: [bool; 8]) -> [u8; 64] {
 pub const AC_SLOT_2X2: [u8; 64] = ac_slots(ROWS_2X2);
 pub const AC_SLOT_4X4: [u8; 64] = ac_slots(ROWS_4X4);
 
-/// Zigzag position (up to 79: corrupt data can run past 63, and libjpeg-turbo then writes
-/// coefficient 63) -> slot in a kept AC set of `n`, or `n` for the coefficients it ignores.
-const fn zigzag_slots(ac_slot: [u8; 64], n: usize) -> [usize; 80] {
-    let mut t = [n; 80];
+/// Position k (up to 79: corrupt data can run past 63, and libjpeg-turbo then writes coefficient
+/// 63; 128 and more after an EOB, see `huffman::EOB_RUN`) -> slot in a kept AC set of `n`, or `n`
+/// for the coefficients it ignores.
+const fn zigzag_slots(ac_slot: [u8; 64], n: usize) -> [u8; 256] {
+    let mut t = [n as u8; 256];
     let mut k = 1;
     while k < 80 {
         let nat = if k < 64 { NATURAL[k] } else { 63 };
         if ac_slot[nat] != 255 {
-            t[k] = ac_slot[nat] as usize;
+            t[k] = ac_slot[nat];
         }
         k += 1;
     }
     t
 }
 
-const ZIGZAG_2X2: [usize; 80] = zigzag_slots(AC_SLOT_2X2, KEEP_2X2);
-const ZIGZAG_4X4: [usize; 80] = zigzag_slots(AC_SLOT_4X4, KEEP_4X4);
+const ZIGZAG_2X2: [u8; 256] = zigzag_slots(AC_SLOT_2X2, KEEP_2X2);
+const ZIGZAG_4X4: [u8; 256] = zigzag_slots(AC_SLOT_4X4, KEEP_4X4);
 
 /// A big-endian bit reader over the unstuffed bytes that refills without branches (at least 56 bits
 /// after `refill`); the padding after the data keeps its 8-byte reads in bounds. It is `Copy` so the
@@ -464,44 +465,55 @@ fn skip_careful<'a>(mut r: Reader<'a>, table: &HuffTable, mut k: u32) -> (Reader
 fn keep<const N: usize>(
     r: &mut Reader,
     table: &HuffTable,
-    zigzag: &[usize; 80],
+    zigzag: &[u8; 256],
     out: &mut Vec<i16>,
 ) -> bool {
     let values: &[u32; 1 << LOOKUP_BITS] = table.values[..].try_into().expect("an AC table");
     let mut kept = [0i16; N];
     let mut k = 1usize;
-    while k < 64 {
+    'block: while k < 64 {
         r.refill();
-        // Most coefficients: code and value in one lookup.
-        let e = values[(r.buf >> (64 - LOOKUP_BITS)) as usize];
-        if e != 0 {
+        // Most symbols, EOB and ZRL included: code and value in one lookup of at most
+        // LOOKUP_BITS, so several fit in one refill.
+        for _ in 0..VALUES_PER_REFILL {
+            let e = values[(r.buf >> (64 - LOOKUP_BITS)) as usize];
+            if e == 0 {
+                // A longer code, or a value whose extra bits run past the lookup.
+                r.refill();
+                let Some((len, sym)) = symbol(table, r.buf) else {
+                    return false;
+                };
+                let (run, s) = ((sym >> 4) as usize, (sym & 15) as u32);
+                if s == 0 {
+                    r.consume(len);
+                    if run != 15 {
+                        break 'block;
+                    }
+                    k += 16;
+                    continue 'block;
+                }
+                k += run;
+                let v = extend(bits_after(r.buf, len, s), s);
+                r.consume(len + s);
+                kept[zigzag[k] as usize] = v as i16;
+                k += 1;
+                continue 'block;
+            }
             r.consume(e & 0xFF);
             k += ((e >> 8) & 0xFF) as usize;
-            kept[zigzag[k]] = (e >> 16) as i16;
+            kept[zigzag[k & 255] as usize] = (e >> 16) as i16;
             k += 1;
-            continue;
-        }
-        let Some((len, sym)) = symbol(table, r.buf) else {
-            return false;
-        };
-        let (run, s) = ((sym >> 4) as usize, (sym & 15) as u32);
-        if s == 0 {
-            r.consume(len);
-            if run != 15 {
-                break;
+            if k >= 64 {
+                break 'block;
             }
-            k += 16;
-            continue;
         }
-        k += run;
-        let v = extend(bits_after(r.buf, len, s), s);
-        r.consume(len + s);
-        kept[zigzag[k]] = v as i16;
-        k += 1;
     }
     out.extend_from_slice(&kept[..N - 1]);
     true
 }
+
+/// Whole-value lookups per refill of `keep`: each takes at most `LOOKUP_BITS` of the 56 bits.
+const VALUES_PER_REFILL: u32 = 56 / LOOKUP_BITS;
 
 /// `k` after a code no table has.
 const BAD: u32 = u32::MAX;
