@@ -37,14 +37,19 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
 
 /// Decode, shrinking by 1/`denom` in the DCT domain. At 1/8 our own decoder (`jpeg_dc`, the same
 /// bytes as libjpeg-turbo's) takes every file it can: it skips the AC coefficients libjpeg-turbo
-/// decodes and drops (about 0.8x its time on one thread), and splits the scan over two threads when
-/// a core is spare. At 1/4 it skips less and its inverse DCTs are scalar (1.3x libjpeg-turbo's time
-/// on one thread), so it is used only when a core is spare and the scan is big enough to split
-/// (0.75x). What it declines goes to libjpeg-turbo.
+/// decodes and drops (about 0.6x its time on one thread), and splits the scan over two threads when
+/// a core is spare. At 1/4 it decodes the coefficients the 4x4 and 2x2 inverse DCTs read: with the
+/// AVX2 inverse DCTs about 0.87x libjpeg-turbo's time on one thread, so it takes every file it can;
+/// without AVX2 its scalar inverse DCTs make it slower than libjpeg-turbo on one thread, so then it
+/// is used only when a core is spare and the scan is big enough to split. What it declines goes to
+/// libjpeg-turbo.
 pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
     let spare = crate::cores::spare();
     let ours = match denom {
         8 => crate::decode::jpeg_dc::decode_scaled(data, 8, spare),
+        4 if crate::decode::jpeg_dc::vector_idct() => {
+            crate::decode::jpeg_dc::decode_scaled(data, 4, spare)
+        }
         4 if spare => crate::decode::jpeg_dc::decode_split(data, 4),
         _ => None,
     };

@@ -37,6 +37,15 @@ pub struct Scaled {
 /// takes about 38 MB, at 1/8 about 11 MB).
 const MAX_RECORDS_BYTES: usize = 64 << 20;
 
+/// Whether this CPU runs the vector inverse DCTs (AVX2), which make the 1/4 decode faster than
+/// libjpeg-turbo's on one thread.
+pub fn vector_idct() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
 /// `two_threads`: a second core may help.
 pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
