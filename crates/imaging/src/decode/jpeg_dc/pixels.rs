@@ -294,13 +294,14 @@ impl Picture<'_> {
         stride: usize,
     ) {
         let layout = self.layout;
-        let mut m = rows.start * layout.mcus_x;
+        let m = rows.start * layout.mcus_x;
+        // The MCU's row (from the band's first) and column, counted rather than divided.
+        let (mut local_row, mut column) = (0, 0);
         for (piece, first, count) in self.spans(m..rows.end * layout.mcus_x) {
             let dc = &piece.records.dc[first * layout.blocks..(first + count) * layout.blocks];
             let mut ac = &piece.records.ac[first * layout.ac_len..];
             for mcu in dc.chunks_exact(layout.blocks) {
-                let local_row = m / layout.mcus_x - rows.start;
-                let corner = local_row * g.mcu_h * stride + (m % layout.mcus_x) * g.mcu_w;
+                let corner = local_row * g.mcu_h * stride + column * g.mcu_w;
                 for (&(ci, dx, dy), &value) in g.slots.iter().zip(mcu) {
                     let c = &self.comps[ci];
                     let dc = value.wrapping_add(piece.offset[ci]) as i16;
@@ -348,7 +349,11 @@ impl Picture<'_> {
                         }
                     }
                 }
-                m += 1;
+                column += 1;
+                if column == layout.mcus_x {
+                    column = 0;
+                    local_row += 1;
+                }
             }
         }
     }
