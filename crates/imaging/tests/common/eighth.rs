@@ -1,6 +1,6 @@
 //! Comparing our 1/8- and 1/4-scale JPEG decoder with libjpeg-turbo's.
 
-use cyanotype_imaging::decode::jpeg_dc::decode_scaled;
+use cyanotype_imaging::decode::jpeg_dc::{decode_scaled, decode_scaled_scalar};
 use turbojpeg::{Decompressor, Image, PixelFormat, ScalingFactor};
 
 /// libjpeg-turbo's 1/`denom` decode to RGB, default flags (what decode::jpeg uses).
@@ -32,8 +32,14 @@ pub fn same(name: &str, data: &[u8]) -> bool {
 pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
     let name = &format!("{name} at 1/{denom}");
     let mut took = false;
-    for two in [false, true] {
-        let Some(ours) = decode_scaled(data, denom, two).map(|e| e.bitmap) else {
+    // One thread and two; the vector inverse DCTs (where the CPU has them) and the scalar ones.
+    for (two, scalar) in [(false, false), (true, false), (false, true)] {
+        let decoded = if scalar {
+            decode_scaled_scalar(data, denom, two)
+        } else {
+            decode_scaled(data, denom, two)
+        };
+        let Some(ours) = decoded.map(|e| e.bitmap) else {
             continue;
         };
         took = true;
@@ -49,7 +55,7 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
                 .filter(|&i| ours.data[i] != theirs[i])
                 .collect();
             let (diff, first) = (differ.len(), differ[0]);
-            panic!("{name} (two threads: {two}): {diff} of {} bytes differ, first at pixel {} ({} vs {})",
+            panic!("{name} (two threads: {two}, scalar: {scalar}): {diff} of {} bytes differ, first at pixel {} ({} vs {})",
                 theirs.len(), first / 3, ours.data[first], theirs[first]);
         }
     }

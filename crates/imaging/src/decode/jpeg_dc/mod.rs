@@ -49,16 +49,30 @@ pub fn vector_idct() -> bool {
 /// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
 /// `two_threads`: a second core may help.
 pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
-    decode(data, denom, two_threads, false)
+    decode(data, denom, two_threads, false, vector_idct())
+}
+
+/// As `decode_scaled`, with the scalar inverse DCTs whatever the CPU has, so the tests hold both
+/// to libjpeg-turbo's bytes.
+#[doc(hidden)]
+pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
+    decode(data, denom, two_threads, false, false)
 }
 
 /// As `decode_scaled` on two threads, but `None` unless the scan is split: for a scale where our
-/// decoder on one thread is slower than libjpeg-turbo (1/4).
+/// decoder on one thread is slower than libjpeg-turbo (1/4 without AVX2).
 pub fn decode_split(data: &[u8], denom: usize) -> Option<Scaled> {
-    decode(data, denom, true, true)
+    decode(data, denom, true, true, vector_idct())
 }
 
-fn decode(data: &[u8], denom: usize, two_threads: bool, split_only: bool) -> Option<Scaled> {
+/// `vector`: use the AVX2 inverse DCTs (only when the CPU has them).
+fn decode(
+    data: &[u8],
+    denom: usize,
+    two_threads: bool,
+    split_only: bool,
+    vector: bool,
+) -> Option<Scaled> {
     if denom != 8 && denom != 4 {
         return None;
     }
@@ -88,6 +102,7 @@ fn decode(data: &[u8], denom: usize, two_threads: bool, split_only: bool) -> Opt
         w,
         h: hgt,
         ycbcr: h.ycbcr,
+        vector,
     };
     // The split paths keep the whole scan's records (both halves' runs, the second's speculative);
     // past a bound a big picture decodes on one thread in bands instead, or (restart files, whose

@@ -44,7 +44,9 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn new(comps: &[CompOut]) -> Geometry {
+    fn new(comps: &[CompOut], vector: bool) -> Geometry {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = vector;
         let single = comps.len() == 1;
         let (mcu_w, mcu_h) = if single {
             // One block per MCU, whatever the sampling factors say.
@@ -85,7 +87,7 @@ impl Geometry {
                 .map(|c| quant_set(&c.quant, &AC_SLOT_4X4))
                 .collect(),
             #[cfg(target_arch = "x86_64")]
-            lanes: is_x86_feature_detected!("avx2").then(|| {
+            lanes: (vector && is_x86_feature_detected!("avx2")).then(|| {
                 comps
                     .iter()
                     .map(|c| {
@@ -142,11 +144,13 @@ pub struct Picture<'a> {
     pub w: usize,
     pub h: usize,
     pub ycbcr: bool,
+    /// Use the AVX2 inverse DCTs (only passed true when the CPU has AVX2).
+    pub vector: bool,
 }
 
 impl Picture<'_> {
     pub fn render(&self, two_threads: bool) -> Vec<u8> {
-        let g = Geometry::new(self.comps);
+        let g = Geometry::new(self.comps, self.vector);
         let mut out = vec![0u8; self.w * self.h * 3];
         let rows = self.layout.mcus_y;
         let half = rows / 2;
@@ -167,7 +171,7 @@ impl Picture<'_> {
     /// (cleared) records, false when it cannot; each band of MCU rows is rendered while its records
     /// are still in cache, so the whole scan's coefficients are never held. `pieces` is unused.
     pub fn stream(&self, mut decode: impl FnMut(usize, &mut Records) -> bool) -> Option<Vec<u8>> {
-        let g = Geometry::new(self.comps);
+        let g = Geometry::new(self.comps, self.vector);
         let mut out = vec![0u8; self.w * self.h * 3];
         let mut planes = self.plane_buffers(&g);
         let mcus_x = self.layout.mcus_x;
