@@ -9,6 +9,10 @@
 
 use std::time::Instant;
 
+/// The server's allocator (crates/server/src/main.rs), so these times are what it spends.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cyanotype_imaging::{decode, process, Limits};
 use cyanotype_process::{parse, Process};
 
