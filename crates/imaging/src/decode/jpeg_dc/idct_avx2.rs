@@ -1,5 +1,7 @@
 //! The 2x2 and 4x4 inverse DCTs of `idct` in AVX2's 32-bit lanes: the first pass with one lane per
-//! column, the second with one lane per row (4x4) or a horizontal sum per output (2x2).
+//! column, the second with one lane per row (4x4) or a horizontal sum per output (2x2). Every
+//! multiply is a pmaddwd of a 16-bit value by a 16-bit constant (the dequantisation's are 16-bit by
+//! nature, the passes' inputs by the bound below).
 //!
 //! jidctred.c computes in 64-bit JLONGs; 32-bit lanes give the same values whenever no sum
 //! overflows. Every sum of a pass is at most |largest input| x 85759 (the 2x2's constants plus its
@@ -23,7 +25,8 @@ pub fn quant_lanes<const N: usize>(q: &[i16; 64], rows: [usize; N]) -> [[i32; 8]
     let mut out = [[0i32; 8]; N];
     for (r, &row) in rows.iter().enumerate() {
         for (c, &col) in rows.iter().enumerate() {
-            out[r][c] = q[row * 8 + col] as i32;
+            // For pmaddwd (see `dequantise`): the 16 bits libjpeg-turbo multiplies by, 0 above.
+            out[r][c] = low16(q[row * 8 + col] as i32);
         }
     }
     out
@@ -48,16 +51,24 @@ const F3624: i32 = 29692;
 pub const ROWS_4X4: [usize; 7] = [0, 1, 2, 3, 5, 6, 7];
 pub const ROWS_2X2: [usize; 5] = [0, 1, 3, 5, 7];
 
+/// The 16-bit multiplier `k` as pmaddwd wants it: in the low half of each 32-bit lane, 0 above.
+const fn low16(k: i32) -> i32 {
+    k & 0xFFFF
+}
+
+/// a x k in each lane, for |a| < 2^15 and k a 16-bit multiplier (the bound guarantees the first):
+/// one pmaddwd, whose sum low(a) x k + high(a) x 0 is the product (a fits its low half), where
+/// a 32-bit multiply is two micro-ops with twice the latency.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn mul(a: __m256i, k: i32) -> __m256i {
-    _mm256_mullo_epi32(a, _mm256_set1_epi32(k))
+    _mm256_madd_epi16(a, _mm256_set1_epi32(low16(k)))
 }
 
 #[inline]
 #[target_feature(enable = "avx2")]
 fn mul4(a: __m128i, k: i32) -> __m128i {
-    _mm_mullo_epi32(a, _mm_set1_epi32(k))
+    _mm_madd_epi16(a, _mm_set1_epi32(low16(k)))
 }
 
 /// (x + 2^(N-1)) >> N in each lane, libjpeg's DESCALE.
@@ -109,7 +120,8 @@ fn within(vs: &[__m256i]) -> bool {
 fn dequantise(coefs: __m128i, q: &[i32; 8]) -> __m256i {
     // SAFETY: `q` is 8 i32, the 32 bytes read.
     let q = unsafe { _mm256_loadu_si256(q.as_ptr() as *const __m256i) };
-    _mm256_mullo_epi32(_mm256_cvtepi16_epi32(coefs), q)
+    // Each coefficient sign-extended to 32 bits times (q, 0): coefficient x q exactly.
+    _mm256_madd_epi16(_mm256_cvtepi16_epi32(coefs), q)
 }
 
 /// 8 coefficients from `ac[at..at + 8]`, which must lie inside `ac`.
@@ -236,24 +248,38 @@ pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &Quant2) -> Option<[u8; 4]> {
     if !within(&[ws0, ws1]) {
         return None;
     }
-    // Pass 2: each output is one row's lanes times the constants (with 2^15 for column 0, the
-    // odd part's sign flipped for the second column), summed.
-    let plus = _mm256_setr_epi32(1 << 15, F3624, -F1272, F0850, -F0720, 0, 0, 0);
-    let minus = _mm256_setr_epi32(1 << 15, -F3624, F1272, -F0850, F0720, 0, 0, 0);
-    let h1 = _mm256_hadd_epi32(
-        _mm256_mullo_epi32(ws0, plus),
-        _mm256_mullo_epi32(ws0, minus),
+    // Pass 2: each output is one row's lanes times the constants (2^15 for column 0, the odd part's
+    // sign flipped for the second column), summed. Negated, so that every multiplier fits 16 bits
+    // (-2^15 does, 2^15 does not); the sums are negated back below.
+    let plus = _mm256_setr_epi32(
+        low16(-(1 << 15)),
+        low16(-F3624),
+        low16(F1272),
+        low16(-F0850),
+        low16(F0720),
+        0,
+        0,
+        0,
     );
-    let h2 = _mm256_hadd_epi32(
-        _mm256_mullo_epi32(ws1, plus),
-        _mm256_mullo_epi32(ws1, minus),
+    let minus = _mm256_setr_epi32(
+        low16(-(1 << 15)),
+        low16(F3624),
+        low16(-F1272),
+        low16(F0850),
+        low16(-F0720),
+        0,
+        0,
+        0,
     );
+    let h1 = _mm256_hadd_epi32(_mm256_madd_epi16(ws0, plus), _mm256_madd_epi16(ws0, minus));
+    let h2 = _mm256_hadd_epi32(_mm256_madd_epi16(ws1, plus), _mm256_madd_epi16(ws1, minus));
     let h3 = _mm256_hadd_epi32(h1, h2);
     // Row 0 column 0, row 0 column 1, row 1 column 0, row 1 column 1.
-    let sums = _mm_add_epi32(
+    let negated = _mm_add_epi32(
         _mm256_castsi256_si128(h3),
         _mm256_extracti128_si256::<1>(h3),
     );
+    let sums = _mm_sub_epi32(_mm_setzero_si128(), negated);
     let px = limit(descale4::<20>(sums));
     let bytes = _mm_packus_epi16(_mm_packus_epi32(px, px), _mm_setzero_si128());
     Some((_mm_cvtsi128_si32(bytes) as u32).to_le_bytes())
@@ -291,8 +317,10 @@ mod tests {
         }
     }
 
+    /// Quantisation values up to `max`, as the 16 bits libjpeg-turbo multiplies by (`quant` in
+    /// mod.rs: a 16-bit table's values over 32767 become negative).
     fn quant(rng: &mut Rng, max: u64) -> [i16; 64] {
-        std::array::from_fn(|_| (1 + rng.next() % max) as i16)
+        std::array::from_fn(|_| (1 + rng.next() % max) as u16 as i16)
     }
 
     /// Random blocks, from real-sized to absurd coefficients and quantisers: the vector result is
@@ -309,7 +337,15 @@ mod tests {
             let real = round % 2 == 0;
             // Real-sized: every dequantised coefficient within 1024 (8-bit JPEGs keep them within
             // about 2^11, and mostly far below).
-            let (bits, qmax) = if real { (6, 16) } else { (15, 255) };
+            // Absurd: 8-bit tables, and now and then 16-bit ones with values past 32767.
+            // The block's largest coefficient size is drawn too, so that whole blocks land on
+            // both sides of the bound.
+            let block_bits = (rng.next() % 16) as u32;
+            let (bits, qmax) = match (real, round % 4) {
+                (true, _) => (6, 16),
+                (false, 1) => (block_bits, 65535),
+                (false, _) => (block_bits, 255),
+            };
             let q = quant(&mut rng, qmax);
             let dc = rng.coef(bits, !real);
             let ac4: [i16; 48] = std::array::from_fn(|_| rng.coef(bits, !real));
