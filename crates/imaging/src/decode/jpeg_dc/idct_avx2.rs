@@ -20,11 +20,14 @@ pub type Quant4 = [[i32; 8]; 7];
 /// Of a 2x2 block's kept rows and columns (0, 1, 3, 5, 7), lanes 5-7 zero.
 pub type Quant2 = [[i32; 8]; 5];
 
-/// The quantisation rows `q` (natural order) as the lanes the inverse DCT with kept `rows` loads.
-pub fn quant_lanes<const N: usize>(q: &[i16; 64], rows: [usize; N]) -> [[i32; 8]; N] {
+/// The quantisation values `q` (natural order) as the lanes the inverse DCT that reads `rows`
+/// (scan.rs's `ROWS_2X2` or `ROWS_4X4`) loads: lane c of row r is kept row r, kept column c.
+pub fn quant_lanes<const N: usize>(q: &[i16; 64], rows: [bool; 8]) -> [[i32; 8]; N] {
+    let kept: Vec<usize> = (0..8).filter(|&i| rows[i]).collect();
+    assert_eq!(kept.len(), N, "rows kept by this inverse DCT");
     let mut out = [[0i32; 8]; N];
-    for (r, &row) in rows.iter().enumerate() {
-        for (c, &col) in rows.iter().enumerate() {
+    for (r, &row) in kept.iter().enumerate() {
+        for (c, &col) in kept.iter().enumerate() {
             // For pmaddwd (see `dequantise`): the 16 bits libjpeg-turbo multiplies by, 0 above.
             out[r][c] = low16(q[row * 8 + col] as i32);
         }
@@ -47,9 +50,6 @@ const F0720: i32 = 5906;
 const F0850: i32 = 6967;
 const F1272: i32 = 10426;
 const F3624: i32 = 29692;
-
-pub const ROWS_4X4: [usize; 7] = [0, 1, 2, 3, 5, 6, 7];
-pub const ROWS_2X2: [usize; 5] = [0, 1, 3, 5, 7];
 
 /// The 16-bit multiplier `k` as pmaddwd wants it: in the low half of each 32-bit lane, 0 above.
 const fn low16(k: i32) -> i32 {
@@ -288,7 +288,7 @@ pub fn idct_2x2(dc: i16, ac: &[i16; 24], q: &Quant2) -> Option<[u8; 4]> {
 #[cfg(test)]
 mod tests {
     use super::super::idct;
-    use super::super::scan::{AC_SLOT_2X2, AC_SLOT_4X4};
+    use super::super::scan::{AC_SLOT_2X2, AC_SLOT_4X4, ROWS_2X2, ROWS_4X4};
     use super::*;
 
     /// A small xorshift, so the test needs no dependency and is the same every run.

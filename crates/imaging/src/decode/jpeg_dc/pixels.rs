@@ -5,8 +5,10 @@
 
 use super::idct::{descale, idct_1x1, idct_2x2, idct_4x4, idct_limit, quant_set};
 #[cfg(target_arch = "x86_64")]
-use super::idct_avx2::{self, quant_lanes, Quant2, Quant4, ROWS_2X2, ROWS_4X4};
+use super::idct_avx2::{self, quant_lanes, Quant2, Quant4};
 use super::scan::{Layout, Records, AC_SLOT_2X2, AC_SLOT_4X4, KEEP_2X2, KEEP_4X4};
+#[cfg(target_arch = "x86_64")]
+use super::scan::{ROWS_2X2, ROWS_4X4};
 
 /// A stretch of MCUs taken from one run's records: `count` MCUs from the run's MCU `first`, with
 /// `offset[c]` added to component c's DC values (a run that started mid-scan with its predictors at 0).

@@ -190,8 +190,8 @@ impl Records {
 }
 
 /// Rows (and columns) of the coefficients an inverse DCT of each size reads.
-const ROWS_2X2: [bool; 8] = [true, true, false, true, false, true, false, true];
-const ROWS_4X4: [bool; 8] = [true, true, true, true, false, true, true, true];
+pub const ROWS_2X2: [bool; 8] = [true, true, false, true, false, true, false, true];
+pub const ROWS_4X4: [bool; 8] = [true, true, true, true, false, true, true, true];
 
 /// Natural index -> slot in a kept AC set (row-major over the kept rows and columns, DC excluded),
 /// or 255 for a coefficient the inverse DCT does not read.
