@@ -107,6 +107,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         logical: oriented,
         never_enlarge,
         layers: RefCell::new(HashMap::new()),
+        placement: None,
     };
 
     let mut pixel_ops = pixel_ops;
@@ -123,8 +124,20 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         }]
     } else {
         let hint = decode_hint(&pixel_ops, describe, oriented, orientation, &ctx)?;
+        let window = match hint {
+            Some(min) if orientation == 1 => fill_window(&pixel_ops, &ctx)?.map(|w| (min, w)),
+            _ => None,
+        };
+        let bitmap = match window {
+            Some((min, window)) => {
+                let (b, at) = decode::decode_first_window(data, &probe, min, window, limits)?;
+                ctx.placement = Some(at);
+                b
+            }
+            None => decode::decode_first(data, &probe, hint, limits)?,
+        };
         vec![Frame {
-            bitmap: decode::decode_first(data, &probe, hint, limits)?,
+            bitmap,
             delay_ms: 0,
         }]
     };
@@ -178,6 +191,8 @@ struct Ctx<'a> {
     /// Watermark layers already made, by action index and image size: the frames of an animation
     /// share one layer.
     layers: RefCell<HashMap<(usize, u32, u32), Bitmap>>,
+    /// When the decoder rendered only the window a leading fill reads: where it lies.
+    placement: Option<resize::Placement>,
 }
 
 /// A JPEG whose first pixel action is a crop (and that needs no reorientation) decodes just the crop.
@@ -195,6 +210,16 @@ fn leading_crop<'o>(
         return Ok(None);
     }
     Ok(decode::jpeg::decode_region(data, x, y, w, h).map(|b| (b, pixel_ops[1..].to_vec())))
+}
+
+/// For a source that needs no reorientation and a first action that fills (crops while it
+/// resizes), the part of the source the crop reads, as fractions of each side.
+fn fill_window(pixel_ops: &[&Op], ctx: &Ctx) -> Result<Option<[f64; 4]>> {
+    let Some(Op::Resize(r)) = pixel_ops.first() else {
+        return Ok(None);
+    };
+    let (w, h) = ctx.logical;
+    Ok(resize::plan(w, h, r, ctx.never_enlarge, ctx.limits)?.fill_window())
 }
 
 /// The smallest decode size that keeps the first action exact, in the decoder's (unoriented) space.
@@ -231,7 +256,10 @@ fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
         b = match op {
             Op::Resize(r) => {
                 let plan = resize::plan(logical.0, logical.1, r, ctx.never_enlarge, ctx.limits)?;
-                resize::apply(b, plan)?
+                match ctx.placement {
+                    Some(at) if i == 0 => resize::apply_placed(b, plan, at)?,
+                    _ => resize::apply(b, plan)?,
+                }
             }
             Op::Crop(c) => {
                 b = shrink_undone(b, logical)?;
@@ -260,6 +288,7 @@ fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
                                 logical: (wb.width, wb.height),
                                 never_enlarge: false,
                                 layers: RefCell::new(HashMap::new()),
+                                placement: None,
                             };
                             run(wb, wops, &sub)
                         };

@@ -6,29 +6,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::eighth::{same, same_at};
-use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
-
-pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("jpg") || x.eq_ignore_ascii_case("jpeg"))
-        {
-            out.push(p);
-        }
-    }
-}
+use common::eighth::{generated, same, same_at};
+use turbojpeg::Subsamp;
 
 #[test]
 fn every_test_data_jpeg_is_decoded_exactly_or_declined() {
     let mut files = Vec::new();
-    walk(&common::testdata(), &mut files);
+    common::jpeg_files(&common::testdata(), &mut files);
     files.sort();
     let (mut taken, mut quarter) = (0, 0);
     let mut declined = Vec::new();
@@ -69,40 +55,6 @@ fn every_test_data_jpeg_is_decoded_exactly_or_declined() {
             "{name} should be declined"
         );
     }
-}
-
-/// A picture with detail everywhere (so the scan is large) and smooth colour (so chroma AC matters).
-fn picture(w: usize, h: usize) -> Vec<u8> {
-    let mut px = Vec::with_capacity(w * h * 3);
-    let mut seed = 0x2545_f491_u32;
-    for y in 0..h {
-        for x in 0..w {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            let noise = (seed % 48) as usize;
-            px.push(((x * 255 / w) + noise).min(255) as u8);
-            px.push(((y * 255 / h) + noise / 2) as u8);
-            px.push((((x + y) % 97) * 2 + noise) as u8);
-        }
-    }
-    px
-}
-
-/// `picture(w, h)` written by TurboJPEG at quality `q` with subsampling `sub`.
-fn generated(sub: Subsamp, w: usize, h: usize, q: i32) -> Vec<u8> {
-    let px = picture(w, h);
-    let mut c = Compressor::new().unwrap();
-    c.set_quality(q).unwrap();
-    c.set_subsamp(sub).unwrap();
-    let img = Image {
-        pixels: px.as_slice(),
-        width: w,
-        pitch: w * 3,
-        height: h,
-        format: PixelFormat::RGB,
-    };
-    c.compress_to_vec(img).unwrap()
 }
 
 #[test]
@@ -157,7 +109,7 @@ fn the_split_only_decode_declines_what_it_would_not_split() {
 fn restart_markers() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc");
     let mut files = Vec::new();
-    walk(&dir, &mut files);
+    common::jpeg_files(&dir, &mut files);
     assert!(!files.is_empty());
     for f in &files {
         let data = std::fs::read(f).unwrap();

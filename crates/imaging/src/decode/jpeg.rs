@@ -8,6 +8,7 @@ use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
 use crate::bitmap::Bitmap;
 use crate::icc;
 use crate::jpeg_meta;
+use crate::ops::resize::Placement;
 
 /// The largest 1/n DCT scale (n in 8, 4, 2) that still leaves the decoded image at least `min` in both
 /// dimensions, so the final resampling filter always has at least 2x to work with.
@@ -53,17 +54,69 @@ pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
         4 if spare => crate::decode::jpeg_dc::decode_split(data, 4),
         _ => None,
     };
-    if let Some(e) = ours {
-        let mut b = e.bitmap;
-        // As below: grey is repeated as is, colour converted by its profile.
-        if !e.grey {
-            if let Some(profile) = jpeg_meta::read(data).icc.as_deref() {
-                icc::rgb_to_srgb(&mut b, profile);
-            }
-        }
-        return Ok(b);
+    match ours {
+        Some(e) => Ok(ours_to_srgb(data, e).0),
+        None => decode_turbo(data, denom),
     }
-    decode_turbo(data, denom)
+}
+
+/// As `decode`, but on a loaded server (no spare core) our decoder renders only the window of the
+/// picture that `window` covers (fractions of each side: x0, y0, x1, y1), see
+/// `jpeg_dc::decode_scaled_window`; `width` x `height` is the source's size. With a spare core the
+/// whole picture on two threads is sooner, and files our decoder declines go whole to
+/// libjpeg-turbo.
+pub fn decode_window(
+    data: &[u8],
+    denom: u32,
+    (width, height): (u32, u32),
+    window: [f64; 4],
+) -> Result<(Bitmap, Placement)> {
+    let ours = (denom == 8 || (denom == 4 && crate::decode::jpeg_dc::vector_idct()))
+        && !crate::cores::spare();
+    if ours {
+        let want = window_rect((width, height), denom, window);
+        if let Some(e) = crate::decode::jpeg_dc::decode_scaled_window(data, denom as usize, want) {
+            return Ok(ours_to_srgb(data, e));
+        }
+    }
+    let b = decode(data, denom)?;
+    let whole = Placement {
+        origin: (0, 0),
+        full: (b.width, b.height),
+    };
+    Ok((b, whole))
+}
+
+/// `window` (fractions of each side) in pixels of the 1/`denom` decode of a `width` x `height`
+/// source, rounded outwards.
+pub fn window_rect(
+    (width, height): (u32, u32),
+    denom: u32,
+    window: [f64; 4],
+) -> crate::decode::jpeg_dc::Rect {
+    let (w, h) = (width.div_ceil(denom) as f64, height.div_ceil(denom) as f64);
+    [
+        (window[0] * w).floor() as usize,
+        (window[1] * h).floor() as usize,
+        (window[2] * w).ceil() as usize,
+        (window[3] * h).ceil() as usize,
+    ]
+}
+
+/// Our decoder's bitmap in sRGB, and where it lies: grey is repeated as is, colour converted by
+/// its profile (as `decode_turbo` does).
+fn ours_to_srgb(data: &[u8], e: crate::decode::jpeg_dc::Scaled) -> (Bitmap, Placement) {
+    let mut b = e.bitmap;
+    if !e.grey {
+        if let Some(profile) = jpeg_meta::read(data).icc.as_deref() {
+            icc::rgb_to_srgb(&mut b, profile);
+        }
+    }
+    let at = Placement {
+        origin: e.origin,
+        full: e.full,
+    };
+    (b, at)
 }
 
 /// Decode with libjpeg-turbo, shrinking by 1/`denom` in the DCT domain.

@@ -10,6 +10,8 @@ pub mod webp;
 
 use std::io::Cursor;
 
+use crate::ops::resize::Placement;
+
 use cyanotype_process::{Error, Format, Result};
 use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageFormat};
 
@@ -182,6 +184,27 @@ pub fn decode_first(
             Ok(b)
         }
     }
+}
+
+/// As `decode_first` for the fill plan's `window` (see `resize::Plan::fill_window`): a JPEG may come
+/// back as only that window of the decoded picture, placed as the returned `Placement` says.
+pub fn decode_first_window(
+    data: &[u8],
+    probe: &Probe,
+    min_size: (u32, u32),
+    window: [f64; 4],
+    limits: &Limits,
+) -> Result<(Bitmap, Placement)> {
+    if probe.format == Format::Jpg {
+        let denom = jpeg::choose_denominator(probe.width, probe.height, min_size);
+        return jpeg::decode_window(data, denom, (probe.width, probe.height), window);
+    }
+    let b = decode_first(data, probe, Some(min_size), limits)?;
+    let whole = Placement {
+        origin: (0, 0),
+        full: (b.width, b.height),
+    };
+    Ok((b, whole))
 }
 
 /// Decode every frame of an animated GIF or WebP.

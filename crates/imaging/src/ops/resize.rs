@@ -170,14 +170,65 @@ impl Plan {
             Plan::Scale { .. } => None,
         }
     }
+
+    /// For a fill, the part of the source its crop reads, as fractions of each side (x0, y0, x1,
+    /// y1): the centred crop grown by `FILL_MARGIN` output pixels, which covers the Lanczos3
+    /// filter's reach (3 output pixels), so a decoder may render only that. `None` when the crop
+    /// needs (nearly) all of the source.
+    pub fn fill_window(&self) -> Option<[f64; 4]> {
+        let Plan::Scale {
+            scaled,
+            out,
+            pad: None,
+        } = *self
+        else {
+            return None;
+        };
+        let side = |s: u32, o: u32| {
+            let (s, o) = (s as f64, o.min(s) as f64);
+            (
+                (((s - o) / 2.0 - FILL_MARGIN) / s).max(0.0),
+                (((s + o) / 2.0 + FILL_MARGIN) / s).min(1.0),
+            )
+        };
+        let ((x0, x1), (y0, y1)) = (side(scaled.0, out.0), side(scaled.1, out.1));
+        // Less than a tenth saved is not worth a second way of decoding.
+        ((x1 - x0) * (y1 - y0) < 0.9).then_some([x0, y0, x1, y1])
+    }
+}
+
+/// Output pixels added around a fill's crop in `Plan::fill_window`.
+const FILL_MARGIN: f64 = 4.0;
+
+/// Where a decoded bitmap lies in the whole picture the decoder would have made: a window at
+/// `origin` of a picture of `full` pixels (shrink-on-load included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub origin: (u32, u32),
+    pub full: (u32, u32),
 }
 
 /// Apply a plan computed for a logical size of `logical` to `b` (which may be smaller after
 /// shrink-on-load, with the same aspect ratio).
 pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
+    let whole = Placement {
+        origin: (0, 0),
+        full: (b.width, b.height),
+    };
+    apply_placed(b, plan, whole)
+}
+
+/// As `apply`, for a fill whose bitmap may be only the window of the decoded picture that
+/// `Plan::fill_window` asked for: the crop is computed in the whole picture and read from the window,
+/// the same pixels as from the whole.
+pub fn apply_placed(b: Bitmap, plan: Plan, at: Placement) -> Result<Bitmap> {
     let Plan::Scale { scaled, out, pad } = plan else {
         return Ok(b);
     };
+    if at.full != (b.width, b.height) && (out == scaled || pad.is_some()) {
+        // Only a fill reads a window.
+        return Err(Error::internal());
+    }
     if out == scaled {
         return scale(&b, scaled, None);
     }
@@ -186,18 +237,23 @@ pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
         return Ok(pad_onto(&inner, out, color));
     }
     // fill: cut the centred region of the source that maps to `out`, in the same resampling pass.
-    let (sx, sy) = (
-        b.width as f64 / scaled.0 as f64,
-        b.height as f64 / scaled.1 as f64,
-    );
+    let (fw, fh) = (at.full.0 as f64, at.full.1 as f64);
+    let (sx, sy) = (fw / scaled.0 as f64, fh / scaled.1 as f64);
     // out * (b / scaled) can land a hair past the edge in floating point (300 * (374 / 300) > 374),
     // and the resizer refuses a crop box outside the source.
-    let cw = (out.0 as f64 * sx).min(b.width as f64);
-    let ch = (out.1 as f64 * sy).min(b.height as f64);
+    let cw = (out.0 as f64 * sx).min(fw);
+    let ch = (out.1 as f64 * sy).min(fh);
     // Centred exactly in the source, not at a whole pixel of the scaled image: the rounding of the
-    // scaled size would otherwise shift the cut by up to a pixel of the output.
-    let left = (b.width as f64 - cw) / 2.0;
-    let top = (b.height as f64 - ch) / 2.0;
+    // scaled size would otherwise shift the cut by up to a pixel of the output. Moving it by the
+    // window's whole-pixel origin is exact in floating point.
+    let left = (fw - cw) / 2.0 - at.origin.0 as f64;
+    let top = (fh - ch) / 2.0 - at.origin.1 as f64;
+    // A window always holds the crop (with a margin); past its edge by more than rounding is a bug.
+    let over = (left + cw - b.width as f64).max(top + ch - b.height as f64);
+    if left < 0.0 || top < 0.0 || over > 1e-6 {
+        return Err(Error::internal());
+    }
+    let (cw, ch) = (cw.min(b.width as f64 - left), ch.min(b.height as f64 - top));
     scale(&b, out, Some((left, top, cw, ch)))
 }
 

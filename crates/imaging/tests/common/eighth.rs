@@ -1,7 +1,9 @@
 //! Comparing our 1/8- and 1/4-scale JPEG decoder with libjpeg-turbo's.
 
-use cyanotype_imaging::decode::jpeg_dc::{decode_scaled, decode_scaled_scalar};
-use turbojpeg::{Decompressor, Image, PixelFormat, ScalingFactor};
+use cyanotype_imaging::decode::jpeg_dc::{
+    decode_scaled, decode_scaled_scalar, decode_scaled_window,
+};
+use turbojpeg::{Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp};
 
 /// libjpeg-turbo's 1/`denom` decode to RGB, default flags (what decode::jpeg uses).
 fn turbo_scaled(data: &[u8], denom: usize) -> Result<(usize, usize, Vec<u8>), String> {
@@ -58,6 +60,73 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
             panic!("{name} (two threads: {two}, scalar: {scalar}): {diff} of {} bytes differ, first at pixel {} ({} vs {})",
                 theirs.len(), first / 3, ours.data[first], theirs[first]);
         }
+        if !two && !scalar {
+            windows_match(name, data, denom, w, h, &theirs);
+        }
     }
     took
+}
+
+/// Windows of the picture (the middle columns, as a landscape photo filled to a square; the middle
+/// rows; a small one inside; one at the bottom right corner) must be decoded as the same pixels as
+/// the whole picture has there, and cover what was asked.
+fn windows_match(name: &str, data: &[u8], denom: usize, w: usize, h: usize, whole: &[u8]) {
+    let wants = [
+        [w / 8, 0, w - w / 8, h],
+        [0, h / 8, w, h - h / 8],
+        [w / 3, h / 3, w / 2 + 1, h / 2 + 1],
+        [w - 1, h - 1, w, h],
+    ];
+    for want in wants {
+        let s = decode_scaled_window(data, denom, want)
+            .unwrap_or_else(|| panic!("{name}: the window {want:?} was declined"));
+        let (x0, y0) = (s.origin.0 as usize, s.origin.1 as usize);
+        let (bw, bh) = (s.bitmap.width as usize, s.bitmap.height as usize);
+        assert_eq!(s.full, (w as u32, h as u32), "{name}: full size");
+        assert!(
+            x0 <= want[0] && y0 <= want[1] && x0 + bw >= want[2] && y0 + bh >= want[3],
+            "{name}: window {want:?} got origin ({x0}, {y0}) size {bw}x{bh}"
+        );
+        for y in 0..bh {
+            let row = &whole[((y0 + y) * w + x0) * 3..((y0 + y) * w + x0 + bw) * 3];
+            assert!(
+                s.bitmap.data[y * bw * 3..(y + 1) * bw * 3] == *row,
+                "{name}: window {want:?}, row {y} differs from the whole picture's"
+            );
+        }
+    }
+}
+
+/// A picture with detail everywhere (so the scan is large) and smooth colour (so chroma AC matters).
+pub fn picture(w: usize, h: usize) -> Vec<u8> {
+    let mut px = Vec::with_capacity(w * h * 3);
+    let mut seed = 0x2545_f491_u32;
+    for y in 0..h {
+        for x in 0..w {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let noise = (seed % 48) as usize;
+            px.push(((x * 255 / w) + noise).min(255) as u8);
+            px.push(((y * 255 / h) + noise / 2) as u8);
+            px.push((((x + y) % 97) * 2 + noise) as u8);
+        }
+    }
+    px
+}
+
+/// `picture(w, h)` written by TurboJPEG at quality `q` with subsampling `sub`.
+pub fn generated(sub: Subsamp, w: usize, h: usize, q: i32) -> Vec<u8> {
+    let px = picture(w, h);
+    let mut c = Compressor::new().unwrap();
+    c.set_quality(q).unwrap();
+    c.set_subsamp(sub).unwrap();
+    let img = Image {
+        pixels: px.as_slice(),
+        width: w,
+        pitch: w * 3,
+        height: h,
+        format: PixelFormat::RGB,
+    };
+    c.compress_to_vec(img).unwrap()
 }

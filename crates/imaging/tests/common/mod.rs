@@ -24,6 +24,21 @@ pub fn testdata() -> PathBuf {
     p
 }
 
+/// Every JPEG under `dir`, depth first.
+pub fn jpeg_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            jpeg_files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("jpg") || x.eq_ignore_ascii_case("jpeg"))
+        {
+            out.push(p);
+        }
+    }
+}
+
 pub fn read(rel: &str) -> Vec<u8> {
     let p = testdata().join(rel);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -28,10 +28,17 @@ use scan::{Layout, Records, RunEnd, State, Until};
 
 /// A 1/8- or 1/4-scale decode.
 pub struct Scaled {
+    /// The picture, or the window of it that was asked for (see `origin`).
     pub bitmap: Bitmap,
     /// The source was greyscale (its RGB is grey repeated; an ICC profile would be a grey one).
     pub grey: bool,
+    /// Where `bitmap` lies in the whole scaled picture, and that picture's size.
+    pub origin: (u32, u32),
+    pub full: (u32, u32),
 }
+
+/// A rectangle of the scaled picture, in its pixels: x0, y0, x1, y1 (exclusive).
+pub type Rect = [usize; 4];
 
 /// The most memory the coefficients kept for a split decode may take (a 12 MP 4:2:0 photo at 1/4
 /// takes about 38 MB, at 1/8 about 11 MB).
@@ -49,29 +56,39 @@ pub fn vector_idct() -> bool {
 /// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
 /// `two_threads`: a second core may help.
 pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
-    decode(data, denom, two_threads, false, vector_idct())
+    decode(data, denom, two_threads, false, vector_idct(), None)
+}
+
+/// As `decode_scaled` on one thread, rendering only the MCUs that cover `want` (in pixels of the
+/// scaled picture): the columns left and right of it are decoded for their DC predictors alone
+/// (no inverse DCTs, no kept coefficients), the rows above it likewise, and the scan is not read
+/// past its last row. A fill that crops a 4:3 photo to a square needs 3/4 of the columns.
+pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Scaled> {
+    decode(data, denom, false, false, vector_idct(), Some(want))
 }
 
 /// As `decode_scaled`, with the scalar inverse DCTs whatever the CPU has, so the tests hold both
 /// to libjpeg-turbo's bytes.
 #[doc(hidden)]
 pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
-    decode(data, denom, two_threads, false, false)
+    decode(data, denom, two_threads, false, false, None)
 }
 
 /// As `decode_scaled` on two threads, but `None` unless the scan is split: for a scale where our
 /// decoder on one thread is slower than libjpeg-turbo (1/4 without AVX2).
 pub fn decode_split(data: &[u8], denom: usize) -> Option<Scaled> {
-    decode(data, denom, true, true, vector_idct())
+    decode(data, denom, true, true, vector_idct(), None)
 }
 
-/// `vector`: use the AVX2 inverse DCTs (only when the CPU has them).
+/// `vector`: use the AVX2 inverse DCTs (only when the CPU has them). `want`: see
+/// `decode_scaled_window` (only on one thread).
 fn decode(
     data: &[u8],
     denom: usize,
     two_threads: bool,
     split_only: bool,
     vector: bool,
+    want: Option<Rect>,
 ) -> Option<Scaled> {
     if denom != 8 && denom != 4 {
         return None;
@@ -94,8 +111,10 @@ fn decode(
     }
     let total = layout.total_mcus();
     let (w, hgt) = (h.width.div_ceil(denom), h.height.div_ceil(denom));
+    let full = (w as u32, hgt as u32);
+    let grey = comps.len() == 1;
     let picture = |pieces| pixels::Picture {
-        layout: &layout,
+        grid: layout.grid(),
         comps: &comps,
         pieces,
         base: 0,
@@ -123,24 +142,66 @@ fn decode(
         return None;
     }
     if layout.restart_interval == 0 && !split {
-        // One thread: decode and render a band of MCU rows at a time.
+        // One thread: decode and render a band of MCU rows at a time, of the whole picture or of
+        // the MCUs covering `want`.
+        let (mcu_w, mcu_h) = mcu_pixels(&h, denom);
+        let [c0, r0, c1, r1] = match want {
+            Some([x0, y0, x1, y1]) if x0 < x1 && y0 < y1 => [
+                (x0 / mcu_w).min(layout.mcus_x),
+                (y0 / mcu_h).min(layout.mcus_y),
+                x1.div_ceil(mcu_w).min(layout.mcus_x),
+                y1.div_ceil(mcu_h).min(layout.mcus_y),
+            ],
+            _ => [0, 0, layout.mcus_x, layout.mcus_y],
+        };
+        if c0 >= c1 || r0 >= r1 {
+            return None;
+        }
+        let whole_rows = (c0, c1) == (0, layout.mcus_x);
+        let cols = if whole_rows {
+            scan::ALL_COLUMNS
+        } else {
+            (c0, c1)
+        };
         let end = entropy.segments[1] * 8;
         let mut state = State::default();
-        let rgb = picture(&[]).stream(|count, records| {
+        let mut run = |rows: usize, cols, records: &mut Records| {
             let until = Until {
                 end,
-                count,
+                count: rows * layout.mcus_x,
                 stop_at: usize::MAX,
                 track: false,
+                cols,
             };
             scan::run(&layout, &entropy.bytes, &mut state, until, records) == RunEnd::Done
-        })?;
-        if !scan::whole(state.pos, end) {
+        };
+        // The rows above the window: their DC predictors, nothing kept.
+        if r0 > 0 && !run(r0, (0, 0), &mut Records::default()) {
+            return None;
+        }
+        let (x0, y0) = (c0 * mcu_w, r0 * mcu_h);
+        let (bw, bh) = ((c1 * mcu_w).min(w) - x0, (r1 * mcu_h).min(hgt) - y0);
+        let grid = scan::Grid {
+            mcus_x: c1 - c0,
+            mcus_y: r1 - r0,
+            ..layout.grid()
+        };
+        let band = pixels::Picture {
+            grid,
+            w: bw,
+            h: bh,
+            ..picture(&[])
+        };
+        let rgb = band.stream(|rows, records| run(rows, cols, records))?;
+        // A decode that stopped short of the scan's end has not seen the rest of it.
+        if r1 == layout.mcus_y && !scan::whole(state.pos, end) {
             return None;
         }
         return Some(Scaled {
-            bitmap: Bitmap::new(w as u32, hgt as u32, 3, rgb),
-            grey: comps.len() == 1,
+            bitmap: Bitmap::new(bw as u32, bh as u32, 3, rgb),
+            grey,
+            origin: (x0 as u32, y0 as u32),
+            full,
         });
     }
     let mut first = Records::default();
@@ -152,9 +213,23 @@ fn decode(
     };
     let rgb = picture(&pieces).render(two_threads && total >= split::MIN_SPLIT_MCUS);
     Some(Scaled {
-        bitmap: Bitmap::new(w as u32, hgt as u32, 3, rgb),
-        grey: comps.len() == 1,
+        bitmap: Bitmap::new(full.0, full.1, 3, rgb),
+        grey,
+        origin: (0, 0),
+        full,
     })
+}
+
+/// The output pixels of one MCU at 1/`denom`: 8/`denom` per block, times the largest sampling
+/// factors (a single-component scan has one block per MCU).
+fn mcu_pixels(h: &headers::Headers, denom: usize) -> (usize, usize) {
+    let block = 8 / denom;
+    if h.components.len() == 1 {
+        return (block, block);
+    }
+    let hmax = h.components.iter().map(|c| c.h).max().unwrap_or(1);
+    let vmax = h.components.iter().map(|c| c.v).max().unwrap_or(1);
+    (block * hmax, block * vmax)
 }
 
 /// How libjpeg-turbo scales each component when the smallest inverse DCT is `min` (1 at 1/8, 2 at

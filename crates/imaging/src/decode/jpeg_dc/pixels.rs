@@ -6,7 +6,7 @@
 use super::idct::{descale, idct_1x1, idct_2x2, idct_4x4, idct_limit, quant_set};
 #[cfg(target_arch = "x86_64")]
 use super::idct_avx2::{self, quant_lanes, Quant2, Quant4};
-use super::scan::{Layout, Records, AC_SLOT_2X2, AC_SLOT_4X4, KEEP_2X2, KEEP_4X4};
+use super::scan::{Grid, Records, AC_SLOT_2X2, AC_SLOT_4X4, KEEP_2X2, KEEP_4X4};
 #[cfg(target_arch = "x86_64")]
 use super::scan::{ROWS_2X2, ROWS_4X4};
 
@@ -138,7 +138,8 @@ const BAND_ROWS: usize = 8;
 /// half of the MCU rows.
 #[derive(Clone, Copy)]
 pub struct Picture<'a> {
-    pub layout: &'a Layout,
+    /// The MCUs rendered: the scan's, or a window of its columns and rows.
+    pub grid: Grid,
     pub comps: &'a [CompOut],
     pub pieces: &'a [Piece<'a>],
     /// The scan's index of the first MCU of `pieces`.
@@ -154,7 +155,7 @@ impl Picture<'_> {
     pub fn render(&self, two_threads: bool) -> Vec<u8> {
         let g = Geometry::new(self.comps, self.vector);
         let mut out = vec![0u8; self.w * self.h * 3];
-        let rows = self.layout.mcus_y;
+        let rows = self.grid.mcus_y;
         let half = rows / 2;
         let y_half = (half * g.mcu_h).min(self.h);
         if two_threads && half > 0 && y_half < self.h {
@@ -169,21 +170,21 @@ impl Picture<'_> {
         out
     }
 
-    /// One thread, little memory: `decode(n, records)` decodes the scan's next `n` MCUs into the
+    /// One thread, little memory: `decode(n, records)` decodes the grid's next `n` MCU rows into the
     /// (cleared) records, false when it cannot; each band of MCU rows is rendered while its records
     /// are still in cache, so the whole scan's coefficients are never held. `pieces` is unused.
     pub fn stream(&self, mut decode: impl FnMut(usize, &mut Records) -> bool) -> Option<Vec<u8>> {
         let g = Geometry::new(self.comps, self.vector);
         let mut out = vec![0u8; self.w * self.h * 3];
         let mut planes = self.plane_buffers(&g);
-        let mcus_x = self.layout.mcus_x;
-        let mut records = Records::with_room(self.layout, BAND_ROWS * mcus_x);
-        let rows = self.layout.mcus_y;
+        let mcus_x = self.grid.mcus_x;
+        let mut records = Records::with_room(self.grid, BAND_ROWS * mcus_x);
+        let rows = self.grid.mcus_y;
         let mut r = 0;
         while r < rows {
             let n = BAND_ROWS.min(rows - r);
             records.clear();
-            if !decode(n * mcus_x, &mut records) {
+            if !decode(n, &mut records) {
                 return None;
             }
             let piece = [Piece {
@@ -204,7 +205,7 @@ impl Picture<'_> {
     }
 
     fn plane_buffers(&self, g: &Geometry) -> Vec<Vec<u8>> {
-        let stride = self.layout.mcus_x * g.mcu_w;
+        let stride = self.grid.mcus_x * g.mcu_w;
         self.comps
             .iter()
             .map(|_| vec![0u8; stride * BAND_ROWS * g.mcu_h])
@@ -264,7 +265,7 @@ impl Picture<'_> {
         first_y: usize,
         out: &mut [u8],
     ) {
-        let stride = self.layout.mcus_x * g.mcu_w;
+        let stride = self.grid.mcus_x * g.mcu_w;
         self.planes(g, rows.clone(), planes, stride);
         let y0 = rows.start * g.mcu_h;
         let y1 = (rows.end * g.mcu_h).min(self.h);
@@ -299,14 +300,14 @@ impl Picture<'_> {
         planes: &mut [Vec<u8>],
         stride: usize,
     ) {
-        let layout = self.layout;
-        let m = rows.start * layout.mcus_x;
+        let grid = self.grid;
+        let m = rows.start * grid.mcus_x;
         // The MCU's row (from the band's first) and column, counted rather than divided.
         let (mut local_row, mut column) = (0, 0);
-        for (piece, first, count) in self.spans(m..rows.end * layout.mcus_x) {
-            let dc = &piece.records.dc[first * layout.blocks..(first + count) * layout.blocks];
-            let mut ac = &piece.records.ac[first * layout.ac_len..];
-            for mcu in dc.chunks_exact(layout.blocks) {
+        for (piece, first, count) in self.spans(m..rows.end * grid.mcus_x) {
+            let dc = &piece.records.dc[first * grid.blocks..(first + count) * grid.blocks];
+            let mut ac = &piece.records.ac[first * grid.ac_len..];
+            for mcu in dc.chunks_exact(grid.blocks) {
                 let corner = local_row * g.mcu_h * stride + column * g.mcu_w;
                 for (&(ci, dx, dy), &value) in g.slots.iter().zip(mcu) {
                     let c = &self.comps[ci];
@@ -356,7 +357,7 @@ impl Picture<'_> {
                     }
                 }
                 column += 1;
-                if column == layout.mcus_x {
+                if column == grid.mcus_x {
                     column = 0;
                     local_row += 1;
                 }

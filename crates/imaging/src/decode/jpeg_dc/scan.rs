@@ -97,6 +97,8 @@ pub const KEEP_4X4: usize = 48;
 /// How the scan is laid out, derived from the headers.
 pub struct Layout {
     slots: Vec<Slot>,
+    /// The same blocks keeping nothing: an MCU outside the columns a run keeps.
+    skip_slots: Vec<Slot>,
     dc_tables: Vec<HuffTable>,
     ac_tables: Vec<HuffTable>,
     pub mcus_x: usize,
@@ -140,6 +142,7 @@ impl Layout {
             ac_tables: h.components.iter().map(|c| table(&h.ac[c.ta])).collect(),
             blocks: slots.len(),
             ac_len: slots.iter().map(|s| s.keep).sum(),
+            skip_slots: slots.iter().map(|&s| Slot { keep: 0, ..s }).collect(),
             slots,
             mcus_x,
             mcus_y,
@@ -150,6 +153,25 @@ impl Layout {
     pub fn total_mcus(&self) -> usize {
         self.mcus_x * self.mcus_y
     }
+
+    pub fn grid(&self) -> Grid {
+        Grid {
+            mcus_x: self.mcus_x,
+            mcus_y: self.mcus_y,
+            blocks: self.blocks,
+            ac_len: self.ac_len,
+        }
+    }
+}
+
+/// The MCUs a picture is rendered from (the whole scan's, or a window of them): how many across
+/// and down, and what each one's records hold.
+#[derive(Clone, Copy)]
+pub struct Grid {
+    pub mcus_x: usize,
+    pub mcus_y: usize,
+    pub blocks: usize,
+    pub ac_len: usize,
 }
 
 /// What a run of MCUs decoded: per MCU, `blocks` DC values (absolute, from this run's predictors)
@@ -172,10 +194,10 @@ impl Records {
     /// Room for `mcus` MCUs, reserved by the thread that will own the records: a helper thread then
     /// fills memory from the caller's allocator heap rather than growing its own, whose pages would
     /// outlive it (mimalloc keeps a heap per thread).
-    pub fn with_room(layout: &Layout, mcus: usize) -> Records {
+    pub fn with_room(grid: Grid, mcus: usize) -> Records {
         Records {
-            dc: Vec::with_capacity(mcus * layout.blocks),
-            ac: Vec::with_capacity(mcus * layout.ac_len),
+            dc: Vec::with_capacity(mcus * grid.blocks),
+            ac: Vec::with_capacity(mcus * grid.ac_len),
             starts: Vec::with_capacity(mcus + 1),
             preds: Vec::with_capacity(mcus),
         }
@@ -318,17 +340,38 @@ pub struct State {
 }
 
 /// When a run stops: after `count` MCUs, or before an MCU that would start at or past `stop_at`;
-/// an MCU that would end past `end` (bits) is not kept. `track` records each MCU's start.
+/// an MCU that would end past `end` (bits) is not kept. `track` records each MCU's start. `cols`:
+/// the MCU columns whose records are kept (`ALL_COLUMNS`, or a window for a run that starts at the
+/// first MCU of a row); the other MCUs are decoded only for their DC predictors, keeping nothing.
 #[derive(Clone, Copy, Debug)]
 pub struct Until {
     pub end: usize,
     pub count: usize,
     pub stop_at: usize,
     pub track: bool,
+    pub cols: (usize, usize),
 }
+
+pub const ALL_COLUMNS: (usize, usize) = (0, usize::MAX);
 
 /// Decodes MCUs from `state`, appending to `out`, and says how the run ended.
 pub fn run(
+    layout: &Layout,
+    bytes: &[u8],
+    state: &mut State,
+    until: Until,
+    out: &mut Records,
+) -> RunEnd {
+    // Compiled twice, so the whole-picture decode pays nothing for windows.
+    if until.cols == ALL_COLUMNS {
+        run_mcus::<false>(layout, bytes, state, until, out)
+    } else {
+        run_mcus::<true>(layout, bytes, state, until, out)
+    }
+}
+
+#[inline(always)]
+fn run_mcus<const WINDOW: bool>(
     layout: &Layout,
     bytes: &[u8],
     state: &mut State,
@@ -340,10 +383,13 @@ pub fn run(
         count,
         stop_at,
         track,
+        cols,
     } = until;
+    let mut column = 0;
     let mut pred = state.pred;
     let mut r = Reader::at(bytes, state.pos);
-    if count != usize::MAX {
+    // A window's records are a part of the MCUs, in room its caller made.
+    if count != usize::MAX && !WINDOW {
         out.dc.reserve(count * layout.blocks);
         out.ac.reserve(count * layout.ac_len);
     }
@@ -358,7 +404,19 @@ pub fn run(
         }
         let dc_mark = out.dc.len();
         let ac_mark = out.ac.len();
-        for slot in &layout.slots {
+        let kept = !WINDOW || (cols.0..cols.1).contains(&column);
+        if WINDOW {
+            column += 1;
+            if column == layout.mcus_x {
+                column = 0;
+            }
+        }
+        let slots = if kept {
+            &layout.slots
+        } else {
+            &layout.skip_slots
+        };
+        for slot in slots {
             // DC: a category, then that many bits of difference.
             r.refill();
             let Some(diff) = dc_diff(&mut r, &layout.dc_tables[slot.comp]) else {
@@ -366,7 +424,9 @@ pub fn run(
             };
             let p = &mut pred[slot.comp];
             *p = p.wrapping_add(diff);
-            out.dc.push(*p);
+            if kept {
+                out.dc.push(*p);
+            }
             let table = &layout.ac_tables[slot.comp];
             let ok = match slot.keep {
                 0 => skip_block(&mut r, table),

@@ -52,13 +52,14 @@ pub fn by_restarts<'a>(
                 count,
                 stop_at: usize::MAX,
                 track: false,
+                cols: scan::ALL_COLUMNS,
             };
             scan::run(layout, &entropy.bytes, &mut state, until, out) == RunEnd::Done
                 && scan::whole(state.pos, until.end)
         })
     };
     let ok = if cut < needed {
-        *second = Records::with_room(layout, total - cut * ri);
+        *second = Records::with_room(layout.grid(), total - cut * ri);
         std::thread::scope(|s| {
             let helper = s.spawn(|| decode(cut..needed, second));
             let mine = decode(0..cut, first);
@@ -103,6 +104,7 @@ fn second_half(layout: &Layout, entropy: &Entropy, mut start: usize, out: &mut R
             count: usize::MAX,
             stop_at: usize::MAX,
             track: true,
+            cols: scan::ALL_COLUMNS,
         };
         let RunEnd::Broken(pos) = scan::run(layout, &entropy.bytes, &mut state, until, out) else {
             return;
@@ -131,10 +133,11 @@ pub fn speculative<'a>(
         count: total,
         stop_at: middle * 8,
         track: false,
+        cols: scan::ALL_COLUMNS,
     };
     // The second half starts at the middle byte, so it decodes about half the MCUs; room for a bit
     // more, so it rarely grows.
-    let mut theirs = Records::with_room(layout, total / 2 + total / 8);
+    let mut theirs = Records::with_room(layout.grid(), total / 2 + total / 8);
     let how = std::thread::scope(|s| {
         let helper = s.spawn(move || {
             second_half(layout, entropy, middle, &mut theirs);
