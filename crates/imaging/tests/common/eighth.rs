@@ -64,20 +64,36 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
             windows_match(name, data, denom, w, h, &theirs);
         }
     }
+    if !took {
+        // A window declines what the whole decode declines (damage below it included).
+        if let Ok((w, h)) = cyanotype_imaging::decode::jpeg::header(data) {
+            let (w, h) = ((w as usize).div_ceil(denom), (h as usize).div_ceil(denom));
+            for want in wants(w, h) {
+                assert!(
+                    decode_scaled_window(data, denom, want).is_none(),
+                    "{name}: the window {want:?} was taken where the whole picture was declined"
+                );
+            }
+        }
+    }
     took
 }
 
-/// Windows of the picture (the middle columns, as a landscape photo filled to a square; the middle
-/// rows; a small one inside; one at the bottom right corner) must be decoded as the same pixels as
-/// the whole picture has there, and cover what was asked.
-fn windows_match(name: &str, data: &[u8], denom: usize, w: usize, h: usize, whole: &[u8]) {
-    let wants = [
+/// The windows tried: the middle columns (a landscape photo filled to a square), the middle rows,
+/// a small one inside, one at the bottom right corner.
+fn wants(w: usize, h: usize) -> [[usize; 4]; 4] {
+    [
         [w / 8, 0, w - w / 8, h],
         [0, h / 8, w, h - h / 8],
         [w / 3, h / 3, w / 2 + 1, h / 2 + 1],
-        [w - 1, h - 1, w, h],
-    ];
-    for want in wants {
+        [w.saturating_sub(1), h.saturating_sub(1), w, h],
+    ]
+}
+
+/// Windows of the picture (`wants`) must be decoded as the same pixels as the whole picture has
+/// there, and cover what was asked.
+fn windows_match(name: &str, data: &[u8], denom: usize, w: usize, h: usize, whole: &[u8]) {
+    for want in wants(w, h) {
         let s = decode_scaled_window(data, denom, want)
             .unwrap_or_else(|| panic!("{name}: the window {want:?} was declined"));
         let (x0, y0) = (s.origin.0 as usize, s.origin.1 as usize);

@@ -60,9 +60,9 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
 }
 
 /// As `decode_scaled` on one thread, rendering only the MCUs that cover `want` (in pixels of the
-/// scaled picture): the columns left and right of it are decoded for their DC predictors alone
-/// (no inverse DCTs, no kept coefficients), the rows above it likewise, and the scan is not read
-/// past its last row. A fill that crops a 4:3 photo to a square needs 3/4 of the columns.
+/// scaled picture): the MCUs around them are decoded for their DC predictors alone (no inverse
+/// DCTs, no kept coefficients), to the scan's end, so a file is declined exactly when the whole
+/// decode would decline it. A fill that crops a 4:3 photo to a square needs 3/4 of the columns.
 pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Scaled> {
     decode(data, denom, false, false, vector_idct(), Some(want))
 }
@@ -193,8 +193,14 @@ fn decode(
             ..picture(&[])
         };
         let rgb = band.stream(|rows, records| run(rows, cols, records))?;
-        // A decode that stopped short of the scan's end has not seen the rest of it.
-        if r1 == layout.mcus_y && !scan::whole(state.pos, end) {
+        // The rows below the window are decoded too (nothing kept), so that damage anywhere in the
+        // scan declines the file as the whole decode would: a window does not change which files
+        // are refused, whether the server is loaded or not.
+        let below = layout.mcus_y - r1;
+        if below > 0 && !run(below, (0, 0), &mut Records::default()) {
+            return None;
+        }
+        if !scan::whole(state.pos, end) {
             return None;
         }
         return Some(Scaled {
