@@ -9,6 +9,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = ["cyanotype", "sharp", "libvips", "pillow"]
 
 
+def c4_median(results, server, op):
+    """The median req/s at concurrency 4 over every round (the first round's run and the extra ones)."""
+    v = sorted(r["rps"] for r in results["runs"] + results.get("c4_rounds", [])
+               if (r["server"], r["op"], r["concurrency"]) == (server, op, 4))
+    return v[len(v) // 2] if v else None
+
+
 def load(name):
     with open(os.path.join(HERE, "results", name)) as f:
         return json.load(f)
@@ -60,10 +67,17 @@ def main():
               f"{r['p99_ms']:.1f} | {r['peak_rss_mb']:.1f} |")
     rps = {(r["server"], r["op"], r["concurrency"]): r["rps"] for r in http["runs"]}
     for op in ("thumb", "fill", "small"):
-        for c in (4, 32):
-            a, b = rps.get(("cyanotype", op, c)), rps.get(("thumbor", op, c))
-            if a and b:
-                print(f"{op} c{c}: {a / b:.1f}x thumbor")
+        a, b = rps.get(("cyanotype", op, 32)), rps.get(("thumbor", op, 32))
+        if a and b:
+            print(f"{op} c32: {a / b:.1f}x thumbor")
+    for op in ("thumb", "fill", "small"):
+        rounds = {s: [r["rps"] for r in http["runs"] + http.get("c4_rounds", [])
+                      if (r["server"], r["op"], r["concurrency"]) == (s, op, 4)] for s in ("cyanotype", "thumbor")}
+        a, b = c4_median(http, "cyanotype", op), c4_median(http, "thumbor", op)
+        if a and b:
+            print(f"{op} c4: {a / b:.1f}x thumbor (medians {a:.1f} / {b:.1f}; rounds: cyanotype "
+                  f"{', '.join(f'{v:.1f}' for v in rounds['cyanotype'])}; thumbor "
+                  f"{', '.join(f'{v:.1f}' for v in rounds['thumbor'])})")
     soak = load("soak.json")
     v = [s["rss_mb"] for s in soak["samples"]]
     print(f"\nsoak c{soak['concurrency']} {soak['seconds']} s: {min(v):.1f}-{max(v):.1f} MB over {len(v)} samples, "
