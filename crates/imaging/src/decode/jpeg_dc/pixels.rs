@@ -116,6 +116,15 @@ impl Geometry {
         idct_4x4(dc, ac, &self.q49[ci])
     }
 
+    /// No vector inverse DCTs: then a flat block is worth its own case.
+    #[inline(always)]
+    fn lanes_absent(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return self.lanes.is_none();
+        #[cfg(not(target_arch = "x86_64"))]
+        true
+    }
+
     /// As `idct_4x4`, the 2x2.
     #[inline(always)]
     fn idct_2x2(&self, ci: usize, dc: i16, ac: &[i16; KEEP_2X2]) -> [u8; 4] {
@@ -334,7 +343,7 @@ impl Picture<'_> {
                     } else {
                         let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
                         ac = &ac[KEEP_2X2..];
-                        let px = if coefs.iter().all(|&v| v == 0) {
+                        let px = if g.lanes_absent() && coefs.iter().all(|&v| v == 0) {
                             // Every AC term the 2x2 inverse DCT reads is zero: its flat case.
                             [idct_limit(descale((dc as i64 * c.quant[0] as i64) << 2, 5)); 4]
                         } else {
