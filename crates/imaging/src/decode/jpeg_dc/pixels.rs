@@ -116,13 +116,20 @@ impl Geometry {
         idct_4x4(dc, ac, &self.q49[ci])
     }
 
-    /// No vector inverse DCTs: then a flat block is worth its own case.
+    /// `idct_2x2`, with the flat case (every AC term it reads zero) short-cut when there are no
+    /// vector inverse DCTs; with them a flat block takes the vector code, which gives the same
+    /// values, rather than a branch on its data that would be mispredicted. `q0`: the DC's
+    /// quantiser.
     #[inline(always)]
-    fn lanes_absent(&self) -> bool {
+    fn idct_2x2_any(&self, ci: usize, dc: i16, coefs: &[i16; KEEP_2X2], q0: i16) -> [u8; 4] {
         #[cfg(target_arch = "x86_64")]
-        return self.lanes.is_none();
+        let scalar = self.lanes.is_none();
         #[cfg(not(target_arch = "x86_64"))]
-        true
+        let scalar = true;
+        if scalar && coefs.iter().all(|&v| v == 0) {
+            return [idct_limit(descale((dc as i64 * q0 as i64) << 2, 5)); 4];
+        }
+        self.idct_2x2(ci, dc, coefs)
     }
 
     /// As `idct_4x4`, the 2x2.
@@ -284,6 +291,150 @@ impl Picture<'_> {
         }
     }
 
+    /// Any MCU: each block by its component's inverse DCT size and replication.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn mcu_any(
+        &self,
+        g: &Geometry,
+        mcu: &[i32],
+        ac: &mut &[i16],
+        offset: [i32; 4],
+        planes: &mut [Vec<u8>],
+        corner: usize,
+        stride: usize,
+    ) {
+        for (&(ci, dx, dy), &value) in g.slots.iter().zip(mcu) {
+            let c = &self.comps[ci];
+            let dc = value.wrapping_add(offset[ci]) as i16;
+            let at = corner + dy * stride + dx;
+            let plane = &mut planes[ci];
+            if c.size == 1 {
+                let v = idct_1x1(dc, c.quant[0]);
+                if c.rep_x == 1 && c.rep_y == 1 {
+                    plane[at] = v;
+                } else {
+                    for y in 0..c.rep_y {
+                        plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
+                    }
+                }
+            } else if c.size == 4 {
+                // Only taken without replication (4:2:0 chroma at 1/4, which `mcu_420_quarter` takes).
+                let coefs: &[i16; KEEP_4X4] = ac[..KEEP_4X4].try_into().unwrap();
+                *ac = &ac[KEEP_4X4..];
+                let px = g.idct_4x4(ci, dc, coefs);
+                for (y, row) in px.chunks_exact(4).enumerate() {
+                    plane[at + y * stride..at + y * stride + 4].copy_from_slice(row);
+                }
+            } else {
+                let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
+                *ac = &ac[KEEP_2X2..];
+                let px = g.idct_2x2_any(ci, dc, coefs, c.quant[0]);
+                if c.rep_x == 1 && c.rep_y == 1 {
+                    // Without replication (4:4:4 at 1/4, grey): no call to fill.
+                    plane[at] = px[0];
+                    plane[at + 1] = px[1];
+                    plane[at + stride] = px[2];
+                    plane[at + stride + 1] = px[3];
+                    continue;
+                }
+                for (i, &v) in px.iter().enumerate() {
+                    let at = at + (i / 2) * c.rep_y * stride + (i % 2) * c.rep_x;
+                    for y in 0..c.rep_y {
+                        plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Some(luma size)` for 4:2:0 colour (four luma blocks, then Cb and Cr, chroma at twice the
+    /// luma's inverse DCT size, nothing replicated): nearly every photo, whose MCUs `planes` writes
+    /// without the general loop's per-block lookups.
+    fn is_420(&self) -> Option<usize> {
+        let [y, cb, cr] = self.comps else {
+            return None;
+        };
+        let plain = |c: &CompOut, h, size| {
+            c.h == h && c.v == h && c.size == size && c.rep_x == 1 && c.rep_y == 1
+        };
+        (matches!(y.size, 1 | 2)
+            && plain(y, 2, y.size)
+            && plain(cb, 1, 2 * y.size)
+            && plain(cr, 1, 2 * y.size))
+        .then_some(y.size)
+    }
+
+    /// A 4:2:0 MCU at 1/8: each luma block one pixel, each chroma block 2x2 (the same arithmetic as
+    /// the general loop).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn mcu_420_eighth(
+        &self,
+        g: &Geometry,
+        mcu: &[i32],
+        ac: &mut &[i16],
+        offset: [i32; 4],
+        planes: &mut [Vec<u8>],
+        at: usize,
+        stride: usize,
+    ) {
+        let q = self.comps[0].quant[0];
+        let y = &mut planes[0];
+        let luma = |b: usize| idct_1x1(mcu[b].wrapping_add(offset[0]) as i16, q);
+        y[at] = luma(0);
+        y[at + 1] = luma(1);
+        y[at + stride] = luma(2);
+        y[at + stride + 1] = luma(3);
+        for ci in 1..3 {
+            let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
+            *ac = &ac[KEEP_2X2..];
+            let dc = mcu[3 + ci].wrapping_add(offset[ci]) as i16;
+            let px = g.idct_2x2_any(ci, dc, coefs, self.comps[ci].quant[0]);
+            let plane = &mut planes[ci];
+            plane[at] = px[0];
+            plane[at + 1] = px[1];
+            plane[at + stride] = px[2];
+            plane[at + stride + 1] = px[3];
+        }
+    }
+
+    /// A 4:2:0 MCU at 1/4: each luma block 2x2, each chroma block 4x4.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn mcu_420_quarter(
+        &self,
+        g: &Geometry,
+        mcu: &[i32],
+        ac: &mut &[i16],
+        offset: [i32; 4],
+        planes: &mut [Vec<u8>],
+        at: usize,
+        stride: usize,
+    ) {
+        let q0 = self.comps[0].quant[0];
+        for b in 0..4 {
+            let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
+            *ac = &ac[KEEP_2X2..];
+            let dc = mcu[b].wrapping_add(offset[0]) as i16;
+            let px = g.idct_2x2_any(0, dc, coefs, q0);
+            let a = at + (b / 2) * 2 * stride + (b % 2) * 2;
+            let y = &mut planes[0];
+            y[a..a + 2].copy_from_slice(&px[..2]);
+            y[a + stride..a + stride + 2].copy_from_slice(&px[2..]);
+        }
+        for ci in 1..3 {
+            let coefs: &[i16; KEEP_4X4] = ac[..KEEP_4X4].try_into().unwrap();
+            *ac = &ac[KEEP_4X4..];
+            let dc = mcu[3 + ci].wrapping_add(offset[ci]) as i16;
+            let px = g.idct_4x4(ci, dc, coefs);
+            let plane = &mut planes[ci];
+            for (r, row) in px.chunks_exact(4).enumerate() {
+                plane[at + r * stride..at + r * stride + 4].copy_from_slice(row);
+            }
+        }
+    }
+
     /// The DC values (and AC sets) of global MCUs `mcus`, piece by piece: (piece, first local MCU,
     /// count).
     fn spans(&self, mcus: std::ops::Range<usize>) -> Vec<(&Piece<'_>, usize, usize)> {
@@ -311,6 +462,7 @@ impl Picture<'_> {
     ) {
         let grid = self.grid;
         let m = rows.start * grid.mcus_x;
+        let yuv420 = self.is_420();
         // The MCU's row (from the band's first) and column, counted rather than divided.
         let (mut local_row, mut column) = (0, 0);
         for (piece, first, count) in self.spans(m..rows.end * grid.mcus_x) {
@@ -318,52 +470,14 @@ impl Picture<'_> {
             let mut ac = &piece.records.ac[first * grid.ac_len..];
             for mcu in dc.chunks_exact(grid.blocks) {
                 let corner = local_row * g.mcu_h * stride + column * g.mcu_w;
-                for (&(ci, dx, dy), &value) in g.slots.iter().zip(mcu) {
-                    let c = &self.comps[ci];
-                    let dc = value.wrapping_add(piece.offset[ci]) as i16;
-                    let at = corner + dy * stride + dx;
-                    let plane = &mut planes[ci];
-                    if c.size == 1 {
-                        let v = idct_1x1(dc, c.quant[0]);
-                        if c.rep_x == 1 && c.rep_y == 1 {
-                            plane[at] = v;
-                        } else {
-                            for y in 0..c.rep_y {
-                                plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
-                            }
-                        }
-                    } else if c.size == 4 {
-                        // Only taken without replication (4:2:0 chroma at 1/4).
-                        let coefs: &[i16; KEEP_4X4] = ac[..KEEP_4X4].try_into().unwrap();
-                        ac = &ac[KEEP_4X4..];
-                        let px = g.idct_4x4(ci, dc, coefs);
-                        for (y, row) in px.chunks_exact(4).enumerate() {
-                            plane[at + y * stride..at + y * stride + 4].copy_from_slice(row);
-                        }
-                    } else {
-                        let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
-                        ac = &ac[KEEP_2X2..];
-                        let px = if g.lanes_absent() && coefs.iter().all(|&v| v == 0) {
-                            // Every AC term the 2x2 inverse DCT reads is zero: its flat case.
-                            [idct_limit(descale((dc as i64 * c.quant[0] as i64) << 2, 5)); 4]
-                        } else {
-                            g.idct_2x2(ci, dc, coefs)
-                        };
-                        if c.rep_x == 1 && c.rep_y == 1 {
-                            // The usual case (4:2:0 chroma): no replication, and no call to fill.
-                            plane[at] = px[0];
-                            plane[at + 1] = px[1];
-                            plane[at + stride] = px[2];
-                            plane[at + stride + 1] = px[3];
-                            continue;
-                        }
-                        for (i, &v) in px.iter().enumerate() {
-                            let at = at + (i / 2) * c.rep_y * stride + (i % 2) * c.rep_x;
-                            for y in 0..c.rep_y {
-                                plane[at + y * stride..at + y * stride + c.rep_x].fill(v);
-                            }
-                        }
+                match yuv420 {
+                    Some(1) => {
+                        self.mcu_420_eighth(g, mcu, &mut ac, piece.offset, planes, corner, stride)
                     }
+                    Some(_) => {
+                        self.mcu_420_quarter(g, mcu, &mut ac, piece.offset, planes, corner, stride)
+                    }
+                    None => self.mcu_any(g, mcu, &mut ac, piece.offset, planes, corner, stride),
                 }
                 column += 1;
                 if column == grid.mcus_x {
