@@ -80,10 +80,7 @@ pub fn decode_window(
         }
     }
     let b = decode(data, denom)?;
-    let whole = Placement {
-        origin: (0, 0),
-        full: (b.width, b.height),
-    };
+    let whole = Placement::whole(&b);
     Ok((b, whole))
 }
 

@@ -200,10 +200,7 @@ pub fn decode_first_window(
         return jpeg::decode_window(data, denom, (probe.width, probe.height), window);
     }
     let b = decode_first(data, probe, Some(min_size), limits)?;
-    let whole = Placement {
-        origin: (0, 0),
-        full: (b.width, b.height),
-    };
+    let whole = Placement::whole(&b);
     Ok((b, whole))
 }
 

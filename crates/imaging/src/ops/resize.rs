@@ -208,13 +208,20 @@ pub struct Placement {
     pub full: (u32, u32),
 }
 
+impl Placement {
+    /// A bitmap that is the whole decoded picture.
+    pub fn whole(b: &Bitmap) -> Placement {
+        Placement {
+            origin: (0, 0),
+            full: (b.width, b.height),
+        }
+    }
+}
+
 /// Apply a plan computed for a logical size of `logical` to `b` (which may be smaller after
 /// shrink-on-load, with the same aspect ratio).
 pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
-    let whole = Placement {
-        origin: (0, 0),
-        full: (b.width, b.height),
-    };
+    let whole = Placement::whole(&b);
     apply_placed(b, plan, whole)
 }
 
