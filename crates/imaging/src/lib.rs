@@ -15,6 +15,7 @@ pub mod jpeg_meta;
 pub mod limits;
 pub mod ops;
 pub mod pipeline;
+pub mod planes;
 pub mod sniff;
 pub mod text;
 

@@ -110,6 +110,17 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         placement: None,
     };
 
+    if let Some(out) = jpeg_planes(
+        data,
+        &probe,
+        &pixel_ops,
+        describe,
+        orientation,
+        &settings,
+        &ctx,
+    )? {
+        return Ok(out);
+    }
     let mut pixel_ops = pixel_ops;
     let mut ctx = ctx;
     let frames = if keep_animation {
@@ -193,6 +204,59 @@ struct Ctx<'a> {
     layers: RefCell<HashMap<(usize, u32, u32), Bitmap>>,
     /// When the decoder rendered only the window a leading fill reads: where it lies.
     placement: Option<resize::Placement>,
+}
+
+/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`) when
+/// libjpeg-turbo decodes it, that is at full size and at 1/2. At 1/4 and 1/8 our own decoder
+/// (`jpeg_dc`) is faster and renders RGB, so those stay on bitmaps; so do sources with an ICC profile
+/// (converted to sRGB on the way), grey and CMYK ones, and anything libjpeg-turbo warns about.
+fn jpeg_planes(
+    data: &[u8],
+    probe: &Probe,
+    pixel_ops: &[&Op],
+    describe: Option<&Op>,
+    orientation: u8,
+    settings: &Settings,
+    ctx: &Ctx,
+) -> Result<Option<Output>> {
+    let (Format::Jpg, Format::Jpg, None, 1, [Op::Resize(r)]) = (
+        probe.format,
+        settings.format,
+        describe,
+        orientation,
+        pixel_ops,
+    ) else {
+        return Ok(None);
+    };
+    let plan = resize::plan(probe.width, probe.height, r, ctx.never_enlarge, ctx.limits)?;
+    let denom = plan
+        .decode_hint(probe.width, probe.height)
+        .map_or(1, |min| {
+            decode::jpeg::choose_denominator(probe.width, probe.height, min)
+        });
+    if denom > 2 || jpeg_meta::read(data).icc.is_some() {
+        return Ok(None);
+    }
+    let Some(((w, h), rect)) = resize::read_rect(
+        plan,
+        (probe.width.div_ceil(denom), probe.height.div_ceil(denom)),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(planes) = decode::jpeg_planes::decode_planes(data, denom) else {
+        return Ok(None);
+    };
+    check_output(w, h, Format::Jpg, ctx.limits)?;
+    let scaled = planes.scale((w, h), rect)?;
+    let body = encode::jpeg::encode_planes(&scaled, settings.quality, settings.progressive)?;
+    Ok(Some(Output {
+        body,
+        content_type: Format::Jpg.mime(),
+        format: Some(Format::Jpg),
+        width: w,
+        height: h,
+    }))
 }
 
 /// A JPEG whose first pixel action is a crop (and that needs no reorientation) decodes just the crop.

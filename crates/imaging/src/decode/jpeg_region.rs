@@ -17,7 +17,15 @@ use crate::bitmap::Bitmap;
 const MCU_WIDTH: [u32; 7] = [8, 16, 16, 8, 8, 32, 8];
 
 /// Owns one TurboJPEG decompressor.
-struct Handle(tj::tjhandle);
+pub(super) struct Handle(pub(super) tj::tjhandle);
+
+impl Handle {
+    pub(super) fn decompressor() -> Option<Handle> {
+        // SAFETY: tj3Init has no preconditions; a null handle is refused here.
+        let h = unsafe { tj::tj3Init(tj::TJINIT_TJINIT_DECOMPRESS as c_int) };
+        (!h.is_null()).then_some(Handle(h))
+    }
+}
 
 impl Drop for Handle {
     fn drop(&mut self) {
@@ -32,10 +40,7 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
     // SAFETY: every call gets a live handle and pointers into buffers of the stated sizes; the output
     // buffer holds exactly the region (pitch x height) that tj3Decompress8 writes.
     unsafe {
-        let handle = Handle(tj::tj3Init(tj::TJINIT_TJINIT_DECOMPRESS as c_int));
-        if handle.0.is_null() {
-            return None;
-        }
+        let handle = Handle::decompressor()?;
         let hp = handle.0;
         if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
             return None;

@@ -5,6 +5,7 @@
 pub mod gif;
 pub mod jpeg;
 pub mod jpeg_dc;
+pub mod jpeg_planes;
 pub mod jpeg_region;
 pub mod webp;
 

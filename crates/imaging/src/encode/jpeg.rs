@@ -11,6 +11,7 @@ use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 use super::jpeg_tables;
 use crate::bitmap::Bitmap;
+use crate::planes::Planes;
 
 unsafe extern "C" {
     fn cy_jpeg_encode_rgb(
@@ -20,6 +21,18 @@ unsafe extern "C" {
         stride: usize,
         luma: *const c_uint,
         chroma: *const c_uint,
+        progressive: c_int,
+        out: *mut *mut c_uchar,
+        out_len: *mut c_ulong,
+    ) -> c_int;
+    fn cy_jpeg_encode_planes(
+        planes: *const *const c_uchar,
+        strides: *const usize,
+        width: c_uint,
+        height: c_uint,
+        luma: *const c_uint,
+        chroma: *const c_uint,
+        quality: c_int,
         progressive: c_int,
         out: *mut *mut c_uchar,
         out_len: *mut c_ulong,
@@ -57,13 +70,62 @@ fn encode_with_tables(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec
             &mut len,
         )
     };
+    take_output(rc, out, len)
+}
+
+/// The bytes the C side handed over (rc 0 and a malloc'd `out` of `len` bytes), released after the
+/// copy.
+fn take_output(rc: c_int, out: *mut c_uchar, len: c_ulong) -> Result<Vec<u8>> {
     if rc != 0 || out.is_null() {
         return Err(Error::internal());
     }
-    // SAFETY: see above; `out` is valid for `len` bytes until freed.
+    // SAFETY: on success `out` is valid for `len` bytes until freed, and freed once here.
     let bytes = unsafe { std::slice::from_raw_parts(out, len as usize) }.to_vec();
     unsafe { cy_jpeg_free(out) };
     Ok(bytes)
+}
+
+/// Encode Y, Cb and Cr planes (4:2:0: chroma half the size each way, rounded up) without colour
+/// conversion, with the same tables, quality mapping and options as `encode`.
+pub fn encode_planes(p: &Planes, quality: u32, progressive: bool) -> Result<Vec<u8>> {
+    let (w, h) = (p.width, p.height);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let sizes = [(w, h), (cw, ch), (cw, ch)];
+    for (plane, (pw, ph)) in p.planes.iter().zip(sizes) {
+        if plane.width < pw
+            || plane.height < ph
+            || plane.data.len() < (plane.width * plane.height) as usize
+        {
+            return Err(Error::internal());
+        }
+    }
+    let tables = jpeg_tables::mapped_quality(quality, (w, h)).map(jpeg_tables::tables);
+    let (luma, chroma) = match &tables {
+        Some((l, c)) => (l.as_ptr(), c.as_ptr()),
+        None => (std::ptr::null(), std::ptr::null()),
+    };
+    let ptrs = p.planes.each_ref().map(|q| q.data.as_ptr());
+    let strides = p.planes.each_ref().map(|q| q.width as usize);
+    let mut out: *mut c_uchar = std::ptr::null_mut();
+    let mut len: c_ulong = 0;
+    // SAFETY: each plane holds at least the rows and columns the C side reads (checked above), with
+    // rows `width` bytes apart; the tables, when given, are 64 entries each; the planes and tables
+    // outlive the call. Ownership of `out` as for cy_jpeg_encode_rgb.
+    let rc = unsafe {
+        cy_jpeg_encode_planes(
+            ptrs.as_ptr(),
+            strides.as_ptr(),
+            w,
+            h,
+            luma,
+            chroma,
+            quality.clamp(1, 100) as c_int,
+            progressive as c_int,
+            &mut out,
+            &mut len,
+        )
+    };
+    take_output(rc, out, len)
 }
 
 fn encode_standard(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8>> {

@@ -1,0 +1,87 @@
+//! JPEG decode to Y'CbCr planes through libjpeg-turbo's raw output (TurboJPEG's decompress to YUV
+//! planes): the inverse DCTs only, at 1/`denom` scale, with no chroma upsampling and no colour
+//! conversion. For the JPEG-to-JPEG resize of `planes`.
+
+use std::ffi::c_int;
+
+use turbojpeg_sys as tj;
+
+use super::jpeg_region::Handle;
+use crate::planes::{Plane, Planes};
+
+/// Samples per pixel of the chroma planes for each TJSAMP value (444, 422, 420, gray, 440, 411,
+/// 441); grey has none.
+const CHROMA_DENSITY: [Option<(f64, f64)>; 7] = [
+    Some((1.0, 1.0)),
+    Some((0.5, 1.0)),
+    Some((0.5, 0.5)),
+    None,
+    Some((1.0, 0.5)),
+    Some((0.25, 1.0)),
+    Some((1.0, 0.25)),
+];
+
+/// The planes of `data` decoded at 1/`denom` (1, 2, 4 or 8), or `None` when the file is not a
+/// lossy three-component Y'CbCr JPEG with a known subsampling, or libjpeg-turbo reports anything
+/// (a warning included): then the caller decodes to RGB, which fails or succeeds as it always did.
+pub fn decode_planes(data: &[u8], denom: u32) -> Option<Planes> {
+    // SAFETY: every call gets a live handle; each plane buffer holds its plane's width times height
+    // as TurboJPEG computes them, and those are the strides passed, so tj3DecompressToYUVPlanes8
+    // writes inside them.
+    unsafe {
+        let handle = Handle::decompressor()?;
+        let hp = handle.0;
+        if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
+            return None;
+        }
+        let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
+        let subsamp = get(tj::TJPARAM_TJPARAM_SUBSAMP);
+        let ycbcr = get(tj::TJPARAM_TJPARAM_COLORSPACE) == tj::TJCS_TJCS_YCbCr as c_int;
+        if !ycbcr || get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0 || !(0..7).contains(&subsamp) {
+            return None;
+        }
+        let chroma = CHROMA_DENSITY[subsamp as usize]?;
+        let factor = tj::tjscalingfactor {
+            num: 1,
+            denom: denom as c_int,
+        };
+        if tj::tj3SetScalingFactor(hp, factor) != 0 {
+            return None;
+        }
+        let (w, h) = (
+            (get(tj::TJPARAM_TJPARAM_JPEGWIDTH) as u32).div_ceil(denom),
+            (get(tj::TJPARAM_TJPARAM_JPEGHEIGHT) as u32).div_ceil(denom),
+        );
+        let mut planes = Vec::with_capacity(3);
+        for i in 0..3 {
+            let pw = tj::tj3YUVPlaneWidth(i, w as c_int, subsamp);
+            let ph = tj::tj3YUVPlaneHeight(i, h as c_int, subsamp);
+            if pw <= 0 || ph <= 0 {
+                return None;
+            }
+            planes.push(Plane {
+                width: pw as u32,
+                height: ph as u32,
+                data: vec![0u8; pw as usize * ph as usize],
+            });
+        }
+        let mut ptrs: Vec<*mut u8> = planes.iter_mut().map(|p| p.data.as_mut_ptr()).collect();
+        let mut strides: Vec<c_int> = planes.iter().map(|p| p.width as c_int).collect();
+        let r = tj::tj3DecompressToYUVPlanes8(
+            hp,
+            data.as_ptr(),
+            data.len() as tj::size_t,
+            ptrs.as_mut_ptr(),
+            strides.as_mut_ptr(),
+        );
+        if r != 0 {
+            return None;
+        }
+        Some(Planes {
+            width: w,
+            height: h,
+            planes: planes.try_into().ok()?,
+            density: [(1.0, 1.0), chroma, chroma],
+        })
+    }
+}

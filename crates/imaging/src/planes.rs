@@ -1,0 +1,182 @@
+//! Y'CbCr planes, for the commonest request of an image server: a JPEG resized to a JPEG.
+//!
+//! Through bitmaps that request converts colour twice (the decoder upsamples chroma and turns
+//! Y'CbCr into RGB; the encoder turns RGB back and averages chroma down again) and resamples three
+//! full-size channels. Resampling is linear and so is the colour transform, so resampling the
+//! planes themselves gives the same picture up to rounding and clamping: the luma plane at full
+//! size and the chroma planes at their own (for 4:2:0, a quarter) size, straight to the sizes the
+//! encoder wants. The pipeline takes this path only when nothing else touches the pixels (see
+//! `pipeline::jpeg_planes`); the test `tests/planes.rs` holds it to the bitmap path's output.
+
+use crate::ops::resize::Rect;
+use cyanotype_process::{Error, Result};
+use fast_image_resize::{images::Image, images::ImageRef, PixelType, ResizeOptions, Resizer};
+
+/// One plane of 8-bit samples, rows contiguous.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plane {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<u8>,
+}
+
+/// A picture as Y, Cb and Cr planes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planes {
+    /// The picture's size in pixels (luma samples). A decoder's planes may hold a little more:
+    /// libjpeg-turbo pads them to whole MCUs.
+    pub width: u32,
+    pub height: u32,
+    /// Y, Cb, Cr.
+    pub planes: [Plane; 3],
+    /// Each plane's samples per picture pixel, across and down: 1 for luma, 1/2 for 4:2:0 chroma.
+    pub density: [(f64, f64); 3],
+}
+
+/// The density of 4:2:0 output, the only subsampling our JPEG encoder writes.
+pub const OUT_DENSITY: [(f64, f64); 3] = [(1.0, 1.0), (0.5, 0.5), (0.5, 0.5)];
+
+impl Planes {
+    /// Resample to `out` pixels, 4:2:0, from the rectangle `src` (left, top, width, height in
+    /// picture pixels) with Lanczos3, as `resize::scale` does for a bitmap. Each output plane reads
+    /// the part of its source plane that covers the same part of the picture, so the planes stay in
+    /// register whatever the two subsamplings.
+    pub fn scale(&self, out: (u32, u32), src: Rect) -> Result<Planes> {
+        let (left, top, w, h) = src;
+        let mut planes = Vec::with_capacity(3);
+        for (i, plane) in self.planes.iter().enumerate() {
+            let (dx, dy) = self.density[i];
+            let (ox, oy) = OUT_DENSITY[i];
+            let size = (
+                (out.0 as f64 * ox).ceil() as u32,
+                (out.1 as f64 * oy).ceil() as u32,
+            );
+            // A chroma plane of an odd-sized output covers half a pixel more than the picture:
+            // read that much more of the source too, so its samples keep the luma's scale.
+            let (cover_x, cover_y) = (
+                size.0 as f64 / (out.0 as f64 * ox),
+                size.1 as f64 / (out.1 as f64 * oy),
+            );
+            let region = (left * dx, top * dy, w * dx * cover_x, h * dy * cover_y);
+            planes.push(scale_plane(plane, size, region)?);
+        }
+        let planes: [Plane; 3] = planes.try_into().map_err(|_| Error::internal())?;
+        Ok(Planes {
+            width: out.0,
+            height: out.1,
+            planes,
+            density: OUT_DENSITY,
+        })
+    }
+}
+
+/// Resample `region` (left, top, width, height in samples) of `p` to `size` with Lanczos3. A region
+/// reaching past the plane's edge (by the part of a sample an odd size leaves over) reads the edge
+/// repeated.
+fn scale_plane(p: &Plane, size: (u32, u32), region: Rect) -> Result<Plane> {
+    let (left, top, w, h) = region;
+    let over = |end: f64, have: u32| (end - have as f64 - 1e-9).ceil().max(0.0) as u32;
+    let (more_x, more_y) = (over(left + w, p.width), over(top + h, p.height));
+    let padded;
+    let src = if more_x > 0 || more_y > 0 {
+        padded = pad(p, more_x, more_y);
+        &padded
+    } else {
+        p
+    };
+    let view = ImageRef::new(src.width, src.height, &src.data, PixelType::U8)
+        .map_err(|_| Error::internal())?;
+    let mut dst = Image::new(size.0, size.1, PixelType::U8);
+    let opts = ResizeOptions::new()
+        .resize_alg(crate::ops::resize::lanczos3())
+        .crop(
+            left,
+            top,
+            w.min(src.width as f64 - left),
+            h.min(src.height as f64 - top),
+        );
+    Resizer::new()
+        .resize(&view, &mut dst, &opts)
+        .map_err(|_| Error::internal())?;
+    Ok(Plane {
+        width: size.0,
+        height: size.1,
+        data: dst.into_vec(),
+    })
+}
+
+/// `p` with its last column repeated `more_x` times and its last row `more_y` times.
+fn pad(p: &Plane, more_x: u32, more_y: u32) -> Plane {
+    let (w, h) = (p.width as usize, p.height as usize);
+    let nw = w + more_x as usize;
+    let mut data = Vec::with_capacity(nw * (h + more_y as usize));
+    for row in p.data.chunks_exact(w) {
+        data.extend_from_slice(row);
+        data.resize(data.len() + more_x as usize, row[w - 1]);
+    }
+    let last = data.len() - nw;
+    for _ in 0..more_y {
+        data.extend_from_within(last..last + nw);
+    }
+    Plane {
+        width: nw as u32,
+        height: p.height + more_y,
+        data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(w: u32, h: u32, v: u8) -> Plane {
+        Plane {
+            width: w,
+            height: h,
+            data: vec![v; (w * h) as usize],
+        }
+    }
+
+    #[test]
+    fn pad_repeats_the_edges() {
+        let p = Plane {
+            width: 2,
+            height: 2,
+            data: vec![1, 2, 3, 4],
+        };
+        let q = pad(&p, 2, 1);
+        assert_eq!((q.width, q.height), (4, 3));
+        assert_eq!(q.data, vec![1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4]);
+    }
+
+    /// Odd output sizes make chroma planes that reach past the picture; each plane still comes out
+    /// at its size, and flat planes stay flat.
+    #[test]
+    fn odd_sizes_scale_every_plane() {
+        for (w, h, out) in [
+            (1000, 750, (300, 225)),
+            (999, 751, (333, 1)),
+            (17, 9, (5, 3)),
+        ] {
+            let planes = Planes {
+                width: w,
+                height: h,
+                planes: [
+                    flat(w, h, 90),
+                    flat(w.div_ceil(2), h.div_ceil(2), 100),
+                    flat(w.div_ceil(2), h.div_ceil(2), 200),
+                ],
+                density: OUT_DENSITY,
+            };
+            let s = planes.scale(out, (0.0, 0.0, w as f64, h as f64)).unwrap();
+            assert_eq!((s.planes[0].width, s.planes[0].height), out);
+            let c = (out.0.div_ceil(2), out.1.div_ceil(2));
+            for (i, v) in [(0, 90u8), (1, 100), (2, 200)] {
+                if i > 0 {
+                    assert_eq!((s.planes[i].width, s.planes[i].height), c);
+                }
+                assert!(s.planes[i].data.iter().all(|&x| x == v), "plane {i}");
+            }
+        }
+    }
+}

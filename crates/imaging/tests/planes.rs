@@ -1,0 +1,131 @@
+//! A JPEG resized to a JPEG goes through Y'CbCr planes when libjpeg-turbo decodes it
+//! (`pipeline::jpeg_planes`). Here every test JPEG and generated ones of each subsampling and odd
+//! sizes go both ways, for resizes of every mode that path takes: through the planes, and through
+//! bitmaps (forced by a `bright,0` after the resize, which changes no pixel). The answers must agree
+//! on success or error, on size, and closely on pixels; and the planes path must really have been
+//! taken for the files it can take (the bytes differ, since chroma is resampled at its own size),
+//! and for no other.
+
+mod common;
+
+use common::eighth::generated;
+use common::{decode_rgba, jpeg_files, ops, testdata};
+use cyanotype_imaging::decode::{self, jpeg_planes};
+use cyanotype_imaging::{jpeg_meta, ops::resize, process, Bitmap, Limits};
+use cyanotype_process::Op;
+use turbojpeg::Subsamp;
+
+const RESIZES: [&str; 8] = [
+    "image/resize,w_300",
+    "image/resize,w_300/quality,q_80",
+    "image/resize,m_fill,w_120,h_90",
+    "image/resize,m_fixed,w_77,h_33",
+    "image/resize,p_60/interlace,1",
+    "image/resize,m_lfit,w_201,h_201/quality,q_30",
+    "image/resize,w_1001,limit_0/format,jpg",
+    "image/resize,m_mfit,w_5,h_3",
+];
+
+/// The smallest peak signal-to-noise ratio (dB, over RGB) allowed between the two paths. Measured
+/// (see the test's output): 35.2 dB at the worst (a noisy generated picture at q30); 32 leaves room.
+const MIN_PSNR: f64 = 32.0;
+
+fn psnr(a: &Bitmap, b: &Bitmap) -> f64 {
+    let mut sum = 0u64;
+    let mut n = 0u64;
+    for (p, q) in a.data.chunks_exact(4).zip(b.data.chunks_exact(4)) {
+        for c in 0..3 {
+            let d = p[c] as i64 - q[c] as i64;
+            sum += (d * d) as u64;
+            n += 1;
+        }
+    }
+    if sum == 0 {
+        return f64::INFINITY;
+    }
+    10.0 * (255.0f64 * 255.0 / (sum as f64 / n as f64)).log10()
+}
+
+/// What `pipeline::jpeg_planes` requires besides a decodable file: no ICC profile, and a decode
+/// at full size or 1/2 (our own decoder takes 1/4 and 1/8).
+fn takes_planes(data: &[u8], text: &str) -> bool {
+    let Some(Op::Resize(r)) = ops(text).into_iter().next() else {
+        unreachable!()
+    };
+    let (w, h) = decode::jpeg::header(data).unwrap();
+    let plan = resize::plan(w, h, &r, false, &Limits::default()).unwrap();
+    let denom = plan
+        .decode_hint(w, h)
+        .map_or(1, |m| decode::jpeg::choose_denominator(w, h, m));
+    let scales = matches!(plan, resize::Plan::Scale { .. });
+    scales && denom <= 2 && jpeg_meta::read(data).icc.is_none()
+}
+
+fn sources() -> Vec<(String, Vec<u8>)> {
+    let mut paths = Vec::new();
+    jpeg_files(&testdata().join("jpeg"), &mut paths);
+    jpeg_files(&testdata().join("oss"), &mut paths);
+    let mut out: Vec<(String, Vec<u8>)> = paths
+        .iter()
+        .map(|p| (p.display().to_string(), std::fs::read(p).unwrap()))
+        .collect();
+    for (sub, w, h) in [
+        (Subsamp::Sub2x2, 1001, 751),
+        (Subsamp::Sub2x2, 640, 480),
+        (Subsamp::Sub2x1, 999, 333),
+        (Subsamp::None, 517, 389),
+        (Subsamp::Sub1x2, 300, 601),
+    ] {
+        out.push((
+            format!("generated {sub:?} {w}x{h}"),
+            generated(sub, w, h, 90),
+        ));
+    }
+    // Damaged: cut short. Both paths must refuse or accept it alike.
+    let photo = generated(Subsamp::Sub2x2, 800, 600, 90);
+    out.push(("cut at 60%".into(), photo[..photo.len() * 6 / 10].to_vec()));
+    out
+}
+
+#[test]
+fn planes_agree_with_bitmaps() {
+    let limits = Limits::default();
+    let (mut taken, mut compared, mut worst) = (0, 0, f64::INFINITY);
+    for (name, data) in sources() {
+        let decodable = jpeg_planes::decode_planes(&data, 1).is_some();
+        for text in RESIZES {
+            let planes = process(&data, &ops(text), &limits);
+            let bitmaps = process(&data, &ops(&format!("{text}/bright,0")), &limits);
+            let (planes, bitmaps) = match (planes, bitmaps) {
+                (Ok(p), Ok(b)) => (p, b),
+                (Err(p), Err(b)) => {
+                    assert_eq!((p.code, &p.message), (b.code, &b.message), "{name} {text}");
+                    continue;
+                }
+                (p, b) => panic!("{name} {text}: planes {:?}, bitmaps {:?}", p.err(), b.err()),
+            };
+            assert_eq!(
+                (planes.width, planes.height, planes.content_type),
+                (bitmaps.width, bitmaps.height, bitmaps.content_type),
+                "{name} {text}"
+            );
+            let (a, b) = (decode_rgba(&planes.body), decode_rgba(&bitmaps.body));
+            assert_eq!((a.width, a.height), (planes.width, planes.height));
+            let q = psnr(&a, &b);
+            assert!(q >= MIN_PSNR, "{name} {text}: {q:.1} dB");
+            worst = worst.min(q);
+            compared += 1;
+            // Where the planes path is not taken both requests are the bitmap path, byte for byte.
+            // Where it is, the bytes differ, except for a flat picture (one of the camera files
+            // is black), so that is checked on the generated pictures, which have detail everywhere.
+            let expected = decodable && takes_planes(&data, text);
+            let differ = planes.body != bitmaps.body;
+            if !expected || name.starts_with("generated") {
+                assert_eq!(differ, expected, "{name} {text}: planes path taken?");
+            }
+            taken += differ as usize;
+        }
+    }
+    println!("{compared} compared, {taken} through planes, worst {worst:.1} dB");
+    assert!(taken >= 5 * RESIZES.len(), "only {taken} through planes");
+}
