@@ -206,10 +206,10 @@ struct Ctx<'a> {
     placement: Option<resize::Placement>,
 }
 
-/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`) when
-/// libjpeg-turbo decodes it, that is at full size and at 1/2. At 1/4 and 1/8 our own decoder
-/// (`jpeg_dc`) is faster and renders RGB, so those stay on bitmaps; so do sources with an ICC profile
-/// (converted to sRGB on the way), grey and CMYK ones, and anything libjpeg-turbo warns about.
+/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
+/// decoded by our decoder at 1/8 and 1/4 (a fill's window only, under load) and otherwise by
+/// libjpeg-turbo. Sources with an ICC profile (converted to sRGB on the way), grey and CMYK ones,
+/// and anything libjpeg-turbo warns about stay on bitmaps.
 fn jpeg_planes(
     data: &[u8],
     probe: &Probe,
@@ -228,23 +228,22 @@ fn jpeg_planes(
     ) else {
         return Ok(None);
     };
-    let plan = resize::plan(probe.width, probe.height, r, ctx.never_enlarge, ctx.limits)?;
-    let denom = plan
-        .decode_hint(probe.width, probe.height)
-        .map_or(1, |min| {
-            decode::jpeg::choose_denominator(probe.width, probe.height, min)
-        });
-    if denom > 2 || jpeg_meta::read(data).icc.is_some() {
-        return Ok(None);
-    }
-    let Some(((w, h), rect)) = resize::read_rect(
-        plan,
-        (probe.width.div_ceil(denom), probe.height.div_ceil(denom)),
-    )?
-    else {
+    let source = (probe.width, probe.height);
+    let plan = resize::plan(source.0, source.1, r, ctx.never_enlarge, ctx.limits)?;
+    let resize::Plan::Scale { pad: None, .. } = plan else {
         return Ok(None);
     };
-    let Some(planes) = decode::jpeg_planes::decode_planes(data, denom) else {
+    if jpeg_meta::read(data).icc.is_some() {
+        return Ok(None);
+    }
+    let denom = plan.decode_hint(source.0, source.1).map_or(1, |min| {
+        decode::jpeg::choose_denominator(source.0, source.1, min)
+    });
+    let window = plan.fill_window().map(|w| (source, w));
+    let Some((planes, at)) = decode::jpeg::decode_planes(data, denom, window) else {
+        return Ok(None);
+    };
+    let Some(((w, h), rect)) = resize::read_rect(plan, (planes.width, planes.height), at)? else {
         return Ok(None);
     };
     check_output(w, h, Format::Jpg, ctx.limits)?;

@@ -58,7 +58,13 @@ impl Planes {
                 size.1 as f64 / (out.1 as f64 * oy),
             );
             let region = (left * dx, top * dy, w * dx * cover_x, h * dy * cover_y);
-            planes.push(scale_plane(plane, size, region)?);
+            // Only the picture's own samples: past them a decoder's planes hold block padding,
+            // which libjpeg-turbo leaves undefined where a whole block lies outside the image.
+            let valid = (
+                ((self.width as f64 * dx).ceil() as u32).min(plane.width),
+                ((self.height as f64 * dy).ceil() as u32).min(plane.height),
+            );
+            planes.push(scale_plane(&trim(plane, valid), size, region)?);
         }
         let planes: [Plane; 3] = planes.try_into().map_err(|_| Error::internal())?;
         Ok(Planes {
@@ -102,6 +108,23 @@ fn scale_plane(p: &Plane, size: (u32, u32), region: Rect) -> Result<Plane> {
         width: size.0,
         height: size.1,
         data: dst.into_vec(),
+    })
+}
+
+/// The top left `size` samples of `p`: `p` itself (borrowed) when that is all of it, else a copy.
+fn trim(p: &Plane, (w, h): (u32, u32)) -> std::borrow::Cow<'_, Plane> {
+    use std::borrow::Cow;
+    if (w, h) == (p.width, p.height) {
+        return Cow::Borrowed(p);
+    }
+    let mut data = Vec::with_capacity(w as usize * h as usize);
+    for row in p.data.chunks_exact(p.width as usize).take(h as usize) {
+        data.extend_from_slice(&row[..w as usize]);
+    }
+    Cow::Owned(Plane {
+        width: w,
+        height: h,
+        data,
     })
 }
 

@@ -1,5 +1,5 @@
-//! A JPEG resized to a JPEG goes through Y'CbCr planes when libjpeg-turbo decodes it
-//! (`pipeline::jpeg_planes`). Here every test JPEG and generated ones of each subsampling and odd
+//! A JPEG resized to a JPEG goes through Y'CbCr planes (`pipeline::jpeg_planes`), decoded by our
+//! decoder at 1/8 and 1/4 and by libjpeg-turbo otherwise. Here every test JPEG and generated ones of each subsampling and odd
 //! sizes go both ways, for resizes of every mode that path takes: through the planes, and through
 //! bitmaps (forced by a `bright,0` after the resize, which changes no pixel). The answers must agree
 //! on success or error, on size, and closely on pixels; and the planes path must really have been
@@ -15,8 +15,10 @@ use cyanotype_imaging::{jpeg_meta, ops::resize, process, Bitmap, Limits};
 use cyanotype_process::Op;
 use turbojpeg::Subsamp;
 
-const RESIZES: [&str; 8] = [
+const RESIZES: [&str; 10] = [
     "image/resize,w_300",
+    "image/resize,w_100",
+    "image/resize,m_pad,w_100,h_100",
     "image/resize,w_300/quality,q_80",
     "image/resize,m_fill,w_120,h_90",
     "image/resize,m_fixed,w_77,h_33",
@@ -26,9 +28,16 @@ const RESIZES: [&str; 8] = [
     "image/resize,m_mfit,w_5,h_3",
 ];
 
-/// The smallest peak signal-to-noise ratio (dB, over RGB) allowed between the two paths. Measured
-/// (see the test's output): 35.2 dB at the worst (a noisy generated picture at q30); 32 leaves room.
-const MIN_PSNR: f64 = 32.0;
+/// The smallest peak signal-to-noise ratio (dB, over RGB) allowed between the two paths for outputs
+/// of at least 32 px a side. Measured (the test prints it): 35.2 dB at the worst (a generated 4:4:0
+/// picture with noise, squeezed to 77x33).
+const MIN_PSNR: f64 = 30.0;
+
+/// For tiny outputs (under 32 px a side): there the edges are most of the picture, and the two paths
+/// extend chroma past the edge differently (the bitmap path's encoder repeats the last pixel before
+/// averaging chroma; the planes are resampled with the edge repeated at chroma resolution), so a
+/// 9x3 thumbnail of a 4:2:2 file comes out at 24.4 dB.
+const MIN_PSNR_TINY: f64 = 20.0;
 
 fn psnr(a: &Bitmap, b: &Bitmap) -> f64 {
     let mut sum = 0u64;
@@ -46,19 +55,16 @@ fn psnr(a: &Bitmap, b: &Bitmap) -> f64 {
     10.0 * (255.0f64 * 255.0 / (sum as f64 / n as f64)).log10()
 }
 
-/// What `pipeline::jpeg_planes` requires besides a decodable file: no ICC profile, and a decode
-/// at full size or 1/2 (our own decoder takes 1/4 and 1/8).
+/// What `pipeline::jpeg_planes` requires besides a file with planes: a resize that scales without
+/// padding, and no ICC profile.
 fn takes_planes(data: &[u8], text: &str) -> bool {
     let Some(Op::Resize(r)) = ops(text).into_iter().next() else {
         unreachable!()
     };
     let (w, h) = decode::jpeg::header(data).unwrap();
     let plan = resize::plan(w, h, &r, false, &Limits::default()).unwrap();
-    let denom = plan
-        .decode_hint(w, h)
-        .map_or(1, |m| decode::jpeg::choose_denominator(w, h, m));
-    let scales = matches!(plan, resize::Plan::Scale { .. });
-    scales && denom <= 2 && jpeg_meta::read(data).icc.is_none()
+    let scales = matches!(plan, resize::Plan::Scale { pad: None, .. });
+    scales && jpeg_meta::read(data).icc.is_none()
 }
 
 fn sources() -> Vec<(String, Vec<u8>)> {
@@ -91,6 +97,7 @@ fn sources() -> Vec<(String, Vec<u8>)> {
 fn planes_agree_with_bitmaps() {
     let limits = Limits::default();
     let (mut taken, mut compared, mut worst) = (0, 0, f64::INFINITY);
+    let mut worst_case = String::new();
     for (name, data) in sources() {
         let decodable = jpeg_planes::decode_planes(&data, 1).is_some();
         for text in RESIZES {
@@ -112,8 +119,13 @@ fn planes_agree_with_bitmaps() {
             let (a, b) = (decode_rgba(&planes.body), decode_rgba(&bitmaps.body));
             assert_eq!((a.width, a.height), (planes.width, planes.height));
             let q = psnr(&a, &b);
-            assert!(q >= MIN_PSNR, "{name} {text}: {q:.1} dB");
-            worst = worst.min(q);
+            let tiny = a.width.min(a.height) < 32;
+            let min = if tiny { MIN_PSNR_TINY } else { MIN_PSNR };
+            assert!(q >= min, "{name} {text}: {q:.1} dB");
+            if !tiny && q < worst {
+                worst = q;
+                worst_case = format!("{name} {text}");
+            }
             compared += 1;
             // Where the planes path is not taken both requests are the bitmap path, byte for byte.
             // Where it is, the bytes differ, except for a flat picture (one of the camera files
@@ -126,6 +138,6 @@ fn planes_agree_with_bitmaps() {
             taken += differ as usize;
         }
     }
-    println!("{compared} compared, {taken} through planes, worst {worst:.1} dB");
+    println!("{compared} compared, {taken} through planes, worst {worst:.1} dB ({worst_case})");
     assert!(taken >= 5 * RESIZES.len(), "only {taken} through planes");
 }

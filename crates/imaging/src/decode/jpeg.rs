@@ -9,6 +9,7 @@ use crate::bitmap::Bitmap;
 use crate::icc;
 use crate::jpeg_meta;
 use crate::ops::resize::Placement;
+use crate::planes::Planes;
 
 /// The largest 1/n DCT scale (n in 8, 4, 2) that still leaves the decoded image at least `min` in both
 /// dimensions, so the final resampling filter always has at least 2x to work with.
@@ -82,6 +83,43 @@ pub fn decode_window(
     let b = decode(data, denom)?;
     let whole = Placement::whole(&b);
     Ok((b, whole))
+}
+
+/// Y'CbCr planes of the 1/`denom` decode, for `crate::planes`, and where they lie. Our decoder takes
+/// 4:2:0 baseline files at 1/8, and at 1/4 with the AVX2 inverse DCTs (as `decode` chooses); for a
+/// fill (`window`: the source's size and the fractions of each side its crop reads) on a loaded
+/// server only the window, as `decode_window`. Everything else that libjpeg-turbo can give as
+/// planes it gives whole. Both give the same samples, so the output does not depend on which did.
+/// `None` when the file has no planes to give (grey, CMYK, ...) or libjpeg-turbo reports anything.
+pub fn decode_planes(
+    data: &[u8],
+    denom: u32,
+    window: Option<((u32, u32), [f64; 4])>,
+) -> Option<(Planes, Placement)> {
+    use crate::decode::jpeg_dc;
+    if denom == 8 || (denom == 4 && jpeg_dc::vector_idct()) {
+        let spare = crate::cores::spare();
+        let ours = match window {
+            Some((size, fractions)) if !spare => {
+                let want = window_rect(size, denom, fractions);
+                jpeg_dc::decode_planes_window(data, denom as usize, want)
+            }
+            _ => jpeg_dc::decode_planes(data, denom as usize, spare),
+        };
+        if let Some(s) = ours {
+            let at = Placement {
+                origin: s.origin,
+                full: s.full,
+            };
+            return Some((s.planes, at));
+        }
+    }
+    let p = crate::decode::jpeg_planes::decode_planes(data, denom)?;
+    let whole = Placement {
+        origin: (0, 0),
+        full: (p.width, p.height),
+    };
+    Some((p, whole))
 }
 
 /// `window` (fractions of each side) in pixels of the 1/`denom` decode of a `width` x `height`

@@ -174,7 +174,7 @@ impl Plan {
 
     /// For a fill, the part of the source its crop reads, as fractions of each side (x0, y0, x1,
     /// y1): the centred crop grown by `FILL_MARGIN` output pixels, which covers the Lanczos3
-    /// filter's reach (3 output pixels), so a decoder may render only that. `None` when the crop
+    /// filter's reach, so a decoder may render only that. `None` when the crop
     /// needs (nearly) all of the source.
     pub fn fill_window(&self) -> Option<[f64; 4]> {
         let Plan::Scale {
@@ -198,8 +198,10 @@ impl Plan {
     }
 }
 
-/// Output pixels added around a fill's crop in `Plan::fill_window`.
-const FILL_MARGIN: f64 = 4.0;
+/// Output pixels added around a fill's crop in `Plan::fill_window`. Lanczos3 reads 3 output pixels
+/// past the crop; through planes (`crate::planes`) a 4:2:0 chroma sample is 2 output pixels wide,
+/// so 6, and half a chroma sample more for an odd output size.
+const FILL_MARGIN: f64 = 8.0;
 
 /// Where a decoded bitmap lies in the whole picture the decoder would have made: a window at
 /// `origin` of a picture of `full` pixels (shrink-on-load included).
@@ -249,10 +251,14 @@ pub fn apply_placed(b: Bitmap, plan: Plan, at: Placement) -> Result<Bitmap> {
     scale(&b, out, Some(rect))
 }
 
-/// For a plan that scales without padding, applied to a whole picture of `size` pixels: the size it
-/// makes, and the rectangle of the picture it reads (left, top, width, height). `None` for `Keep`
-/// and for pad.
-pub fn read_rect(plan: Plan, size: (u32, u32)) -> Result<Option<((u32, u32), Rect)>> {
+/// For a plan that scales without padding, applied to a picture of `size` pixels that lies in the
+/// decoded picture as `at` says (only a fill's may be a window): the size it makes, and the
+/// rectangle of the picture it reads (left, top, width, height). `None` for `Keep` and for pad.
+pub fn read_rect(
+    plan: Plan,
+    size: (u32, u32),
+    at: Placement,
+) -> Result<Option<((u32, u32), Rect)>> {
     let Plan::Scale {
         scaled,
         out,
@@ -262,13 +268,12 @@ pub fn read_rect(plan: Plan, size: (u32, u32)) -> Result<Option<((u32, u32), Rec
         return Ok(None);
     };
     let rect = if out == scaled {
+        if at.full != size {
+            return Err(Error::internal());
+        }
         (0.0, 0.0, size.0 as f64, size.1 as f64)
     } else {
-        let whole = Placement {
-            origin: (0, 0),
-            full: size,
-        };
-        fill_rect(size, scaled, out, whole)?
+        fill_rect(size, scaled, out, at)?
     };
     Ok(Some((out, rect)))
 }

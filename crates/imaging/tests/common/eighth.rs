@@ -63,6 +63,9 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
         if !two && !scalar {
             windows_match(name, data, denom, w, h, &theirs);
         }
+        if !scalar {
+            planes_match(name, data, denom, two);
+        }
     }
     if !took {
         // A window declines what the whole decode declines (damage below it included).
@@ -77,6 +80,67 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
         }
     }
     took
+}
+
+/// Our planes (4:2:0 only) against libjpeg-turbo's raw planes at the same scale, over the
+/// picture's samples, and our windows of them against the whole.
+fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) {
+    use cyanotype_imaging::decode::{jpeg_dc, jpeg_planes};
+    let Some(ours) = jpeg_dc::decode_planes(data, denom, two) else {
+        return;
+    };
+    let theirs = jpeg_planes::decode_planes(data, denom as u32)
+        .unwrap_or_else(|| panic!("{name}: libjpeg-turbo refused the planes of a file we decoded"));
+    let ours = ours.planes;
+    assert_eq!(
+        (ours.width, ours.height),
+        (theirs.width, theirs.height),
+        "{name}: planes' size"
+    );
+    // Only the picture's samples: past them both pad to whole blocks, libjpeg-turbo with whatever
+    // its buffer held where a block lies outside the component.
+    for (i, (a, b)) in ours.planes.iter().zip(&theirs.planes).enumerate() {
+        let div = if i == 0 { 1 } else { 2 };
+        let (w, h) = (
+            (ours.width as usize).div_ceil(div),
+            (ours.height as usize).div_ceil(div),
+        );
+        for y in 0..h {
+            let (ra, rb) = (y * a.width as usize, y * b.width as usize);
+            assert!(
+                a.data[ra..ra + w] == b.data[rb..rb + w],
+                "{name} (two threads: {two}): plane {i}, row {y} differs from libjpeg-turbo's"
+            );
+        }
+    }
+    if two {
+        return;
+    }
+    for want in wants(ours.width as usize, ours.height as usize) {
+        let win = jpeg_dc::decode_planes_window(data, denom, want)
+            .unwrap_or_else(|| panic!("{name}: the planes' window {want:?} was declined"));
+        let (x0, y0) = (win.origin.0 as usize, win.origin.1 as usize);
+        assert!(
+            x0 <= want[0] && y0 <= want[1],
+            "{name}: window {want:?} at ({x0}, {y0})"
+        );
+        assert!(
+            x0 + win.planes.width as usize >= want[2] && y0 + win.planes.height as usize >= want[3],
+            "{name}: window {want:?} too small"
+        );
+        for (i, (a, b)) in win.planes.planes.iter().zip(&ours.planes).enumerate() {
+            let (dx, dy) = if i == 0 { (1, 1) } else { (2, 2) };
+            let (ox, oy) = (x0 / dx, y0 / dy);
+            for y in 0..a.height as usize {
+                let ra = y * a.width as usize;
+                let rb = (oy + y) * b.width as usize + ox;
+                assert!(
+                    a.data[ra..ra + a.width as usize] == b.data[rb..rb + a.width as usize],
+                    "{name}: planes' window {want:?}, plane {i} row {y} differs from the whole's"
+                );
+            }
+        }
+    }
 }
 
 /// The windows tried: the middle columns (a landscape photo filled to a square), the middle rows,

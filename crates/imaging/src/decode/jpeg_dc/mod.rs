@@ -19,10 +19,12 @@ mod idct;
 #[cfg(target_arch = "x86_64")]
 mod idct_avx2;
 mod pixels;
+mod planar;
 mod scan;
 mod split;
 
 use crate::bitmap::Bitmap;
+use crate::planes::{Plane, Planes};
 use pixels::CompOut;
 use scan::{Layout, Records, RunEnd, State, Until};
 
@@ -35,6 +37,21 @@ pub struct Scaled {
     /// Where `bitmap` lies in the whole scaled picture, and that picture's size.
     pub origin: (u32, u32),
     pub full: (u32, u32),
+}
+
+/// A 1/8- or 1/4-scale decode to Y'CbCr planes (4:2:0 only; see `planar`).
+pub struct ScaledPlanes {
+    /// The picture, or the window of it that was asked for; `planes.width` x `planes.height` luma
+    /// pixels, at `origin` of the whole scaled picture of `full` pixels.
+    pub planes: Planes,
+    pub origin: (u32, u32),
+    pub full: (u32, u32),
+}
+
+/// What `decode` rendered: interleaved RGB, or the three planes.
+enum Rendered {
+    Rgb(Vec<u8>),
+    Planes([Plane; 3]),
 }
 
 /// A rectangle of the scaled picture, in its pixels: x0, y0, x1, y1 (exclusive).
@@ -56,7 +73,74 @@ pub fn vector_idct() -> bool {
 /// Decodes `data` at 1/`denom` scale (8 or 4) to RGB, or `None` when libjpeg-turbo should.
 /// `two_threads`: a second core may help.
 pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
-    decode(data, denom, two_threads, false, vector_idct(), None)
+    rgb(decode(
+        data,
+        denom,
+        two_threads,
+        false,
+        vector_idct(),
+        None,
+        false,
+    ))
+}
+
+/// Decodes a 4:2:0 Y'CbCr `data` at 1/`denom` (8 or 4) to planes, the same bytes as libjpeg-turbo's
+/// raw output; `None` for anything else, or what `decode_scaled` declines.
+pub fn decode_planes(data: &[u8], denom: usize, two_threads: bool) -> Option<ScaledPlanes> {
+    planes(decode(
+        data,
+        denom,
+        two_threads,
+        false,
+        vector_idct(),
+        None,
+        true,
+    ))
+}
+
+/// As `decode_planes` on one thread, for the MCUs covering `want`, as `decode_scaled_window`.
+pub fn decode_planes_window(data: &[u8], denom: usize, want: Rect) -> Option<ScaledPlanes> {
+    planes(decode(
+        data,
+        denom,
+        false,
+        false,
+        vector_idct(),
+        Some(want),
+        true,
+    ))
+}
+
+/// A decode: what was rendered, its size, where it lies in the whole picture and that picture's
+/// size, whether the source is grey.
+type Decoded = (Rendered, (usize, usize), (u32, u32), (u32, u32), bool);
+
+fn rgb(d: Option<Decoded>) -> Option<Scaled> {
+    let (Rendered::Rgb(rgb), (w, h), origin, full, grey) = d? else {
+        return None;
+    };
+    Some(Scaled {
+        bitmap: Bitmap::new(w as u32, h as u32, 3, rgb),
+        grey,
+        origin,
+        full,
+    })
+}
+
+fn planes(d: Option<Decoded>) -> Option<ScaledPlanes> {
+    let (Rendered::Planes(planes), (w, h), origin, full, _) = d? else {
+        return None;
+    };
+    Some(ScaledPlanes {
+        planes: Planes {
+            width: w as u32,
+            height: h as u32,
+            planes,
+            density: crate::planes::OUT_DENSITY,
+        },
+        origin,
+        full,
+    })
 }
 
 /// As `decode_scaled` on one thread, rendering only the MCUs that cover `want` (in pixels of the
@@ -64,24 +148,33 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
 /// DCTs, no kept coefficients), to the scan's end, so a file is declined exactly when the whole
 /// decode would decline it. A fill that crops a 4:3 photo to a square needs 3/4 of the columns.
 pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Scaled> {
-    decode(data, denom, false, false, vector_idct(), Some(want))
+    rgb(decode(
+        data,
+        denom,
+        false,
+        false,
+        vector_idct(),
+        Some(want),
+        false,
+    ))
 }
 
 /// As `decode_scaled`, with the scalar inverse DCTs whatever the CPU has, so the tests hold both
 /// to libjpeg-turbo's bytes.
 #[doc(hidden)]
 pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
-    decode(data, denom, two_threads, false, false, None)
+    rgb(decode(data, denom, two_threads, false, false, None, false))
 }
 
 /// As `decode_scaled` on two threads, but `None` unless the scan is split: for a scale where our
 /// decoder on one thread is slower than libjpeg-turbo (1/4 without AVX2).
 pub fn decode_split(data: &[u8], denom: usize) -> Option<Scaled> {
-    decode(data, denom, true, true, vector_idct(), None)
+    rgb(decode(data, denom, true, true, vector_idct(), None, false))
 }
 
 /// `vector`: use the AVX2 inverse DCTs (only when the CPU has them). `want`: see
-/// `decode_scaled_window` (only on one thread).
+/// `decode_scaled_window` (only on one thread). `as_planes`: render Y'CbCr planes (4:2:0 only).
+#[allow(clippy::too_many_arguments)]
 fn decode(
     data: &[u8],
     denom: usize,
@@ -89,12 +182,17 @@ fn decode(
     split_only: bool,
     vector: bool,
     want: Option<Rect>,
-) -> Option<Scaled> {
+    as_planes: bool,
+) -> Option<Decoded> {
     if denom != 8 && denom != 4 {
         return None;
     }
     let h = headers::read(data)?;
-    let comps = outputs(&h, 8 / denom)?;
+    let comps = if as_planes {
+        planar_outputs(&h, 8 / denom)?
+    } else {
+        outputs(&h, 8 / denom)?
+    };
     let keep: Vec<usize> = comps
         .iter()
         .map(|c| match c.size {
@@ -192,7 +290,14 @@ fn decode(
             h: bh,
             ..picture(&[])
         };
-        let rgb = band.stream(|rows, records| run(rows, cols, records))?;
+        let rendered = if as_planes {
+            Rendered::Planes(sized(
+                &band,
+                band.stream_planes(|rows, records| run(rows, cols, records))?,
+            ))
+        } else {
+            Rendered::Rgb(band.stream(|rows, records| run(rows, cols, records))?)
+        };
         // The rows below the window are decoded too (nothing kept), so that damage anywhere in the
         // scan declines the file as the whole decode would: a window does not change which files
         // are refused, whether the server is loaded or not.
@@ -203,12 +308,7 @@ fn decode(
         if !scan::whole(state.pos, end) {
             return None;
         }
-        return Some(Scaled {
-            bitmap: Bitmap::new(bw as u32, bh as u32, 3, rgb),
-            grey,
-            origin: (x0 as u32, y0 as u32),
-            full,
-        });
+        return Some((rendered, (bw, bh), (x0 as u32, y0 as u32), full, grey));
     }
     let mut first = Records::default();
     let mut second = Records::default();
@@ -217,13 +317,54 @@ fn decode(
     } else {
         split::speculative(&layout, &entropy, &mut first, &mut second)?
     };
-    let rgb = picture(&pieces).render(two_threads && total >= split::MIN_SPLIT_MCUS);
-    Some(Scaled {
-        bitmap: Bitmap::new(full.0, full.1, 3, rgb),
-        grey,
-        origin: (0, 0),
-        full,
+    let whole = picture(&pieces);
+    let two = two_threads && total >= split::MIN_SPLIT_MCUS;
+    let rendered = if as_planes {
+        Rendered::Planes(sized(&whole, whole.render_planes(two)))
+    } else {
+        Rendered::Rgb(whole.render(two))
+    };
+    Some((rendered, (w, hgt), (0, 0), full, grey))
+}
+
+/// `planes` as the picture's plane sizes say.
+fn sized(p: &pixels::Picture, planes: [Vec<u8>; 3]) -> [Plane; 3] {
+    let sizes = p.plane_sizes();
+    let mut i = 0;
+    planes.map(|data| {
+        let (w, h) = sizes[i];
+        i += 1;
+        Plane {
+            width: w as u32,
+            height: h as u32,
+            data,
+        }
     })
+}
+
+/// For planes: 4:2:0 Y'CbCr only (luma 2x2, both chroma 1x1), every component at the smallest
+/// inverse DCT size, nothing replicated.
+fn planar_outputs(h: &headers::Headers, min: usize) -> Option<Vec<CompOut>> {
+    let [y, cb, cr] = h.components.as_slice() else {
+        return None;
+    };
+    let shape = [(y.h, y.v), (cb.h, cb.v), (cr.h, cr.v)];
+    if !h.ycbcr || shape != [(2, 2), (1, 1), (1, 1)] {
+        return None;
+    }
+    [y, cb, cr]
+        .iter()
+        .map(|c| {
+            Some(CompOut {
+                h: c.h,
+                v: c.v,
+                size: min,
+                rep_x: 1,
+                rep_y: 1,
+                quant: quant(h.dqt[c.tq].as_ref()?),
+            })
+        })
+        .collect()
 }
 
 /// The output pixels of one MCU at 1/`denom`: 8/`denom` per block, times the largest sampling

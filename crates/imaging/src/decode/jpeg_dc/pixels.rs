@@ -33,7 +33,7 @@ pub struct CompOut {
 }
 
 /// Where the blocks of an MCU land, and how big an MCU is in output samples.
-struct Geometry {
+pub(super) struct Geometry {
     mcu_w: usize,
     mcu_h: usize,
     /// Per block of an MCU: component, x and y offset from the MCU's corner.
@@ -46,7 +46,7 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn new(comps: &[CompOut], vector: bool) -> Geometry {
+    pub(super) fn new(comps: &[CompOut], vector: bool) -> Geometry {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = vector;
         let single = comps.len() == 1;
@@ -121,7 +121,13 @@ impl Geometry {
     /// values, rather than a branch on its data that would be mispredicted. `q0`: the DC's
     /// quantiser.
     #[inline(always)]
-    fn idct_2x2_any(&self, ci: usize, dc: i16, coefs: &[i16; KEEP_2X2], q0: i16) -> [u8; 4] {
+    pub(super) fn idct_2x2_any(
+        &self,
+        ci: usize,
+        dc: i16,
+        coefs: &[i16; KEEP_2X2],
+        q0: i16,
+    ) -> [u8; 4] {
         #[cfg(target_arch = "x86_64")]
         let scalar = self.lanes.is_none();
         #[cfg(not(target_arch = "x86_64"))]
@@ -148,7 +154,7 @@ impl Geometry {
 
 /// MCU rows rendered at a time, so the component planes (and, when streaming, the records) stay in
 /// cache.
-const BAND_ROWS: usize = 8;
+pub(super) const BAND_ROWS: usize = 8;
 
 /// The picture, `w` x `h` RGB, from the decoded pieces (in scan order). On two threads each renders
 /// half of the MCU rows.
@@ -437,7 +443,7 @@ impl Picture<'_> {
 
     /// The DC values (and AC sets) of global MCUs `mcus`, piece by piece: (piece, first local MCU,
     /// count).
-    fn spans(&self, mcus: std::ops::Range<usize>) -> Vec<(&Piece<'_>, usize, usize)> {
+    pub(super) fn spans(&self, mcus: std::ops::Range<usize>) -> Vec<(&Piece<'_>, usize, usize)> {
         let mut spans = Vec::new();
         let mut g0 = self.base;
         for piece in self.pieces {

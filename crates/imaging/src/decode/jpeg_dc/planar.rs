@@ -1,0 +1,137 @@
+//! 4:2:0 pictures as Y'CbCr planes at 1/8 or 1/4, for the JPEG-to-JPEG resize of `crate::planes`:
+//! every block at the scale's own inverse DCT size (1x1 at 1/8, 2x2 at 1/4), chroma at its own
+//! resolution, nothing upsampled or converted. That is what libjpeg-turbo's raw output (TurboJPEG's
+//! decompress to YUV planes) gives for 4:2:0, byte for byte (`tests/jpeg_dc_exact.rs`). At 1/8 the
+//! chroma blocks' AC coefficients are skipped like luma's, where the RGB picture needs three of
+//! each for its 2x2 chroma.
+
+use std::ops::Range;
+
+use super::idct::idct_1x1;
+use super::pixels::{Geometry, Picture, Piece, BAND_ROWS};
+use super::scan::{Records, KEEP_2X2};
+
+impl Picture<'_> {
+    /// Samples per block side: 1 at 1/8, 2 at 1/4. An MCU is 2s x 2s luma and s x s of each chroma.
+    fn side(&self) -> usize {
+        self.comps[0].size
+    }
+
+    /// The planes' widths and heights: whole MCUs of the grid.
+    pub fn plane_sizes(&self) -> [(usize, usize); 3] {
+        let s = self.side();
+        let (w, h) = (self.grid.mcus_x * s, self.grid.mcus_y * s);
+        [(2 * w, 2 * h), (w, h), (w, h)]
+    }
+
+    /// The whole grid's planes from the decoded pieces; on two threads each writes half of the MCU
+    /// rows.
+    pub fn render_planes(&self, two_threads: bool) -> [Vec<u8>; 3] {
+        let g = Geometry::new(self.comps, self.vector);
+        let sizes = self.plane_sizes();
+        let mut planes = sizes.map(|(w, h)| vec![0u8; w * h]);
+        let rows = self.grid.mcus_y;
+        let half = rows / 2;
+        if two_threads && half > 0 {
+            let s = self.side();
+            let mut top: Vec<&mut [u8]> = Vec::with_capacity(3);
+            let mut bottom: Vec<&mut [u8]> = Vec::with_capacity(3);
+            for (i, p) in planes.iter_mut().enumerate() {
+                let rows_per_mcu = if i == 0 { 2 * s } else { s };
+                let (a, b) = p.split_at_mut(half * rows_per_mcu * sizes[i].0);
+                top.push(a);
+                bottom.push(b);
+            }
+            std::thread::scope(|scope| {
+                scope.spawn(|| self.write_planes(&g, half..rows, half, &mut bottom));
+                self.write_planes(&g, 0..half, 0, &mut top);
+            });
+        } else {
+            let mut all: Vec<&mut [u8]> = planes.iter_mut().map(|p| p.as_mut_slice()).collect();
+            self.write_planes(&g, 0..rows, 0, &mut all);
+        }
+        planes
+    }
+
+    /// As `render_planes` on one thread, decoding as it goes: see `Picture::stream`.
+    pub fn stream_planes(
+        &self,
+        mut decode: impl FnMut(usize, &mut Records) -> bool,
+    ) -> Option<[Vec<u8>; 3]> {
+        let g = Geometry::new(self.comps, self.vector);
+        let mut planes = self.plane_sizes().map(|(w, h)| vec![0u8; w * h]);
+        let mcus_x = self.grid.mcus_x;
+        let mut records = Records::with_room(self.grid, BAND_ROWS * mcus_x);
+        let rows = self.grid.mcus_y;
+        let mut r = 0;
+        while r < rows {
+            let n = BAND_ROWS.min(rows - r);
+            records.clear();
+            if !decode(n, &mut records) {
+                return None;
+            }
+            let piece = [Piece {
+                records: &records,
+                first: 0,
+                count: n * mcus_x,
+                offset: [0; 4],
+            }];
+            let band = Picture {
+                pieces: &piece,
+                base: r * mcus_x,
+                ..*self
+            };
+            let mut all: Vec<&mut [u8]> = planes.iter_mut().map(|p| p.as_mut_slice()).collect();
+            band.write_planes(&g, r..r + n, 0, &mut all);
+            r += n;
+        }
+        Some(planes)
+    }
+
+    /// MCU rows `rows` into `out` (Y, Cb, Cr), whose first rows are those of MCU row `first`.
+    fn write_planes(&self, g: &Geometry, rows: Range<usize>, first: usize, out: &mut [&mut [u8]]) {
+        let s = self.side();
+        let [(ys, _), (cs, _), _] = self.plane_sizes();
+        let grid = self.grid;
+        let (mut row, mut column) = (rows.start - first, 0);
+        for (piece, start, count) in self.spans(rows.start * grid.mcus_x..rows.end * grid.mcus_x) {
+            let dc = &piece.records.dc[start * grid.blocks..(start + count) * grid.blocks];
+            let mut ac = &piece.records.ac[start * grid.ac_len..];
+            for mcu in dc.chunks_exact(grid.blocks) {
+                let value = |b: usize, ci: usize| mcu[b].wrapping_add(piece.offset[ci]) as i16;
+                let y_at = row * 2 * s * ys + column * 2 * s;
+                let c_at = row * s * cs + column * s;
+                if s == 1 {
+                    let q = self.comps[0].quant[0];
+                    out[0][y_at] = idct_1x1(value(0, 0), q);
+                    out[0][y_at + 1] = idct_1x1(value(1, 0), q);
+                    out[0][y_at + ys] = idct_1x1(value(2, 0), q);
+                    out[0][y_at + ys + 1] = idct_1x1(value(3, 0), q);
+                    for ci in 1..3 {
+                        out[ci][c_at] = idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]);
+                    }
+                } else {
+                    for b in 0..6usize {
+                        let ci = b.saturating_sub(3);
+                        let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
+                        ac = &ac[KEEP_2X2..];
+                        let px = g.idct_2x2_any(ci, value(b, ci), coefs, self.comps[ci].quant[0]);
+                        let (at, stride) = if b < 4 {
+                            (y_at + (b / 2) * 2 * ys + (b % 2) * 2, ys)
+                        } else {
+                            (c_at, cs)
+                        };
+                        let plane = &mut out[ci];
+                        plane[at..at + 2].copy_from_slice(&px[..2]);
+                        plane[at + stride..at + stride + 2].copy_from_slice(&px[2..]);
+                    }
+                }
+                column += 1;
+                if column == grid.mcus_x {
+                    column = 0;
+                    row += 1;
+                }
+            }
+        }
+    }
+}
