@@ -20,6 +20,14 @@ static void cy_error_exit(j_common_ptr cinfo) {
 
 static void cy_silent(j_common_ptr cinfo) { (void)cinfo; }
 
+/* Errors jump back to the caller's setjmp (which must be in the caller's own frame); messages are
+ * dropped. */
+static void cy_errors(j_compress_ptr cinfo, struct cy_error *err) {
+  cinfo->err = jpeg_std_error(&err->pub);
+  err->pub.error_exit = cy_error_exit;
+  err->pub.output_message = cy_silent;
+}
+
 /* The settings both encoders share: 4:2:0 YCbCr (jpeg_set_defaults for an RGB or YCbCr input), our
  * tables when `luma` is given (natural order, values 1..255) or else libjpeg's scaled to `quality`
  * as TurboJPEG does, optimised Huffman tables, the accurate integer DCT. */
@@ -50,9 +58,7 @@ int cy_jpeg_encode_rgb(const unsigned char *rgb, unsigned int width, unsigned in
   unsigned char *volatile buf = NULL;
   unsigned long len = 0;
 
-  cinfo.err = jpeg_std_error(&err.pub);
-  err.pub.error_exit = cy_error_exit;
-  err.pub.output_message = cy_silent;
+  cy_errors(&cinfo, &err);
   if (setjmp(err.jump)) {
     jpeg_destroy_compress(&cinfo);
     free(buf);
@@ -114,9 +120,7 @@ int cy_jpeg_encode_planes(const unsigned char *const planes[3], const size_t str
   JSAMPARRAY image[3] = {y_rows, cb_rows, cr_rows};
 
   if (width == 0 || height == 0) return -1;
-  cinfo.err = jpeg_std_error(&err.pub);
-  err.pub.error_exit = cy_error_exit;
-  err.pub.output_message = cy_silent;
+  cy_errors(&cinfo, &err);
   if (setjmp(err.jump)) {
     jpeg_destroy_compress(&cinfo);
     free(buf);

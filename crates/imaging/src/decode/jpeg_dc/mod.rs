@@ -76,11 +76,10 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
     rgb(decode(
         data,
         denom,
-        two_threads,
-        false,
-        vector_idct(),
-        None,
-        false,
+        How {
+            two_threads,
+            ..How::default()
+        },
     ))
 }
 
@@ -90,11 +89,11 @@ pub fn decode_planes(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
     planes(decode(
         data,
         denom,
-        two_threads,
-        false,
-        vector_idct(),
-        None,
-        true,
+        How {
+            two_threads,
+            as_planes: true,
+            ..How::default()
+        },
     ))
 }
 
@@ -103,11 +102,11 @@ pub fn decode_planes_window(data: &[u8], denom: usize, want: Rect) -> Option<Sca
     planes(decode(
         data,
         denom,
-        false,
-        false,
-        vector_idct(),
-        Some(want),
-        true,
+        How {
+            want: Some(want),
+            as_planes: true,
+            ..How::default()
+        },
     ))
 }
 
@@ -151,11 +150,10 @@ pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Sca
     rgb(decode(
         data,
         denom,
-        false,
-        false,
-        vector_idct(),
-        Some(want),
-        false,
+        How {
+            want: Some(want),
+            ..How::default()
+        },
     ))
 }
 
@@ -163,27 +161,55 @@ pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Sca
 /// to libjpeg-turbo's bytes.
 #[doc(hidden)]
 pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
-    rgb(decode(data, denom, two_threads, false, false, None, false))
+    rgb(decode(
+        data,
+        denom,
+        How {
+            two_threads,
+            scalar: true,
+            ..How::default()
+        },
+    ))
 }
 
 /// As `decode_scaled` on two threads, but `None` unless the scan is split: for a scale where our
 /// decoder on one thread is slower than libjpeg-turbo (1/4 without AVX2).
 pub fn decode_split(data: &[u8], denom: usize) -> Option<Scaled> {
-    rgb(decode(data, denom, true, true, vector_idct(), None, false))
+    rgb(decode(
+        data,
+        denom,
+        How {
+            two_threads: true,
+            split_only: true,
+            ..How::default()
+        },
+    ))
 }
 
-/// `vector`: use the AVX2 inverse DCTs (only when the CPU has them). `want`: see
-/// `decode_scaled_window` (only on one thread). `as_planes`: render Y'CbCr planes (4:2:0 only).
-#[allow(clippy::too_many_arguments)]
-fn decode(
-    data: &[u8],
-    denom: usize,
+/// How `decode` goes about it.
+#[derive(Clone, Copy, Default)]
+struct How {
+    /// A second core may help.
     two_threads: bool,
+    /// Decline unless the scan is split (see `decode_split`).
     split_only: bool,
-    vector: bool,
+    /// The scalar inverse DCTs even where the CPU has AVX2.
+    scalar: bool,
+    /// Only the MCUs covering this (see `decode_scaled_window`; only on one thread).
     want: Option<Rect>,
+    /// Render Y'CbCr planes (4:2:0 only) instead of RGB.
     as_planes: bool,
-) -> Option<Decoded> {
+}
+
+fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
+    let How {
+        two_threads,
+        split_only,
+        scalar,
+        want,
+        as_planes,
+    } = how;
+    let vector = !scalar && vector_idct();
     if denom != 8 && denom != 4 {
         return None;
     }

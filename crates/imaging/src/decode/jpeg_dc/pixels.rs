@@ -154,7 +154,7 @@ impl Geometry {
 
 /// MCU rows rendered at a time, so the component planes (and, when streaming, the records) stay in
 /// cache.
-pub(super) const BAND_ROWS: usize = 8;
+const BAND_ROWS: usize = 8;
 
 /// The picture, `w` x `h` RGB, from the decoded pieces (in scan order). On two threads each renders
 /// half of the MCU rows.
@@ -195,10 +195,23 @@ impl Picture<'_> {
     /// One thread, little memory: `decode(n, records)` decodes the grid's next `n` MCU rows into the
     /// (cleared) records, false when it cannot; each band of MCU rows is rendered while its records
     /// are still in cache, so the whole scan's coefficients are never held. `pieces` is unused.
-    pub fn stream(&self, mut decode: impl FnMut(usize, &mut Records) -> bool) -> Option<Vec<u8>> {
+    pub fn stream(&self, decode: impl FnMut(usize, &mut Records) -> bool) -> Option<Vec<u8>> {
         let g = Geometry::new(self.comps, self.vector);
         let mut out = vec![0u8; self.w * self.h * 3];
         let mut planes = self.plane_buffers(&g);
+        self.bands(decode, |band, rows| {
+            band.rows(&g, rows, &mut planes, 0, &mut out)
+        })?;
+        Some(out)
+    }
+
+    /// Decodes the grid a band of MCU rows at a time (see `stream`) and hands each band, as a
+    /// picture of that band's records, to `render` with its MCU rows.
+    pub(super) fn bands(
+        &self,
+        mut decode: impl FnMut(usize, &mut Records) -> bool,
+        mut render: impl FnMut(&Picture<'_>, std::ops::Range<usize>),
+    ) -> Option<()> {
         let mcus_x = self.grid.mcus_x;
         let mut records = Records::with_room(self.grid, BAND_ROWS * mcus_x);
         let rows = self.grid.mcus_y;
@@ -220,10 +233,10 @@ impl Picture<'_> {
                 base: r * mcus_x,
                 ..*self
             };
-            band.rows(&g, r..r + n, &mut planes, 0, &mut out);
+            render(&band, r..r + n);
             r += n;
         }
-        Some(out)
+        Some(())
     }
 
     fn plane_buffers(&self, g: &Geometry) -> Vec<Vec<u8>> {

@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::idct::idct_1x1;
-use super::pixels::{Geometry, Picture, Piece, BAND_ROWS};
+use super::pixels::{Geometry, Picture};
 use super::scan::{Records, KEEP_2X2};
 
 impl Picture<'_> {
@@ -56,35 +56,14 @@ impl Picture<'_> {
     /// As `render_planes` on one thread, decoding as it goes: see `Picture::stream`.
     pub fn stream_planes(
         &self,
-        mut decode: impl FnMut(usize, &mut Records) -> bool,
+        decode: impl FnMut(usize, &mut Records) -> bool,
     ) -> Option<[Vec<u8>; 3]> {
         let g = Geometry::new(self.comps, self.vector);
         let mut planes = self.plane_sizes().map(|(w, h)| vec![0u8; w * h]);
-        let mcus_x = self.grid.mcus_x;
-        let mut records = Records::with_room(self.grid, BAND_ROWS * mcus_x);
-        let rows = self.grid.mcus_y;
-        let mut r = 0;
-        while r < rows {
-            let n = BAND_ROWS.min(rows - r);
-            records.clear();
-            if !decode(n, &mut records) {
-                return None;
-            }
-            let piece = [Piece {
-                records: &records,
-                first: 0,
-                count: n * mcus_x,
-                offset: [0; 4],
-            }];
-            let band = Picture {
-                pieces: &piece,
-                base: r * mcus_x,
-                ..*self
-            };
+        self.bands(decode, |band, rows| {
             let mut all: Vec<&mut [u8]> = planes.iter_mut().map(|p| p.as_mut_slice()).collect();
-            band.write_planes(&g, r..r + n, 0, &mut all);
-            r += n;
-        }
+            band.write_planes(&g, rows, 0, &mut all);
+        })?;
         Some(planes)
     }
 
