@@ -29,15 +29,10 @@ pub fn decode_planes(data: &[u8], denom: u32) -> Option<Planes> {
     // as TurboJPEG computes them, and those are the strides passed, so tj3DecompressToYUVPlanes8
     // writes inside them.
     unsafe {
-        let handle = Handle::decompressor()?;
+        let (handle, header) = Handle::header(data)?;
         let hp = handle.0;
-        if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
-            return None;
-        }
-        let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
-        let subsamp = get(tj::TJPARAM_TJPARAM_SUBSAMP);
-        let ycbcr = get(tj::TJPARAM_TJPARAM_COLORSPACE) == tj::TJCS_TJCS_YCbCr as c_int;
-        if !ycbcr || get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0 || !(0..7).contains(&subsamp) {
+        let subsamp = header.subsamp;
+        if !header.ycbcr {
             return None;
         }
         let chroma = CHROMA_DENSITY[subsamp as usize]?;
@@ -48,10 +43,7 @@ pub fn decode_planes(data: &[u8], denom: u32) -> Option<Planes> {
         if tj::tj3SetScalingFactor(hp, factor) != 0 {
             return None;
         }
-        let (w, h) = (
-            (get(tj::TJPARAM_TJPARAM_JPEGWIDTH) as u32).div_ceil(denom),
-            (get(tj::TJPARAM_TJPARAM_JPEGHEIGHT) as u32).div_ceil(denom),
-        );
+        let (w, h) = (header.width.div_ceil(denom), header.height.div_ceil(denom));
         let mut planes = Vec::with_capacity(3);
         for i in 0..3 {
             let pw = tj::tj3YUVPlaneWidth(i, w as c_int, subsamp);

@@ -19,11 +19,53 @@ const MCU_WIDTH: [u32; 7] = [8, 16, 16, 8, 8, 32, 8];
 /// Owns one TurboJPEG decompressor.
 pub(super) struct Handle(pub(super) tj::tjhandle);
 
+/// What both partial paths need from a JPEG's header.
+pub(super) struct Header {
+    pub width: u32,
+    pub height: u32,
+    /// A TJSAMP value, checked to be one of the 7 known (0..7).
+    pub subsamp: c_int,
+    /// The colour space is Y'CbCr (otherwise RGB).
+    pub ycbcr: bool,
+}
+
 impl Handle {
     pub(super) fn decompressor() -> Option<Handle> {
         // SAFETY: tj3Init has no preconditions; a null handle is refused here.
         let h = unsafe { tj::tj3Init(tj::TJINIT_TJINIT_DECOMPRESS as c_int) };
         (!h.is_null()).then_some(Handle(h))
+    }
+
+    /// A new decompressor with `data`'s header read, when it is a lossy three-component (Y'CbCr or
+    /// RGB) JPEG with a known subsampling: what TurboJPEG's partial decodes (a region, raw planes)
+    /// take. `data` must outlive the handle's use.
+    pub(super) fn header(data: &[u8]) -> Option<(Handle, Header)> {
+        let handle = Handle::decompressor()?;
+        let hp = handle.0;
+        // SAFETY: a live handle, and a pointer to `data.len()` bytes.
+        unsafe {
+            if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
+                return None;
+            }
+            let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
+            let colorspace = get(tj::TJPARAM_TJPARAM_COLORSPACE);
+            let ycbcr = colorspace == tj::TJCS_TJCS_YCbCr as c_int;
+            let subsamp = get(tj::TJPARAM_TJPARAM_SUBSAMP);
+            let three_channel = ycbcr || colorspace == tj::TJCS_TJCS_RGB as c_int;
+            if !three_channel
+                || get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0
+                || !(0..7).contains(&subsamp)
+            {
+                return None;
+            }
+            let header = Header {
+                width: get(tj::TJPARAM_TJPARAM_JPEGWIDTH) as u32,
+                height: get(tj::TJPARAM_TJPARAM_JPEGHEIGHT) as u32,
+                subsamp,
+                ycbcr,
+            };
+            Some((handle, header))
+        }
     }
 }
 
@@ -40,25 +82,10 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
     // SAFETY: every call gets a live handle and pointers into buffers of the stated sizes; the output
     // buffer holds exactly the region (pitch x height) that tj3Decompress8 writes.
     unsafe {
-        let handle = Handle::decompressor()?;
+        let (handle, header) = Handle::header(data)?;
         let hp = handle.0;
-        if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
-            return None;
-        }
-        let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
-        let (iw, ih) = (
-            get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
-            get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
-        );
-        let subsamp = get(tj::TJPARAM_TJPARAM_SUBSAMP);
-        let colorspace = get(tj::TJPARAM_TJPARAM_COLORSPACE);
-        let lossless = get(tj::TJPARAM_TJPARAM_LOSSLESS);
-        let three_channel =
-            colorspace == tj::TJCS_TJCS_YCbCr as c_int || colorspace == tj::TJCS_TJCS_RGB as c_int;
-        if !three_channel || lossless != 0 || !(0..7).contains(&subsamp) {
-            return None;
-        }
-        if x + w > iw as u32 || y + h > ih as u32 || w == 0 || h == 0 {
+        let subsamp = header.subsamp;
+        if x + w > header.width || y + h > header.height || w == 0 || h == 0 {
             return None;
         }
         // The left edge must fall on an iMCU column; decode from there and drop the extra columns.
