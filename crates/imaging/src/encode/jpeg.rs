@@ -22,6 +22,7 @@ unsafe extern "C" {
         luma: *const c_uint,
         chroma: *const c_uint,
         progressive: c_int,
+        libjpeg_gather: c_int,
         out: *mut *mut c_uchar,
         out_len: *mut c_ulong,
     ) -> c_int;
@@ -34,21 +35,38 @@ unsafe extern "C" {
         chroma: *const c_uint,
         quality: c_int,
         progressive: c_int,
+        libjpeg_gather: c_int,
         out: *mut *mut c_uchar,
         out_len: *mut c_ulong,
     ) -> c_int;
     fn cy_jpeg_free(p: *mut c_uchar);
+    #[cfg(test)]
+    fn cy_fast_gathers() -> c_ulong;
 }
 
 pub fn encode(b: Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8>> {
     let b = b.flatten(Rgb::WHITE);
     match jpeg_tables::mapped_quality(quality, (b.width, b.height)) {
-        Some(q) => encode_with_tables(&b, q, progressive),
+        Some(q) => encode_with_tables(&b, q, progressive, Gather::Ours),
         None => encode_standard(&b, quality, progressive),
     }
 }
 
-fn encode_with_tables(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8>> {
+/// Who counts the symbols for the optimised Huffman tables: our pass (csrc/jpeg_tables.c,
+/// `cy_fast_gather`), or libjpeg-turbo's own, which the tests hold ours to.
+#[derive(Clone, Copy, PartialEq)]
+enum Gather {
+    Ours,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Libjpeg,
+}
+
+fn encode_with_tables(
+    b: &Bitmap,
+    quality: u32,
+    progressive: bool,
+    gather: Gather,
+) -> Result<Vec<u8>> {
     debug_assert_eq!(b.channels, 3);
     assert!(b.data.len() >= b.stride() * b.height as usize);
     let (luma, chroma) = jpeg_tables::tables(quality);
@@ -66,6 +84,7 @@ fn encode_with_tables(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec
             luma.as_ptr(),
             chroma.as_ptr(),
             progressive as c_int,
+            (gather == Gather::Libjpeg) as c_int,
             &mut out,
             &mut len,
         )
@@ -88,6 +107,15 @@ fn take_output(rc: c_int, out: *mut c_uchar, len: c_ulong) -> Result<Vec<u8>> {
 /// Encode Y, Cb and Cr planes (4:2:0: chroma half the size each way, rounded up) without colour
 /// conversion, with the same tables, quality mapping and options as `encode`.
 pub fn encode_planes(p: &Planes, quality: u32, progressive: bool) -> Result<Vec<u8>> {
+    encode_planes_with(p, quality, progressive, Gather::Ours)
+}
+
+fn encode_planes_with(
+    p: &Planes,
+    quality: u32,
+    progressive: bool,
+    gather: Gather,
+) -> Result<Vec<u8>> {
     let (w, h) = (p.width, p.height);
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
     let sizes = [(w, h), (cw, ch), (cw, ch)];
@@ -121,6 +149,7 @@ pub fn encode_planes(p: &Planes, quality: u32, progressive: bool) -> Result<Vec<
             chroma,
             quality.clamp(1, 100) as c_int,
             progressive as c_int,
+            (gather == Gather::Libjpeg) as c_int,
             &mut out,
             &mut len,
         )
@@ -150,6 +179,86 @@ fn encode_standard(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planes::Plane;
+
+    /// Pictures that give the statistics pass every kind of block: flat (EOB only), smooth, sharp
+    /// edges (large AC values), noise (few zeros), and sparse dots on flat ground (runs of 16 zeros
+    /// and more: ZRL codes).
+    fn samples(w: u32, h: u32, kind: u32, channel: u32) -> Vec<u8> {
+        let mut seed = 0x9E37_79B9u32.wrapping_mul(kind * 7 + channel + 1);
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                match kind {
+                    0 => 90 + channel as u8 * 40,
+                    1 => ((x * 255 / w.max(1) + y * 3 + channel * 50) % 256) as u8,
+                    2 => {
+                        (if (x / 3 + y / 5 + channel) % 2 == 0 {
+                            8
+                        } else {
+                            247
+                        }) as u8
+                    }
+                    3 => seed as u8,
+                    _ => (if seed % 97 == 0 { 255 } else { 128 }) as u8,
+                }
+            })
+            .collect()
+    }
+
+    /// Our statistics pass gives the same counts as libjpeg-turbo's, so the same tables and bytes:
+    /// RGB and planes, sizes with partial MCUs, qualities from 50 (our tables) to 100 (coefficients
+    /// up to 10 bits), baseline (where ours is taken) and progressive (where it is not).
+    #[test]
+    fn our_statistics_pass_gives_libjpeg_bytes() {
+        let before = unsafe { cy_fast_gathers() };
+        let mut ours_taken = 0;
+        for (w, h) in [(1, 1), (17, 9), (64, 48), (301, 203)] {
+            for kind in 0..5 {
+                for quality in [50, 80, 95, 100] {
+                    for progressive in [false, true] {
+                        let channels = [0, 1, 2].map(|c| samples(w, h, kind, c));
+                        let rgb: Vec<u8> = (0..(w * h) as usize)
+                            .flat_map(|i| channels.iter().map(move |c| c[i]))
+                            .collect();
+                        let b = Bitmap::new(w, h, 3, rgb);
+                        let q = jpeg_tables::mapped_quality(quality, (w, h)).unwrap();
+                        let a = encode_with_tables(&b, q, progressive, Gather::Ours).unwrap();
+                        let l = encode_with_tables(&b, q, progressive, Gather::Libjpeg).unwrap();
+                        assert!(a == l, "rgb {w}x{h} kind {kind} q{quality} p{progressive}");
+                        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+                        let planes = Planes {
+                            width: w,
+                            height: h,
+                            planes: [(w, h, 0), (cw, ch, 1), (cw, ch, 2)].map(|(pw, ph, c)| {
+                                Plane {
+                                    width: pw,
+                                    height: ph,
+                                    data: samples(pw, ph, kind, c),
+                                }
+                            }),
+                            density: crate::planes::OUT_DENSITY,
+                        };
+                        let a = encode_planes_with(&planes, quality, progressive, Gather::Ours);
+                        let l = encode_planes_with(&planes, quality, progressive, Gather::Libjpeg);
+                        assert!(
+                            a.unwrap() == l.unwrap(),
+                            "planes {w}x{h} kind {kind} q{quality} p{progressive}"
+                        );
+                        if !progressive {
+                            ours_taken += 2;
+                        }
+                    }
+                }
+            }
+        }
+        // Every baseline encode above took our pass (other tests may add to the count meanwhile).
+        let taken = unsafe { cy_fast_gathers() } - before;
+        assert!(taken >= ours_taken, "{taken} of {ours_taken}");
+    }
 
     /// Odd sizes through both paths (our tables from q50, libjpeg's below; all small), RGB and RGBA: each
     /// decodes back at its size with the colour it was given.
