@@ -5,11 +5,15 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crc::{Crc, Digest as CrcDigest, CRC_64_XZ};
+use crc::{Crc, Digest as CrcDigest, Table, CRC_64_XZ};
 use md5::{Digest, Md5};
 
 /// OSS's `x-oss-hash-crc64ecma` is CRC-64/XZ (ECMA-182 reflected, init and xorout all ones).
-static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_XZ);
+/// Sixteen tables (32 KB) rather than the crate's default one: a processed image's CRC is taken on
+/// every request, and byte at a time it cost about 3 ns a byte (over a quarter of the async
+/// threads' CPU time at 400 small thumbnails a second).
+type Crc64 = Crc<u64, Table<16>>;
+static CRC64: Crc64 = Crc64::new(&CRC_64_XZ);
 
 /// CRC-64/ECMA of a whole buffer.
 pub fn crc64(data: &[u8]) -> u64 {
@@ -93,7 +97,7 @@ pub struct StagingFile {
     file: Option<File>,
     size: u64,
     md5: Md5,
-    crc: CrcDigest<'static, u64>,
+    crc: CrcDigest<'static, u64, Table<16>>,
 }
 
 impl StagingFile {
