@@ -240,9 +240,10 @@ fn jpeg_planes(
         decode::jpeg::choose_denominator(source.0, source.1, min)
     });
     let window = plan.fill_window().map(|w| (source, w));
-    let Some((planes, at)) = decode::jpeg::decode_planes(data, denom, window) else {
+    let Some(decoded) = decode::jpeg::decode_planes(data, denom, window) else {
         return Ok(None);
     };
+    let (planes, at) = decoded?;
     let Some(((w, h), rect)) = resize::read_rect(plan, (planes.width, planes.height), at)? else {
         return Ok(None);
     };

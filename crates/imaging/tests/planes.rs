@@ -90,6 +90,17 @@ fn sources() -> Vec<(String, Vec<u8>)> {
     // Damaged: cut short. Both paths must refuse or accept it alike.
     let photo = generated(Subsamp::Sub2x2, 800, 600, 90);
     out.push(("cut at 60%".into(), photo[..photo.len() * 6 / 10].to_vec()));
+    // Damaged inside the scan (bytes overwritten: bad codes, or stray markers), and with bytes
+    // after its end: libjpeg-turbo warns, and the planes path gives the bitmap path's error.
+    for (at, with) in [(45, 0x00u8), (70, 0xFF)] {
+        let mut bad = photo.clone();
+        let i = bad.len() * at / 100;
+        bad[i..i + 40].fill(with);
+        out.push((format!("overwritten with {with:#04x} at {at}%"), bad));
+    }
+    let mut trailing = photo.clone();
+    trailing.extend_from_slice(b"trailing bytes");
+    out.push(("bytes after EOI".into(), trailing));
     out
 }
 
@@ -99,7 +110,7 @@ fn planes_agree_with_bitmaps() {
     let (mut taken, mut compared, mut worst) = (0, 0, f64::INFINITY);
     let mut worst_case = String::new();
     for (name, data) in sources() {
-        let decodable = jpeg_planes::decode_planes(&data, 1).is_some();
+        let decodable = matches!(jpeg_planes::decode_planes(&data, 1), Some(Ok(_)));
         for text in RESIZES {
             let planes = process(&data, &ops(text), &limits);
             let bitmaps = process(&data, &ops(&format!("{text}/bright,0")), &limits);

@@ -90,12 +90,14 @@ pub fn decode_window(
 /// fill (`window`: the source's size and the fractions of each side its crop reads) on a loaded
 /// server only the window, as `decode_window`. Everything else that libjpeg-turbo can give as
 /// planes it gives whole. Both give the same samples, so the output does not depend on which did.
-/// `None` when the file has no planes to give (grey, CMYK, ...) or libjpeg-turbo reports anything.
+/// `None` when the file has no planes to give (grey, CMYK, ...); an error when libjpeg-turbo
+/// reports anything decoding it, the same one the RGB decode would give (see
+/// `jpeg_planes::decode_planes`), so a damaged file is not decoded again to be refused.
 pub fn decode_planes(
     data: &[u8],
     denom: u32,
     window: Option<((u32, u32), [f64; 4])>,
-) -> Option<(Planes, Placement)> {
+) -> Option<Result<(Planes, Placement)>> {
     use crate::decode::jpeg_dc;
     if denom == 8 || (denom == 4 && jpeg_dc::vector_idct()) {
         let spare = crate::cores::spare();
@@ -111,15 +113,17 @@ pub fn decode_planes(
                 origin: s.origin,
                 full: s.full,
             };
-            return Some((s.planes, at));
+            return Some(Ok((s.planes, at)));
         }
     }
     let p = crate::decode::jpeg_planes::decode_planes(data, denom)?;
-    let whole = Placement {
-        origin: (0, 0),
-        full: (p.width, p.height),
-    };
-    Some((p, whole))
+    Some(p.map(|p| {
+        let whole = Placement {
+            origin: (0, 0),
+            full: (p.width, p.height),
+        };
+        (p, whole)
+    }))
 }
 
 /// `window` (fractions of each side) in pixels of the 1/`denom` decode of a `width` x `height`

@@ -8,6 +8,7 @@ use turbojpeg_sys as tj;
 
 use super::jpeg_region::Handle;
 use crate::planes::{Plane, Planes};
+use cyanotype_process::{Error, Result};
 
 /// Samples per pixel of the chroma planes for each TJSAMP value (444, 422, 420, gray, 440, 411,
 /// 441); grey has none.
@@ -21,13 +22,16 @@ const CHROMA_DENSITY: [Option<(f64, f64)>; 7] = [
     Some((1.0, 0.25)),
 ];
 
-/// The planes of `data` decoded at 1/`denom` (1, 2, 4 or 8), or `None` when the file is not a
-/// lossy three-component Y'CbCr JPEG with a known subsampling, or libjpeg-turbo reports anything
-/// (a warning included): then the caller decodes to RGB, which fails or succeeds as it always did.
-pub fn decode_planes(data: &[u8], denom: u32) -> Option<Planes> {
-    // SAFETY: every call gets a live handle; each plane buffer holds its plane's width times height
-    // as TurboJPEG computes them, and those are the strides passed, so tj3DecompressToYUVPlanes8
-    // writes inside them.
+/// The planes of `data` decoded at 1/`denom` (1, 2, 4 or 8); `None` when the file is not a lossy
+/// three-component Y'CbCr JPEG with a known subsampling (the caller decodes it to RGB instead).
+/// When libjpeg-turbo reports anything while decoding (a warning included), the error the RGB
+/// decode gives for the same file: that decode runs the same entropy decoder over the same data
+/// and would fail with the same message (`tests/planes.rs` compares them), so it is not tried.
+pub fn decode_planes(data: &[u8], denom: u32) -> Option<Result<Planes>> {
+    // SAFETY: every call gets a live handle; each plane buffer has room for its plane's width times
+    // height as TurboJPEG computes them, and those are the strides passed, so
+    // tj3DecompressToYUVPlanes8 writes inside them; on success it has written all of each
+    // (turbojpeg.c copies or decodes every row of every plane), so the lengths are set only then.
     unsafe {
         let (handle, header) = Handle::header(data)?;
         let hp = handle.0;
@@ -51,13 +55,18 @@ pub fn decode_planes(data: &[u8], denom: u32) -> Option<Planes> {
             if pw <= 0 || ph <= 0 {
                 return None;
             }
+            // Not zeroed (that was 1% of a small resize): TurboJPEG writes every row of every
+            // plane in full, and the length is set only once it has.
             planes.push(Plane {
                 width: pw as u32,
                 height: ph as u32,
-                data: vec![0u8; pw as usize * ph as usize],
+                data: Vec::with_capacity(pw as usize * ph as usize),
             });
         }
-        let mut ptrs: Vec<*mut u8> = planes.iter_mut().map(|p| p.data.as_mut_ptr()).collect();
+        let mut ptrs: Vec<*mut u8> = planes
+            .iter_mut()
+            .map(|p| p.data.spare_capacity_mut().as_mut_ptr().cast())
+            .collect();
         let mut strides: Vec<c_int> = planes.iter().map(|p| p.width as c_int).collect();
         let r = tj::tj3DecompressToYUVPlanes8(
             hp,
@@ -67,13 +76,19 @@ pub fn decode_planes(data: &[u8], denom: u32) -> Option<Planes> {
             strides.as_mut_ptr(),
         );
         if r != 0 {
-            return None;
+            // As the turbojpeg crate words it, which the RGB decode's error carries.
+            let detail = std::ffi::CStr::from_ptr(tj::tj3GetErrorStr(hp)).to_string_lossy();
+            return Some(Err(Error::damaged(format!("TurboJPEG error: {detail}"))));
         }
-        Some(Planes {
+        for p in &mut planes {
+            // Written in full by the successful call above (each row `width` bytes, `height` rows).
+            p.data.set_len(p.width as usize * p.height as usize);
+        }
+        Some(Ok(Planes {
             width: w,
             height: h,
             planes: planes.try_into().ok()?,
             density: [(1.0, 1.0), chroma, chroma],
-        })
+        }))
     }
 }

@@ -89,8 +89,13 @@ fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) {
     let Some(ours) = jpeg_dc::decode_planes(data, denom, two) else {
         return;
     };
-    let theirs = jpeg_planes::decode_planes(data, denom as u32)
-        .unwrap_or_else(|| panic!("{name}: libjpeg-turbo refused the planes of a file we decoded"));
+    let theirs = match jpeg_planes::decode_planes(data, denom as u32) {
+        Some(Ok(p)) => p,
+        other => panic!(
+            "{name}: libjpeg-turbo refused the planes of a file we decoded: {:?}",
+            other.map(|r| r.err())
+        ),
+    };
     let ours = ours.planes;
     assert_eq!(
         (ours.width, ours.height),
