@@ -70,6 +70,11 @@ struct cy_entropy {
   void *encode_mcus; /* lossless only */
   void (*finish_pass)(j_compress_ptr cinfo);
 };
+/* The mirror is checked against this version's jpegint.h only: a new libjpeg-turbo must be checked
+ * again (and the statistics pass against its jchuff.c) before this line is changed. */
+#if LIBJPEG_TURBO_VERSION_NUMBER != 3001000
+#error "struct cy_entropy mirrors libjpeg-turbo 3.1.0's struct jpeg_entropy_encoder"
+#endif
 
 /* jchuff.h; a global symbol of the static library. `freq` has 257 entries. */
 extern void jpeg_gen_optimal_table(j_compress_ptr cinfo, JHUFF_TBL *htbl, long freq[]);
