@@ -1,7 +1,8 @@
 //! JPEG output through libjpeg-turbo: 4:2:0, optimised Huffman tables, baseline or progressive.
 //! Up to 1600 px and from quality 50 the quantisation tables are ours (jpeg_tables.rs: fewer bytes at
-//! equal SSIM), written through the libjpeg API by csrc/jpeg_tables.c; otherwise the TurboJPEG API
-//! with libjpeg's.
+//! equal SSIM), written through the libjpeg API by csrc/jpeg_tables.c, which also counts the
+//! symbols for the optimised Huffman tables itself (faster, same counts); otherwise the TurboJPEG
+//! API with libjpeg's tables and pass.
 //! Transparency is composited on white first (OSS: "OSS不支持将透明色填充为黑色").
 
 use std::os::raw::{c_int, c_uchar, c_uint, c_ulong};
