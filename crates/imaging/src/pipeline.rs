@@ -208,8 +208,9 @@ struct Ctx<'a> {
 
 /// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
 /// decoded by our decoder at 1/8 and 1/4 (a fill's window only, under load) and otherwise by
-/// libjpeg-turbo. Sources with an ICC profile (converted to sRGB on the way), grey and CMYK ones,
-/// and anything libjpeg-turbo warns about stay on bitmaps.
+/// libjpeg-turbo. Sources with an ICC profile (converted to sRGB on the way), grey and CMYK ones
+/// stay on bitmaps. A file libjpeg-turbo warns about fails here with the error the bitmap path
+/// would give (see `decode::jpeg::decode_planes`).
 fn jpeg_planes(
     data: &[u8],
     probe: &Probe,

@@ -363,7 +363,7 @@ fn lanczos3_weight(x: f64) -> f64 {
 /// sin(t) for |t| < pi, the only range `lanczos3_weight` asks for: folded into [-pi/2, pi/2], then
 /// the Taylor series to t^21, whose remainder there is below 1.3e-18. A few multiply-adds where
 /// libm's general sine reduces the argument first; the folding costs at most an ulp of pi in
-/// absolute terms, far below the 1/16384 steps the weights are rounded to.
+/// absolute terms, far below the steps of the 16-bit fixed point the resizer rounds weights to.
 #[inline]
 fn sine(t: f64) -> f64 {
     use std::f64::consts::{FRAC_PI_2, PI};
