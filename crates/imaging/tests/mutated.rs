@@ -216,3 +216,116 @@ fn claimed_size_far_beyond_the_data() {
         }
     }
 }
+
+/// A valid progressive JPEG of a flat grey `w` x `h` picture, one component, whose AC coefficients
+/// are sent one by one in `1 + 63 * (al + 1)` scans (a first scan at successive approximation `al`,
+/// then a refinement per bit): a few bytes per scan, each a pass over every block.
+fn many_scans(w: u16, h: u16, al: u8) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8];
+    let segment = |out: &mut Vec<u8>, marker: u8, payload: &[u8]| {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
+        out.extend_from_slice(payload);
+    };
+    let mut dqt = vec![0u8];
+    dqt.extend_from_slice(&[1; 64]);
+    segment(&mut out, 0xDB, &dqt);
+    let mut sof = vec![8];
+    sof.extend_from_slice(&h.to_be_bytes());
+    sof.extend_from_slice(&w.to_be_bytes());
+    sof.extend_from_slice(&[1, 1, 0x11, 0]);
+    segment(&mut out, 0xC2, &sof);
+    // DC: one symbol (difference category 0), code "0". AC: EOB0..EOB14, 4-bit codes 0000..1110.
+    let mut dc = vec![0x00, 1];
+    dc.extend_from_slice(&[0; 15]);
+    dc.push(0);
+    segment(&mut out, 0xC4, &dc);
+    let mut ac = vec![0x10, 0, 0, 0, 15];
+    ac.extend_from_slice(&[0; 12]);
+    ac.extend((0..15).map(|n| n << 4));
+    segment(&mut out, 0xC4, &ac);
+    let blocks = (w as usize).div_ceil(8) * (h as usize).div_ceil(8);
+    // Bits, most significant first, with 0xFF stuffed and the last byte padded with ones.
+    let pack = |bits: &[(u32, u32)]| -> Vec<u8> {
+        let (mut bytes, mut acc, mut n) = (Vec::new(), 0u32, 0);
+        for &(v, len) in bits {
+            for i in (0..len).rev() {
+                acc = acc << 1 | (v >> i & 1);
+                n += 1;
+                if n == 8 {
+                    bytes.push(acc as u8);
+                    if acc == 0xFF {
+                        bytes.push(0);
+                    }
+                    (acc, n) = (0, 0);
+                }
+            }
+        }
+        if n > 0 {
+            let b = (acc << (8 - n) | (0xFF >> n)) as u8;
+            bytes.push(b);
+            if b == 0xFF {
+                bytes.push(0);
+            }
+        }
+        bytes
+    };
+    // Every block's coefficients are zero: end-of-band runs of up to 32767 blocks.
+    let eob_runs = || {
+        let (mut bits, mut left) = (Vec::new(), blocks as u32);
+        while left > 0 {
+            let run = left.min(32767);
+            let n = 31 - run.leading_zeros();
+            bits.push((n, 4));
+            bits.push((run - (1 << n), n));
+            left -= run;
+        }
+        pack(&bits)
+    };
+    let scan = |out: &mut Vec<u8>, ss: u8, se: u8, ah: u8, al: u8, data: &[u8]| {
+        out.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0x00, ss, se, ah << 4 | al]);
+        out.extend_from_slice(data);
+    };
+    scan(&mut out, 0, 0, 0, 0, &pack(&vec![(0, 1); blocks]));
+    let runs = eob_runs();
+    for k in 1..64 {
+        scan(&mut out, k, k, 0, al, &runs);
+        for bit in (0..al).rev() {
+            scan(&mut out, k, k, bit + 1, bit, &runs);
+        }
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+/// A progressive JPEG of hundreds of scans is refused after the hundredth, not decoded scan by
+/// scan (each a pass over every block: at 250 MP half a minute of a worker, see
+/// `decode::jpeg_region::MAX_SCANS`); one of 64 scans is a picture like any other.
+#[test]
+fn a_progressive_jpeg_of_too_many_scans_is_refused() {
+    let bomb = many_scans(1024, 1024, 10);
+    for p in [
+        "image/resize,w_100",
+        "image/crop,w_10,h_10",
+        "image/format,png",
+    ] {
+        let e = process(&bomb, &ops(p), &Limits::default()).expect_err(p);
+        assert_eq!(e.code, Code::ImageDamage, "{p}");
+        assert!(
+            e.message.contains("more than 100 scans"),
+            "{p}: {}",
+            e.message
+        );
+    }
+    let fine = many_scans(1024, 1024, 0);
+    let out = process(
+        &fine,
+        &ops("image/resize,w_100/format,png"),
+        &Limits::default(),
+    )
+    .expect("64 scans");
+    let px = common::decode_rgba(&out.body);
+    assert_eq!((px.width, px.height), (100, 100));
+    // Flat grey: DC 0 is level 128 after the inverse DCT's shift.
+    assert!(px.data.chunks(4).all(|p| p[..3] == [128, 128, 128]));
+}

@@ -3,8 +3,11 @@
 //! profile is converted to sRGB.
 
 use cyanotype_process::{Error, Result};
-use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
+use std::ffi::c_int;
 
+use turbojpeg_sys as tj;
+
+use super::jpeg_region::Handle;
 use crate::bitmap::Bitmap;
 use crate::icc;
 use crate::jpeg_meta;
@@ -163,51 +166,88 @@ fn ours_to_srgb(data: &[u8], e: crate::decode::jpeg_dc::Scaled) -> (Bitmap, Plac
     (b, at)
 }
 
-/// Decode with libjpeg-turbo, shrinking by 1/`denom` in the DCT domain.
+/// Decode with libjpeg-turbo, shrinking by 1/`denom` in the DCT domain. The decompressor stops at
+/// the first warning and refuses progressive files of too many scans (`Handle::decompressor`).
 pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
-    let mut d = Decompressor::new().map_err(|_| Error::internal())?;
-    let header = d.read_header(data).map_err(Error::damaged)?;
-    let factor = ScalingFactor::new(1, denom as usize);
-    d.set_scaling_factor(factor)
-        .map_err(|_| Error::internal())?;
-    let scaled = header.scaled(factor);
-    let (w, h) = (scaled.width, scaled.height);
-    let meta = jpeg_meta::read(data);
-    let decode_as = |format: PixelFormat, d: &mut Decompressor| -> Result<Vec<u8>> {
-        let mut pixels = vec![0u8; w * h * format.size()];
-        let image = Image {
-            pixels: pixels.as_mut_slice(),
-            width: w,
-            pitch: w * format.size(),
-            height: h,
-            format,
+    let handle = Handle::decompressor().ok_or_else(Error::internal)?;
+    handle.stop_on_warning().ok_or_else(Error::internal)?;
+    let hp = handle.0;
+    let damaged = |hp| {
+        // SAFETY: a live handle; TurboJPEG's error string is NUL-terminated.
+        let detail = unsafe { std::ffi::CStr::from_ptr(tj::tj3GetErrorStr(hp)) };
+        // As the turbojpeg crate words it.
+        Error::damaged(format!("TurboJPEG error: {}", detail.to_string_lossy()))
+    };
+    // SAFETY: a live handle and a pointer to `data.len()` bytes.
+    let (width, height, colorspace) = unsafe {
+        if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
+            return Err(damaged(hp));
+        }
+        let factor = tj::tjscalingfactor {
+            num: 1,
+            denom: denom as c_int,
         };
-        d.decompress(data, image).map_err(Error::damaged)?;
+        if tj::tj3SetScalingFactor(hp, factor) != 0 {
+            return Err(Error::internal());
+        }
+        let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
+        (
+            get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
+            get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
+            get(tj::TJPARAM_TJPARAM_COLORSPACE),
+        )
+    };
+    if width <= 0 || height <= 0 {
+        return Err(Error::internal());
+    }
+    // TJSCALED with a numerator of 1.
+    let (w, h) = (
+        (width as u32).div_ceil(denom),
+        (height as u32).div_ceil(denom),
+    );
+    let meta = jpeg_meta::read(data);
+    let decode_as = |format: tj::TJPF, channels: usize| -> Result<Vec<u8>> {
+        let pitch = w as usize * channels;
+        let mut pixels = vec![0u8; pitch * h as usize];
+        // SAFETY: a live handle; `pixels` holds `h` rows of `pitch` bytes, the scaled size of the
+        // header just read, which is what tj3Decompress8 writes.
+        let r = unsafe {
+            tj::tj3Decompress8(
+                hp,
+                data.as_ptr(),
+                data.len() as tj::size_t,
+                pixels.as_mut_ptr(),
+                pitch as c_int,
+                format as c_int,
+            )
+        };
+        if r != 0 {
+            return Err(damaged(hp));
+        }
         Ok(pixels)
     };
-    let (w32, h32) = (w as u32, h as u32);
-    match header.colorspace {
-        Colorspace::Gray => {
-            let grey = decode_as(PixelFormat::GRAY, &mut d)?;
+    match colorspace as tj::TJCS {
+        tj::TJCS_TJCS_GRAY => {
+            let grey = decode_as(tj::TJPF_TJPF_GRAY, 1)?;
             let mut rgb = Vec::with_capacity(grey.len() * 3);
             for g in grey {
                 rgb.extend_from_slice(&[g, g, g]);
             }
-            Ok(Bitmap::new(w32, h32, 3, rgb))
+            Ok(Bitmap::new(w, h, 3, rgb))
         }
-        Colorspace::CMYK | Colorspace::YCCK => {
-            let mut cmyk = decode_as(PixelFormat::CMYK, &mut d)?;
+        tj::TJCS_TJCS_CMYK | tj::TJCS_TJCS_YCCK => {
+            let mut cmyk = decode_as(tj::TJPF_TJPF_CMYK, 4)?;
             // Adobe (Photoshop) writes CMYK inverted: 255 means no ink. Normalise to 0 = no ink.
             if meta.adobe {
                 for v in cmyk.iter_mut() {
                     *v = 255 - *v;
                 }
             }
-            Ok(icc::cmyk_to_srgb(w32, h32, &cmyk, meta.icc.as_deref()))
+            Ok(icc::cmyk_to_srgb(w, h, &cmyk, meta.icc.as_deref()))
         }
         _ => {
-            let rgb = decode_as(PixelFormat::RGB, &mut d)?;
-            let mut bitmap = Bitmap::new(w32, h32, 3, rgb);
+            let rgb = decode_as(tj::TJPF_TJPF_RGB, 3)?;
+            let mut bitmap = Bitmap::new(w, h, 3, rgb);
             if let Some(profile) = meta.icc.as_deref() {
                 icc::rgb_to_srgb(&mut bitmap, profile);
             }
