@@ -179,10 +179,18 @@ pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
         Error::damaged(format!("TurboJPEG error: {}", detail.to_string_lossy()))
     };
     // SAFETY: a live handle and a pointer to `data.len()` bytes.
-    let (width, height, colorspace) = unsafe {
+    let (width, height, colorspace, denom) = unsafe {
         if tj::tj3DecompressHeader(hp, data.as_ptr(), data.len() as tj::size_t) != 0 {
             return Err(damaged(hp));
         }
+        let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
+        // libjpeg-turbo decodes a lossless JPEG at full size whatever scale is set (jdmaster.c), so
+        // the buffer must be sized for that: such a file is decoded whole, the resize does the rest.
+        let denom = if get(tj::TJPARAM_TJPARAM_LOSSLESS) != 0 {
+            1
+        } else {
+            denom
+        };
         let factor = tj::tjscalingfactor {
             num: 1,
             denom: denom as c_int,
@@ -190,11 +198,11 @@ pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
         if tj::tj3SetScalingFactor(hp, factor) != 0 {
             return Err(Error::internal());
         }
-        let get = |p: tj::TJPARAM| tj::tj3Get(hp, p as c_int);
         (
             get(tj::TJPARAM_TJPARAM_JPEGWIDTH),
             get(tj::TJPARAM_TJPARAM_JPEGHEIGHT),
             get(tj::TJPARAM_TJPARAM_COLORSPACE),
+            denom,
         )
     };
     if width <= 0 || height <= 0 {
