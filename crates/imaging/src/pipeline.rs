@@ -382,7 +382,7 @@ fn shrink_undone(b: Bitmap, logical: (u32, u32)) -> Result<Bitmap> {
     if (b.width, b.height) == logical {
         Ok(b)
     } else {
-        resize::scale(&b, logical, None)
+        resize::scale(b, logical, None)
     }
 }
 

@@ -3,8 +3,8 @@
 
 use cyanotype_process::{error::ec, Error, Mode, Resize, Result, Rgb, Target};
 use fast_image_resize::{
-    images::Image, images::ImageRef, Filter, FilterType, PixelType, ResizeAlg, ResizeOptions,
-    Resizer,
+    images::Image, images::ImageRef, Filter, FilterType, MulDiv, PixelType, ResizeAlg,
+    ResizeOptions, Resizer,
 };
 
 use crate::bitmap::Bitmap;
@@ -240,15 +240,15 @@ pub fn apply_placed(b: Bitmap, plan: Plan, at: Placement) -> Result<Bitmap> {
         return Err(Error::internal());
     }
     if out == scaled {
-        return scale(&b, scaled, None);
+        return scale(b, scaled, None);
     }
     if let Some(color) = pad {
-        let inner = scale(&b, scaled, None)?;
+        let inner = scale(b, scaled, None)?;
         return Ok(pad_onto(&inner, out, color));
     }
     // fill: cut the centred region of the source that maps to `out`, in the same resampling pass.
     let rect = fill_rect((b.width, b.height), scaled, out, at)?;
-    scale(&b, out, Some(rect))
+    scale(b, out, Some(rect))
 }
 
 /// For a plan that scales without padding, applied to a picture of `size` pixels that lies in the
@@ -317,21 +317,39 @@ fn pixel_type(channels: u8) -> PixelType {
 }
 
 /// Resample `b` (or a sub-rectangle of it) to `size` with Lanczos3.
-pub fn scale(b: &Bitmap, size: (u32, u32), crop: Option<Rect>) -> Result<Bitmap> {
+///
+/// With alpha, the colours are premultiplied in `b` itself rather than by the resizer, which would
+/// premultiply a copy of the whole source: the same arithmetic and so the same bytes
+/// (`tests::alpha_in_place_matches_the_resizer`), without a second source-sized buffer. A 225 MP
+/// RGBA PNG (an 875 KB file) peaked at 1.8 GB through a resize with the copy.
+pub fn scale(mut b: Bitmap, size: (u32, u32), crop: Option<Rect>) -> Result<Bitmap> {
     if size == (b.width, b.height) && crop.is_none() {
-        return Ok(b.clone());
+        return Ok(b);
     }
     let pt = pixel_type(b.channels);
+    let alpha = b.channels == 4;
+    let mul_div = MulDiv::default();
+    if alpha {
+        let mut src = Image::from_slice_u8(b.width, b.height, &mut b.data, pt)
+            .map_err(|_| Error::internal())?;
+        mul_div
+            .multiply_alpha_inplace(&mut src)
+            .map_err(|_| Error::internal())?;
+    }
     let src = ImageRef::new(b.width, b.height, &b.data, pt).map_err(|_| Error::internal())?;
     let mut dst = Image::new(size.0, size.1, pt);
-    let mut opts = ResizeOptions::new().resize_alg(lanczos3());
+    let mut opts = ResizeOptions::new().resize_alg(lanczos3()).use_alpha(false);
     if let Some((l, t, w, h)) = crop {
         opts = opts.crop(l, t, w, h);
     }
-    opts = opts.use_alpha(b.channels == 4);
     Resizer::new()
         .resize(&src, &mut dst, &opts)
         .map_err(|_| Error::internal())?;
+    if alpha {
+        mul_div
+            .divide_alpha_inplace(&mut dst)
+            .map_err(|_| Error::internal())?;
+    }
     Ok(Bitmap::new(size.0, size.1, b.channels, dst.into_vec()))
 }
 
@@ -413,6 +431,43 @@ fn pad_onto(inner: &Bitmap, out: (u32, u32), color: Rgb) -> Bitmap {
 mod tests {
     use super::*;
     use cyanotype_process::{parse, Op, Process};
+
+    #[test]
+    fn alpha_in_place_matches_the_resizer() {
+        // Colours and alphas of every kind (0, 255, in between), odd sizes, shrinks, enlargements
+        // and crops: `scale` gives the bytes of the resizer's own premultiplication.
+        let mut seed = 0x1234_5678u32;
+        let mut byte = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as u8
+        };
+        for (w, h, out, crop) in [
+            (97, 61, (30, 20), None),
+            (64, 64, (129, 70), None),
+            (200, 150, (50, 50), Some((20.5, 10.0, 120.0, 120.0))),
+            (3, 2, (1, 1), None),
+        ] {
+            let data: Vec<u8> = (0..w * h * 4)
+                .map(|i| match (i % 4, i / 4 % 7) {
+                    (3, 0) => 0,
+                    (3, 1) => 255,
+                    _ => byte(),
+                })
+                .collect();
+            let b = Bitmap::new(w, h, 4, data);
+            let src = ImageRef::new(w, h, &b.data, PixelType::U8x4).unwrap();
+            let mut dst = Image::new(out.0, out.1, PixelType::U8x4);
+            let mut opts = ResizeOptions::new().resize_alg(lanczos3()).use_alpha(true);
+            if let Some((l, t, cw, ch)) = crop {
+                opts = opts.crop(l, t, cw, ch);
+            }
+            Resizer::new().resize(&src, &mut dst, &opts).unwrap();
+            let ours = scale(b.clone(), out, crop).unwrap();
+            assert_eq!(ours.data, dst.into_vec(), "{w}x{h} -> {out:?} {crop:?}");
+        }
+    }
 
     fn resize_op(text: &str) -> Resize {
         match parse(text).unwrap() {
