@@ -352,7 +352,7 @@ fn one_by_one(components: u8, bands: u8) -> Vec<Scan> {
 
 /// A progressive JPEG of more than 100 scans is refused when the 101st begins, not decoded scan by
 /// scan (each a pass over every block: at 250 MP half a minute of a worker, see
-/// `decode::jpeg_region::MAX_SCANS`), by every decode that meets it: the whole picture, the Y'CbCr
+/// `decode::turbo::MAX_SCANS`), by every decode that meets it: the whole picture, the Y'CbCr
 /// planes of a JPEG resized to a JPEG, a leading crop's region. One of 100 scans is a picture
 /// like any other.
 #[test]

@@ -7,7 +7,7 @@ use std::ffi::c_int;
 
 use turbojpeg_sys as tj;
 
-use super::jpeg_region::Handle;
+use super::turbo::Handle;
 use crate::bitmap::Bitmap;
 use crate::icc;
 use crate::jpeg_meta;

@@ -6,7 +6,7 @@ use std::ffi::c_int;
 
 use turbojpeg_sys as tj;
 
-use super::jpeg_region::Handle;
+use super::turbo::Handle;
 use crate::planes::{Plane, Planes};
 use cyanotype_process::{Error, Result};
 

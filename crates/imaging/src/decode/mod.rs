@@ -7,6 +7,7 @@ pub mod jpeg;
 pub mod jpeg_dc;
 pub mod jpeg_planes;
 pub mod jpeg_region;
+mod turbo;
 pub mod webp;
 
 use std::io::Cursor;
