@@ -220,6 +220,16 @@ fn claimed_size_far_beyond_the_data() {
         for p in ["image/resize,w_100", "image/info", "image/crop,w_10,h_10"] {
             assert_eq!(check(&big, p, &Limits::default()), None, "{w}x{h} {p}");
         }
+        if w > 30_000 {
+            continue;
+        }
+        // The data ends in the first rows: a leading crop of them (decoded alone) is refused as the
+        // whole picture is, not given as grey.
+        for p in ["image/crop,w_10,h_10", "image/resize,w_100/format,png"] {
+            let e = process(&big, &ops(p), &Limits::default()).expect_err(p);
+            assert_eq!(e.code, Code::ImageDamage, "{w}x{h} {p}");
+            assert!(e.message.contains("premature end"), "{p}: {}", e.message);
+        }
     }
 }
 

@@ -47,7 +47,8 @@ impl Handle {
     }
 
     /// Stops decoding at the first warning. Where any warning fails the decode anyway (the whole
-    /// picture, raw planes), this fails it as soon as libjpeg-turbo sees it rather than after
+    /// picture, raw planes; a region goes to the whole decode), this fails it as soon as
+    /// libjpeg-turbo sees it rather than after
     /// decoding the rest: a 21 KB file claiming 15000x15000 pixels was decoded in full, grey past
     /// its data, 700 MB and 0.4-2.8 s to give the same error. The same files fail; the message is
     /// the first warning's, as before, unless a fatal error followed it (that one's message was
