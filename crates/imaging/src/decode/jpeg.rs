@@ -170,7 +170,6 @@ fn ours_to_srgb(data: &[u8], e: crate::decode::jpeg_dc::Scaled) -> (Bitmap, Plac
 /// the first warning and refuses progressive files of too many scans (`Handle::decompressor`).
 pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
     let handle = Handle::decompressor().ok_or_else(Error::internal)?;
-    handle.stop_on_warning().ok_or_else(Error::internal)?;
     let hp = handle.0;
     let damaged = |hp| {
         // SAFETY: a live handle; TurboJPEG's error string is NUL-terminated.

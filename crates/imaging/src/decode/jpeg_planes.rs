@@ -39,7 +39,6 @@ pub fn decode_planes(data: &[u8], denom: u32) -> Option<Result<Planes>> {
         if !header.ycbcr {
             return None;
         }
-        handle.stop_on_warning()?;
         let chroma = CHROMA_DENSITY[subsamp as usize]?;
         let factor = tj::tjscalingfactor {
             num: 1,

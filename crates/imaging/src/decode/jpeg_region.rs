@@ -24,10 +24,6 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
     // buffer holds exactly the region (pitch x height) that tj3Decompress8 writes.
     unsafe {
         let (handle, header) = Handle::header(data)?;
-        // A warning (damage in the rows decoded) sends the file to the whole decode, which stops at
-        // the same warning and refuses the file: a crop is refused exactly when a resize would be,
-        // unless the damage lies below the crop, which is never read.
-        handle.stop_on_warning()?;
         let hp = handle.0;
         let subsamp = header.subsamp;
         if x + w > header.width || y + h > header.height || w == 0 || h == 0 {
@@ -56,6 +52,9 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
             pitch as c_int,
             tj::TJPF_TJPF_RGB as c_int,
         );
+        // A warning (damage in the rows decoded; the handle stops there) sends the file to the
+        // whole decode, which stops at the same warning and refuses the file: a crop is refused
+        // exactly when a resize would be, unless the damage lies below the crop, never read.
         if r != 0 {
             return None;
         }

@@ -1,7 +1,7 @@
 //! Our handle on a TurboJPEG 3 decompressor (the C API of the turbojpeg crate's vendored
 //! libjpeg-turbo), for what the crate does not expose: cropping regions (`jpeg_region`), raw Y'CbCr
-//! planes (`jpeg_planes`), stopping at the first warning (`jpeg::decode_turbo`). Every handle
-//! refuses progressive files of too many scans.
+//! planes (`jpeg_planes`), stopping at the first warning (all of them, `jpeg::decode_turbo` too).
+//! Every handle refuses progressive files of too many scans.
 
 use std::ffi::c_int;
 
@@ -29,7 +29,14 @@ pub(super) struct Header {
 pub(super) const MAX_SCANS: c_int = 100;
 
 impl Handle {
-    /// A decompressor that refuses progressive files of more than `MAX_SCANS` scans.
+    /// A decompressor that refuses progressive files of more than `MAX_SCANS` scans and stops at
+    /// the first warning.
+    ///
+    /// Every decode we make of a file fails on any warning (the whole picture and raw planes are
+    /// refused; a region goes to the whole decode), so stopping there gives the same outcome without
+    /// decoding the rest: a 21 KB file claiming 15000x15000 pixels was decoded in full, grey past its
+    /// data, 700 MB and 0.4-2.8 s to give the same error. The same files fail; the message is the
+    /// first warning's, as before, unless a fatal error followed it (that one's was kept before).
     pub(super) fn decompressor() -> Option<Handle> {
         // SAFETY: tj3Init has no preconditions; a null handle is refused here, and the handle is
         // live for tj3Set.
@@ -39,24 +46,14 @@ impl Handle {
                 return None;
             }
             let handle = Handle(h);
-            if tj::tj3Set(h, tj::TJPARAM_TJPARAM_SCANLIMIT as c_int, MAX_SCANS) != 0 {
+            let set = |p: tj::TJPARAM, v: c_int| tj::tj3Set(h, p as c_int, v) == 0;
+            if !set(tj::TJPARAM_TJPARAM_SCANLIMIT, MAX_SCANS)
+                || !set(tj::TJPARAM_TJPARAM_STOPONWARNING, 1)
+            {
                 return None;
             }
             Some(handle)
         }
-    }
-
-    /// Stops decoding at the first warning. Where any warning fails the decode anyway (the whole
-    /// picture, raw planes; a region goes to the whole decode), this fails it as soon as
-    /// libjpeg-turbo sees it rather than after
-    /// decoding the rest: a 21 KB file claiming 15000x15000 pixels was decoded in full, grey past
-    /// its data, 700 MB and 0.4-2.8 s to give the same error. The same files fail; the message is
-    /// the first warning's, as before, unless a fatal error followed it (that one's message was
-    /// kept before).
-    pub(super) fn stop_on_warning(&self) -> Option<()> {
-        // SAFETY: a live handle.
-        let r = unsafe { tj::tj3Set(self.0, tj::TJPARAM_TJPARAM_STOPONWARNING as c_int, 1) };
-        (r == 0).then_some(())
     }
 
     /// A new decompressor with `data`'s header read, when it is a lossy three-component (Y'CbCr or
