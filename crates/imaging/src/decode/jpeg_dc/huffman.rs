@@ -186,10 +186,13 @@ impl HuffTable {
         self.values = values.into_boxed_slice();
     }
 
-    /// Decodes a code longer than the lookup from the top bits of `bits`: (length, symbol).
+    /// Decodes a code longer than the lookup from the top bits of `bits`: (length, symbol). Only
+    /// for bits whose `fast` entry is 0, so no shorter code can match and the search starts past
+    /// `LOOKUP_BITS`: ten comparisons fewer per call, which was 1% of a 12 MP thumbnail.
     #[cold]
     pub fn slow(&self, bits: u64) -> Option<(u32, u8)> {
-        for len in 1..=16u32 {
+        debug_assert_eq!(self.fast[(bits >> (64 - LOOKUP_BITS)) as usize], 0);
+        for len in LOOKUP_BITS + 1..=16u32 {
             let code = (bits >> (64 - len)) as i32;
             if code <= self.maxcode[len as usize] {
                 let i = self.valoffset[len as usize] + code;
@@ -217,12 +220,25 @@ mod tests {
         assert_eq!(t.fast[0b00 << 8], 2 << 8);
         assert_eq!(t.fast[0b110 << 7], 3 << 8 | 5);
         assert_eq!(t.fast[0b111111110 << 1], 9 << 8 | 11);
-        assert_eq!(t.slow(0b111111110u64 << 55), Some((9, 11)));
         // Whole differences: "110" then "10000" is +16, then "01111" is -16; "00" is 0.
         assert_eq!(t.values[0b110_10000 << 2], 16 << 16 | 8);
         assert_eq!(t.values[0b110_01111 << 2], (-16i16 as u16 as u32) << 16 | 8);
         assert_eq!(t.values[0], 2);
         // The all-ones code is not a code.
+        assert_eq!(t.slow(u64::MAX), None);
+    }
+
+    #[test]
+    fn codes_longer_than_the_lookup_take_the_slow_path() {
+        // One code of each length 1 to 12: "0", "10", "110", ... "111111111110" (the all-ones
+        // code is not a code).
+        let counts = [1u8; 12].into_iter().chain([0; 4]).collect::<Vec<_>>();
+        let symbols: Vec<u8> = (1..=12).collect();
+        let t = HuffTable::new(&counts.try_into().unwrap(), &symbols, false).unwrap();
+        assert_eq!(t.fast[0b1111111110], 10 << 8 | 10);
+        assert_eq!(t.fast[0b1111111111], 0);
+        assert_eq!(t.slow(0b11111111110u64 << 53), Some((11, 11)));
+        assert_eq!(t.slow(0b111111111110u64 << 52), Some((12, 12)));
         assert_eq!(t.slow(u64::MAX), None);
     }
 
