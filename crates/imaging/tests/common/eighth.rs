@@ -34,7 +34,8 @@ pub fn same(name: &str, data: &[u8]) -> bool {
 pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
     let name = &format!("{name} at 1/{denom}");
     let mut took = false;
-    // One thread and two; the vector inverse DCTs (where the CPU has them) and the scalar ones.
+    // One thread and two; the vector inverse DCTs and the BMI2 scan (where the CPU has them), and
+    // the code any x86-64 runs.
     for (two, scalar) in [(false, false), (true, false), (false, true)] {
         let decoded = if scalar {
             decode_scaled_scalar(data, denom, two)

@@ -157,8 +157,8 @@ pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Sca
     ))
 }
 
-/// As `decode_scaled`, with the scalar inverse DCTs whatever the CPU has, so the tests hold both
-/// to libjpeg-turbo's bytes.
+/// As `decode_scaled`, with the code any x86-64 runs whatever the CPU has (the scalar inverse DCTs,
+/// the scan without BMI2), so the tests hold both builds to libjpeg-turbo's bytes.
 #[doc(hidden)]
 pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
     rgb(decode(
@@ -193,7 +193,7 @@ struct How {
     two_threads: bool,
     /// Decline unless the scan is split (see `decode_split`).
     split_only: bool,
-    /// The scalar inverse DCTs even where the CPU has AVX2.
+    /// The scalar inverse DCTs and the scan without BMI2, even where the CPU has AVX2 and BMI2.
     scalar: bool,
     /// Only the MCUs covering this (see `decode_scaled_window`; only on one thread).
     want: Option<Rect>,
@@ -227,7 +227,8 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
             _ => scan::KEEP_4X4,
         })
         .collect();
-    let layout = Layout::new(&h, &keep);
+    let mut layout = Layout::new(&h, &keep);
+    layout.bmi2 &= !scalar;
     let entropy = scan::unstuff(data, h.scan_start)?;
     // Without restarts, a restart marker in the scan is damage libjpeg-turbo reports.
     if !entropy.eoi || (layout.restart_interval == 0 && entropy.segments.len() != 2) {

@@ -107,6 +107,9 @@ pub struct Layout {
     /// Blocks per MCU, and the AC coefficients an MCU keeps (all its blocks together).
     pub blocks: usize,
     pub ac_len: usize,
+    /// Run the scan compiled with BMI2 (`run_bmi2`): the CPU has it, and the caller did not ask
+    /// for the portable code (`decode_scaled_scalar`, so the tests hold both to libjpeg-turbo).
+    pub bmi2: bool,
 }
 
 impl Layout {
@@ -147,6 +150,10 @@ impl Layout {
             mcus_x,
             mcus_y,
             restart_interval: h.restart_interval,
+            #[cfg(target_arch = "x86_64")]
+            bmi2: std::arch::is_x86_feature_detected!("bmi2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            bmi2: false,
         }
     }
 
@@ -356,6 +363,36 @@ pub const ALL_COLUMNS: (usize, usize) = (0, usize::MAX);
 
 /// Decodes MCUs from `state`, appending to `out`, and says how the run ended.
 pub fn run(
+    layout: &Layout,
+    bytes: &[u8],
+    state: &mut State,
+    until: Until,
+    out: &mut Records,
+) -> RunEnd {
+    #[cfg(target_arch = "x86_64")]
+    if layout.bmi2 {
+        // SAFETY: `Layout::new` found BMI2 on this CPU before setting the flag.
+        return unsafe { run_bmi2(layout, bytes, state, until, out) };
+    }
+    run_any(layout, bytes, state, until, out)
+}
+
+/// `run_any` compiled with BMI2: the bit reader's variable shifts become SHLX/SHRX, one micro-op
+/// each instead of three (SHL by CL also updates the flags), on the dependent chain of every lookup.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2")]
+unsafe fn run_bmi2(
+    layout: &Layout,
+    bytes: &[u8],
+    state: &mut State,
+    until: Until,
+    out: &mut Records,
+) -> RunEnd {
+    run_any(layout, bytes, state, until, out)
+}
+
+#[inline(always)]
+fn run_any(
     layout: &Layout,
     bytes: &[u8],
     state: &mut State,
