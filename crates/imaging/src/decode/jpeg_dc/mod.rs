@@ -228,7 +228,9 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
         })
         .collect();
     let mut layout = Layout::new(&h, &keep);
-    layout.bmi2 &= !scalar;
+    if scalar {
+        layout.portable();
+    }
     let entropy = scan::unstuff(data, h.scan_start)?;
     // Without restarts, a restart marker in the scan is damage libjpeg-turbo reports.
     if !entropy.eoi || (layout.restart_interval == 0 && entropy.segments.len() != 2) {

@@ -108,8 +108,8 @@ pub struct Layout {
     pub blocks: usize,
     pub ac_len: usize,
     /// Run the scan compiled with BMI2 (`run_bmi2`): the CPU has it, and the caller did not ask
-    /// for the portable code (`decode_scaled_scalar`, so the tests hold both to libjpeg-turbo).
-    pub bmi2: bool,
+    /// for the portable code (`portable`). Private, since `run` trusts it to call BMI2 code.
+    bmi2: bool,
 }
 
 impl Layout {
@@ -155,6 +155,12 @@ impl Layout {
             #[cfg(not(target_arch = "x86_64"))]
             bmi2: false,
         }
+    }
+
+    /// Run the scan without BMI2 even where the CPU has it (`decode_scaled_scalar`, so the tests
+    /// hold both builds to libjpeg-turbo).
+    pub fn portable(&mut self) {
+        self.bmi2 = false;
     }
 
     pub fn total_mcus(&self) -> usize {
