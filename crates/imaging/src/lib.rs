@@ -13,6 +13,7 @@ pub mod icc;
 pub mod info;
 pub mod jpeg_meta;
 pub mod limits;
+pub mod memory;
 pub mod ops;
 pub mod pipeline;
 pub mod planes;

@@ -56,6 +56,8 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     }
     let probe = decode::probe(data)?;
     decode::check_source(&probe, limits)?;
+    // Held until the output is made (see `memory`): waits while other images hold the budget.
+    let _memory = crate::memory::reserve(crate::memory::estimate(data, &probe));
 
     // Actions after info or average-hue describe nothing more; the ones before it shape what is described.
     let describe_at = ops

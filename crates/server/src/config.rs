@@ -28,6 +28,10 @@ pub struct Config {
     pub workers: usize,
     /// Processing requests that may wait for a worker before the server answers 503.
     pub queue: usize,
+    /// Memory the images being processed may reserve together, MB (each reserves an estimate of
+    /// its peak from its header; see cyanotype_imaging::memory); 0 means half the memory of the
+    /// machine, or of the container when its cgroup sets a limit.
+    pub image_memory_mb: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,
     /// Most buckets (OSS: 100).
@@ -60,6 +64,7 @@ impl Default for Config {
             keys: Vec::new(),
             workers: 0,
             queue: 64,
+            image_memory_mb: 0,
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,
@@ -174,6 +179,7 @@ mod tests {
         assert_eq!(c.listen, d.listen);
         assert_eq!(c.limits, d.limits);
         assert_eq!(c.queue, d.queue);
+        assert_eq!(c.image_memory_mb, d.image_memory_mb);
         assert_eq!(c.max_object_size, d.max_object_size);
     }
 

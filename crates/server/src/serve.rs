@@ -116,6 +116,11 @@ async fn serve(mut config: Config) -> Result<(), String> {
         limits: config.limits.clone(),
         max_buckets: config.max_buckets,
     };
+    let image_memory = match config.image_memory_mb {
+        0 => cyanotype_imaging::memory::half_of_available().unwrap_or(0),
+        mb => mb.saturating_mul(1024 * 1024),
+    };
+    cyanotype_imaging::memory::set_budget(image_memory);
     let fonts = cyanotype_imaging::Fonts::new(config.font_dirs.clone());
     for font in cyanotype_process::Font::ALL {
         // Say where each OSS font name comes from; the file is read on its first use.
@@ -129,9 +134,10 @@ async fn serve(mut config: Config) -> Result<(), String> {
     });
     // The line tests and scripts wait for.
     println!(
-        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers)",
+        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers, {} MB of image memory)",
         config.data_dir.display(),
-        config.region
+        config.region,
+        image_memory >> 20
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
