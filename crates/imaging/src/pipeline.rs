@@ -56,8 +56,6 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     }
     let probe = decode::probe(data)?;
     decode::check_source(&probe, limits)?;
-    // Held until the output is made (see `memory`): waits while other images hold the budget.
-    let _memory = crate::memory::reserve(crate::memory::estimate(data, &probe));
 
     // Actions after info or average-hue describe nothing more; the ones before it shape what is described.
     let describe_at = ops
@@ -77,6 +75,9 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     if describe == Some(&Op::Info) && pixel_ops.is_empty() && orientation == 1 {
         return Ok(json(info::info_json(data, &probe)));
     }
+    // From here the pixels are decoded. Held until the output is made (see `memory`): waits while
+    // other images hold the budget.
+    let _memory = crate::memory::reserve(crate::memory::estimate(data, &probe));
 
     let settings = output_settings(data, &probe, ops);
     let oriented = if orient::swaps_sides(orientation) {
