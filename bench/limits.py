@@ -1,6 +1,7 @@
 """The worst requests the pixel limits allow: small files that decode to 225-250 MP (made here with
 Pillow), each through `cyanotype process` alone (seconds and peak RSS), then two at once against
-`cyanotype serve` with and without a memory budget (the server's peak RSS).
+`cyanotype serve` with the default memory budget (half the machine's memory, which two of them
+stay under on a large machine) and with the one given (the server's peak RSS).
 
 Usage (after bench/setup.sh and a release build): bench/.venv/bin/python bench/limits.py [budget MB (2500)]
 Inputs go to bench/work/limits/. Nothing is asserted: the figures are for the README and the notes.
@@ -80,6 +81,8 @@ def two_at_once(budget_mb):
     try:
         start_line = proc.stdout.readline()
         while "listening on" not in start_line:
+            if not start_line and proc.poll() is not None:
+                raise SystemExit(f"cyanotype serve exited with {proc.returncode} before listening")
             start_line = proc.stdout.readline()
         bucket = oss2.Bucket(oss2.Auth(AK, SK), "http://127.0.0.1:9931", "limits")
         bucket.create_bucket(oss2.BUCKET_ACL_PUBLIC_READ)
@@ -89,11 +92,13 @@ def two_at_once(budget_mb):
         curls = [subprocess.Popen(["curl", "-sf", "-o", "/dev/null", "-w", "%{time_total}", url],
                                   stdout=subprocess.PIPE, text=True) for _ in range(2)]
         each = [c.communicate()[0] for c in curls]
+        if any(c.returncode for c in curls):
+            raise SystemExit(f"a request failed: curl exit codes {[c.returncode for c in curls]}")
         wall = time.time() - t0
         with open(f"/proc/{proc.pid}/status") as fh:
             hwm = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM"))
-        budget = start_line.split("workers, ")[-1].strip().rstrip(")")
-        print(f"two at once, image_memory_mb = {budget_mb} ({budget}): {wall:.1f} s for both "
+        budget = start_line.split("image memory ")[-1].strip().rstrip(")")
+        print(f"two at once, image_memory_mb = {budget_mb} (image memory {budget}): {wall:.1f} s for both "
               f"(each {', '.join(each)} s), server peak RSS {hwm / 1024 / 1024:.2f} GB", flush=True)
     finally:
         proc.terminate()

@@ -18,14 +18,27 @@ struct Budget {
     total: u64,
     /// Bytes reserved now.
     used: u64,
+    /// Reservations are served in the order they ask (`next` is the next ticket, `serving` the
+    /// first one not yet served), so a large one is not starved by a stream of small ones that
+    /// would each fit beside the others.
+    next: u64,
+    serving: u64,
 }
 
-static BUDGET: Mutex<Budget> = Mutex::new(Budget { total: 0, used: 0 });
+static BUDGET: Mutex<Budget> = Mutex::new(Budget {
+    total: 0,
+    used: 0,
+    next: 0,
+    serving: 0,
+});
 static FREED: Condvar = Condvar::new();
 
-/// Sets the budget in bytes (0: no limit). The server calls it once at start.
+/// Sets the budget in bytes (0: no limit). The server calls it once at start; a change later lets
+/// every waiting reservation try again, out of turn.
 pub fn set_budget(bytes: u64) {
-    lock().total = bytes;
+    let mut b = lock();
+    b.total = bytes;
+    b.serving = b.next;
     FREED.notify_all();
 }
 
@@ -46,63 +59,72 @@ impl Drop for Reservation {
     }
 }
 
-/// Reserves `bytes` (at most the whole budget), waiting while other images hold too much.
+/// Reserves `bytes` (at most the whole budget), in turn, waiting while other images hold too much.
 pub fn reserve(bytes: u64) -> Reservation {
     let mut b = lock();
     if b.total == 0 {
         return Reservation(0);
     }
-    let bytes = bytes.min(b.total);
-    while b.total != 0 && b.used + bytes > b.total {
+    let ticket = b.next;
+    b.next += 1;
+    loop {
+        if b.total == 0 {
+            return Reservation(0);
+        }
+        let bytes = bytes.min(b.total);
+        if b.serving >= ticket && b.used + bytes <= b.total {
+            b.used += bytes;
+            b.serving = b.serving.max(ticket + 1);
+            // The next in turn may fit too.
+            FREED.notify_all();
+            return Reservation(bytes);
+        }
         b = FREED.wait(b).unwrap_or_else(|p| p.into_inner());
     }
-    if b.total == 0 {
-        return Reservation(0);
-    }
-    b.used += bytes;
-    Reservation(bytes)
 }
 
 /// A generous estimate of an image's peak memory from its header: every pixel of every frame
 /// decoded at 4 bytes and once more for what is made from it (measured peaks are below this: a
 /// 250 MP RGBA PNG resized, 1.0 GB; 990 frames of 500x500 GIF, 1.1 GB), plus, for a progressive
-/// JPEG, the coefficients libjpeg-turbo keeps until the last scan (2 bytes per sample, 3 samples per
-/// pixel at 4:4:4: a 225 MP one took 2.0 GB in all). Shrink-on-load makes most JPEGs far cheaper;
+/// JPEG, the coefficients libjpeg-turbo keeps until the last scan (2 bytes per sample, a sample per
+/// component and pixel at 4:4:4: a 225 MP Y'CbCr one took 2.0 GB in all). Shrink-on-load makes most JPEGs far cheaper;
 /// the estimate does not count on it.
 pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     let pixels = p.width as u64 * p.height as u64;
     let decoded = pixels * p.frames.max(1) as u64 * 8;
-    let coefficients = if p.format == Format::Jpg && progressive_jpeg(data) {
-        pixels * 6
+    let coefficients = if p.format == Format::Jpg {
+        pixels * progressive_coefficients(data)
     } else {
         0
     };
     decoded + coefficients
 }
 
-/// Whether the frame header of a JPEG is a progressive one (SOF2, SOF6, SOF10, SOF14), found by
-/// walking the marker segments before it: no decoder handle for a question of one byte, on every
-/// request. False when the walk fails (the decoder will then refuse the file anyway).
-fn progressive_jpeg(data: &[u8]) -> bool {
+/// For a progressive JPEG (SOF2, SOF6, SOF10, SOF14), the bytes of coefficients per pixel its decode
+/// keeps: 2 per component, as if none were subsampled. 0 for any other frame, or when the walk over
+/// the marker segments before the frame header fails (the decoder then refuses the file). A walk
+/// rather than a decoder handle, for a question of a few bytes on every request.
+fn progressive_coefficients(data: &[u8]) -> u64 {
     let mut i = 2;
     while i + 4 <= data.len() {
         if data[i] != 0xFF {
-            return false;
+            return 0;
         }
         let marker = data[i + 1];
         match marker {
             // Fill bytes before a marker.
             0xFF => i += 1,
-            0xC2 | 0xC6 | 0xCA | 0xCE => return true,
+            // Length (2), precision (1), height (2), width (2), then the component count.
+            0xC2 | 0xC6 | 0xCA | 0xCE => return data.get(i + 9).map_or(0, |&n| 2 * n as u64),
             // Any other frame header, or the scan or the end before one.
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => return false,
-            0xDA | 0xD9 => return false,
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => return 0,
+            0xDA | 0xD9 => return 0,
             // Standalone markers have no length.
             0x01 | 0xD0..=0xD7 => i += 2,
             _ => i += 2 + u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize,
         }
     }
-    false
+    0
 }
 
 /// Half the memory this process may use: the cgroup's limit when there is one (a container), else
@@ -130,33 +152,50 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    // One test owns the process-wide budget, so the cases run in order here.
+    /// Runs `reserve(bytes)` on a thread of its own, which flags when it got through.
+    fn reserve_on_a_thread(bytes: u64) -> (Arc<AtomicBool>, std::thread::JoinHandle<u64>) {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let thread = std::thread::spawn(move || {
+            let got = reserve(bytes).0;
+            flag.store(true, Ordering::SeqCst);
+            got
+        });
+        (done, thread)
+    }
+
+    fn settle() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // One test owns the process-wide budget (no other unit test of the crate processes an image),
+    // so the cases run in order here.
     #[test]
-    fn reservations_wait_for_room_and_a_large_one_runs_alone() {
+    fn reservations_wait_in_turn_and_a_large_one_runs_alone() {
         // Unlimited: nothing is counted.
         assert_eq!(reserve(u64::MAX).0, 0);
 
         set_budget(100);
         let first = reserve(60);
-        let done = Arc::new(AtomicBool::new(false));
-        let waiter = {
-            let done = done.clone();
-            std::thread::spawn(move || {
-                // 60 + 60 > 100: waits for the first.
-                let r = reserve(60);
-                done.store(true, Ordering::SeqCst);
-                r.0
-            })
-        };
-        std::thread::sleep(Duration::from_millis(100));
+        // 60 + 60 > 100: waits for the first.
+        let (large_done, large) = reserve_on_a_thread(60);
+        settle();
         assert!(
-            !done.load(Ordering::SeqCst),
+            !large_done.load(Ordering::SeqCst),
             "the second reservation did not wait"
         );
-        // Room for a small one meanwhile.
-        assert_eq!(reserve(40).0, 40);
+        // 40 would fit beside the first, but waits its turn behind the 60, which it would
+        // otherwise starve.
+        let (small_done, small) = reserve_on_a_thread(40);
+        settle();
+        assert!(
+            !small_done.load(Ordering::SeqCst),
+            "the third reservation jumped the queue"
+        );
         drop(first);
-        assert_eq!(waiter.join().unwrap(), 60);
+        // Both get through now (60 + 40 = 100); their reservations end with their threads.
+        assert_eq!(large.join().unwrap(), 60);
+        assert_eq!(small.join().unwrap(), 40);
         assert_eq!(lock().used, 0);
 
         // Larger than the whole budget: clamped, so it runs once nothing else holds any.
@@ -167,8 +206,8 @@ mod tests {
         // Lifting the budget wakes a waiter, which then holds nothing.
         set_budget(10);
         let held = reserve(10);
-        let waiter = std::thread::spawn(|| reserve(5).0);
-        std::thread::sleep(Duration::from_millis(50));
+        let (_, waiter) = reserve_on_a_thread(5);
+        settle();
         set_budget(0);
         assert_eq!(waiter.join().unwrap(), 0);
         drop(held);

@@ -75,9 +75,6 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     if describe == Some(&Op::Info) && pixel_ops.is_empty() && orientation == 1 {
         return Ok(json(info::info_json(data, &probe)));
     }
-    // From here the pixels are decoded. Held until the output is made (see `memory`): waits while
-    // other images hold the budget.
-    let _memory = crate::memory::reserve(crate::memory::estimate(data, &probe));
 
     let settings = output_settings(data, &probe, ops);
     let oriented = if orient::swaps_sides(orientation) {
@@ -92,6 +89,9 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             "Picture exceed the maximum allowable rotation range",
         ));
     }
+    // From here the pixels are decoded. Held until the output is made (see `memory`): waits while
+    // other images hold the budget.
+    let _memory = crate::memory::reserve(crate::memory::estimate(data, &probe));
 
     // OSS: an animation stays animated only through resize (not by percentage) and crop, and only
     // when the output format can animate.

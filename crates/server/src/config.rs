@@ -30,7 +30,7 @@ pub struct Config {
     pub queue: usize,
     /// Memory the images being processed may reserve together, MB (each reserves an estimate of
     /// its peak from its header; see cyanotype_imaging::memory); 0 means half the memory of the
-    /// machine, or of the container when its cgroup sets a limit.
+    /// machine, or half a cgroup v2 limit (/sys/fs/cgroup/memory.max).
     pub image_memory_mb: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,

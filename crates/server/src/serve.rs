@@ -134,10 +134,13 @@ async fn serve(mut config: Config) -> Result<(), String> {
     });
     // The line tests and scripts wait for.
     println!(
-        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers, {} MB of image memory)",
+        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers, image memory {})",
         config.data_dir.display(),
         config.region,
-        image_memory >> 20
+        match image_memory {
+            0 => "unlimited".to_string(),
+            b => format!("{} MB", b >> 20),
+        }
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();

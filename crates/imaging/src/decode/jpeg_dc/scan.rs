@@ -109,6 +109,7 @@ pub struct Layout {
     pub ac_len: usize,
     /// Run the scan compiled with BMI2 (`run_bmi2`): the CPU has it, and the caller did not ask
     /// for the portable code (`portable`). Private, since `run` trusts it to call BMI2 code.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     bmi2: bool,
 }
 
