@@ -2,8 +2,9 @@
 //! bound one request (OSS's 250 MP allows a 2.6 MB progressive JPEG that takes 2 GB to decode), but
 //! not several at once: two such requests on two workers could take 4 GB and get the server killed
 //! for memory. Each image reserves an estimate of its peak from the header before it decodes, and
-//! waits while the others' reservations leave too little; one larger than the whole budget waits
-//! until it runs alone. Ordinary images reserve a few tens of MB and never wait.
+//! waits, in turn, while the others' reservations leave too little; one larger than the whole
+//! budget waits until it runs alone. Ordinary images reserve a few tens of MB and wait only behind
+//! a large one.
 //!
 //! The budget is unlimited until the server sets it (`set_budget`); the CLI and the tests run
 //! without one.
@@ -87,8 +88,8 @@ pub fn reserve(bytes: u64) -> Reservation {
 /// decoded at 4 bytes and once more for what is made from it (measured peaks are below this: a
 /// 250 MP RGBA PNG resized, 1.0 GB; 990 frames of 500x500 GIF, 1.1 GB), plus, for a progressive
 /// JPEG, the coefficients libjpeg-turbo keeps until the last scan (2 bytes per sample, a sample per
-/// component and pixel at 4:4:4: a 225 MP Y'CbCr one took 2.0 GB in all). Shrink-on-load makes most JPEGs far cheaper;
-/// the estimate does not count on it.
+/// component and pixel at 4:4:4: a 225 MP Y'CbCr one took 2.0 GB in all). Shrink-on-load makes
+/// most JPEGs far cheaper; the estimate does not count on it.
 pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     let pixels = p.width as u64 * p.height as u64;
     let decoded = pixels * p.frames.max(1) as u64 * 8;
