@@ -13,6 +13,8 @@ pub struct JpegMeta<'a> {
     /// Quantisation tables by id (0..4), in zig-zag order, 8-bit precision values widened.
     pub dqt: [Option<[u16; 64]>; 4],
     pub components: u8,
+    /// The frame header is a progressive one (SOF2, SOF6, SOF10, SOF14).
+    pub progressive: bool,
     /// Width and height from the frame header.
     pub size: (u32, u32),
 }
@@ -56,6 +58,7 @@ pub fn read(data: &[u8]) -> JpegMeta<'_> {
             0xC0..=0xCF if marker != 0xC4 && marker != 0xC8 && marker != 0xCC => {
                 if body.len() >= 6 {
                     meta.components = body[5];
+                    meta.progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
                     meta.size = (
                         u16::from_be_bytes([body[3], body[4]]) as u32,
                         u16::from_be_bytes([body[1], body[2]]) as u32,

@@ -93,39 +93,19 @@ pub fn reserve(bytes: u64) -> Reservation {
 pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     let pixels = p.width as u64 * p.height as u64;
     let decoded = pixels * p.frames.max(1) as u64 * 8;
-    let coefficients = if p.format == Format::Jpg {
-        pixels * progressive_coefficients(data)
-    } else {
-        0
+    // 2 bytes per component, as if none were subsampled (CMYK keeps 8 a pixel, Y'CbCr up to 6).
+    let coefficients = match p.format {
+        Format::Jpg => {
+            let meta = crate::jpeg_meta::read(data);
+            if meta.progressive {
+                pixels * 2 * meta.components as u64
+            } else {
+                0
+            }
+        }
+        _ => 0,
     };
     decoded + coefficients
-}
-
-/// For a progressive JPEG (SOF2, SOF6, SOF10, SOF14), the bytes of coefficients per pixel its decode
-/// keeps: 2 per component, as if none were subsampled. 0 for any other frame, or when the walk over
-/// the marker segments before the frame header fails (the decoder then refuses the file). A walk
-/// rather than a decoder handle, for a question of a few bytes on every request.
-fn progressive_coefficients(data: &[u8]) -> u64 {
-    let mut i = 2;
-    while i + 4 <= data.len() {
-        if data[i] != 0xFF {
-            return 0;
-        }
-        let marker = data[i + 1];
-        match marker {
-            // Fill bytes before a marker.
-            0xFF => i += 1,
-            // Length (2), precision (1), height (2), width (2), then the component count.
-            0xC2 | 0xC6 | 0xCA | 0xCE => return data.get(i + 9).map_or(0, |&n| 2 * n as u64),
-            // Any other frame header, or the scan or the end before one.
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => return 0,
-            0xDA | 0xD9 => return 0,
-            // Standalone markers have no length.
-            0x01 | 0xD0..=0xD7 => i += 2,
-            _ => i += 2 + u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize,
-        }
-    }
-    0
 }
 
 /// Half the memory this process may use: the cgroup's limit when there is one (a container), else
