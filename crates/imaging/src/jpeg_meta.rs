@@ -15,8 +15,20 @@ pub struct JpegMeta<'a> {
     pub components: u8,
     /// The frame header is a progressive one (SOF2, SOF6, SOF10, SOF14).
     pub progressive: bool,
+    /// How many components the first scan carries (0 when no scan header was reached).
+    pub first_scan_components: u8,
     /// Width and height from the frame header.
     pub size: (u32, u32),
+}
+
+impl JpegMeta<'_> {
+    /// Whether the file comes in several scans, so that libjpeg-turbo keeps every block's
+    /// coefficients until the last one: a progressive frame, or a baseline one whose first scan
+    /// carries only some of the components (libjpeg's `has_multiple_scans`).
+    pub fn multi_scan(&self) -> bool {
+        self.progressive
+            || (self.first_scan_components > 0 && self.first_scan_components < self.components)
+    }
 }
 
 pub fn read(data: &[u8]) -> JpegMeta<'_> {
@@ -37,6 +49,10 @@ pub fn read(data: &[u8]) -> JpegMeta<'_> {
             continue;
         }
         if marker == 0xDA || marker == 0xD9 {
+            if marker == 0xDA {
+                // After the segment's length: Ns.
+                meta.first_scan_components = data.get(i + 4).copied().unwrap_or(0);
+            }
             break; // start of scan: no more header segments before the pixels
         }
         let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;

@@ -9,9 +9,11 @@
 //! The budget is unlimited until the server sets it (`set_budget`); the CLI and the tests run
 //! without one.
 
+use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
 use crate::decode::Probe;
+use crate::limits::Limits;
 use cyanotype_process::Format;
 
 struct Budget {
@@ -86,9 +88,10 @@ pub fn reserve(bytes: u64) -> Reservation {
 
 /// A generous estimate of an image's peak memory from its header: every pixel of every frame
 /// decoded at 4 bytes and once more for what is made from it (measured peaks are below this: a
-/// 250 MP RGBA PNG resized, 1.0 GB; 990 frames of 500x500 GIF, 1.1 GB), plus, for a progressive
-/// JPEG, the coefficients libjpeg-turbo keeps until the last scan (2 bytes per sample, a sample per
-/// component and pixel at 4:4:4: a 225 MP Y'CbCr one took 2.0 GB in all). Shrink-on-load makes
+/// 250 MP RGBA PNG resized, 1.0 GB; 990 frames of 500x500 GIF, 1.1 GB), plus, for a JPEG in several
+/// scans (progressive, or baseline with the components in scans of their own), the coefficients
+/// libjpeg-turbo keeps until the last scan (2 bytes per sample, a sample per component and pixel at
+/// 4:4:4: a 225 MP progressive Y'CbCr one took 2.0 GB in all). Shrink-on-load makes
 /// most JPEGs far cheaper; the estimate does not count on it.
 pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     let pixels = p.width as u64 * p.height as u64;
@@ -97,7 +100,7 @@ pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     let coefficients = match p.format {
         Format::Jpg => {
             let meta = crate::jpeg_meta::read(data);
-            if meta.progressive {
+            if meta.multi_scan() {
                 pixels * 2 * meta.components as u64
             } else {
                 0
@@ -108,12 +111,23 @@ pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     decoded + coefficients
 }
 
-/// Half the memory this process may use: the cgroup's limit when there is one (a container), else
-/// the machine's; `None` when neither can be read.
+/// What decoding a watermark's image takes: its first frame only, and nothing for an object that
+/// is no image or is over the limits (it is refused before it is decoded).
+pub fn estimate_watermark(data: &[u8], limits: &Limits) -> u64 {
+    match crate::decode::probe(data) {
+        Ok(p) if crate::decode::check_source(&p, limits).is_ok() => {
+            estimate(data, &Probe { frames: 1, ..p })
+        }
+        _ => 0,
+    }
+}
+
+/// Half the memory this process may use: its cgroup's limit when there is one (a container, a
+/// systemd unit with `MemoryMax=`), else the machine's; `None` when neither can be read.
 pub fn half_of_available() -> Option<u64> {
-    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup")
         .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok());
+        .and_then(|groups| cgroup_limit(&groups, Path::new("/sys/fs/cgroup")));
     let machine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
         let line = s.lines().find(|l| l.starts_with("MemTotal:"))?;
         let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -124,6 +138,42 @@ pub fn half_of_available() -> Option<u64> {
         (c, m) => c.or(m),
     };
     least.map(|b| b / 2)
+}
+
+/// The least memory limit on the groups `proc_self_cgroup` (the text of `/proc/self/cgroup`) names
+/// and their parents, read below `root`: cgroup v2's `memory.max`, v1's `memory.limit_in_bytes`
+/// (whose "no limit" is a huge number, so the machine's size wins). Each parent's limit applies
+/// too. In a container the mount's root is the container's own group, and the path named may not
+/// exist below it; the walk up reaches the root all the same.
+fn cgroup_limit(proc_self_cgroup: &str, root: &Path) -> Option<u64> {
+    let mut least: Option<u64> = None;
+    for line in proc_self_cgroup.lines() {
+        // "0::/path" for v2; "4:memory:/path" (controllers comma-separated) for v1.
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let (mount, file) = if controllers.is_empty() {
+            (root.to_path_buf(), "memory.max")
+        } else if controllers.split(',').any(|c| c == "memory") {
+            (root.join("memory"), "memory.limit_in_bytes")
+        } else {
+            continue;
+        };
+        let mut group = Some(Path::new(path.trim_start_matches('/')));
+        while let Some(g) = group {
+            let limit = std::fs::read_to_string(mount.join(g).join(file))
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok());
+            if let Some(l) = limit {
+                least = Some(least.map_or(l, |m| m.min(l)));
+            }
+            group = g.parent();
+        }
+    }
+    least
 }
 
 #[cfg(test)]
@@ -194,5 +244,33 @@ mod tests {
         drop(held);
         // `held` was counted under the old budget and is returned in full.
         assert_eq!(lock().used, 0);
+    }
+
+    #[test]
+    fn cgroup_limits_are_read_up_the_tree_in_both_versions() {
+        let root = std::env::temp_dir().join(format!("cyanotype-cgroup-{}", std::process::id()));
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        // v2: the unit's own limit is "max"; its slice's applies.
+        write("system.slice/memory.max", "3000000000\n");
+        write("system.slice/cyanotype.service/memory.max", "max\n");
+        let v2 = "0::/system.slice/cyanotype.service\n";
+        assert_eq!(cgroup_limit(v2, &root), Some(3_000_000_000));
+        // v1 beside it (a hybrid machine): the least of all.
+        write("memory/docker/abc/memory.limit_in_bytes", "2000000000\n");
+        write("memory/memory.limit_in_bytes", "9223372036854771712\n");
+        let hybrid = format!("5:cpu,memory:/docker/abc\n3:pids:/\n{v2}");
+        assert_eq!(cgroup_limit(&hybrid, &root), Some(2_000_000_000));
+        // A container whose group is the mount's root: the named path is not there.
+        assert_eq!(
+            cgroup_limit("4:memory:/kubepods/pod1\n", &root),
+            Some(9_223_372_036_854_771_712)
+        );
+        // Nothing to read.
+        assert_eq!(cgroup_limit("0::/\n", &root.join("none")), None);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use crate::bitmap::Bitmap;
 use crate::decode::{self, Frame, Probe};
 use crate::encode::{self, Settings};
-use crate::env::Env;
+use crate::env::{Env, Prefetched};
 use crate::limits::Limits;
 use crate::ops::{self, orient, resize};
-use crate::{hue, info, jpeg_meta};
+use crate::{hue, info, jpeg_meta, memory};
 
 /// Quality used when nothing says otherwise and the source is not a JPEG.
 pub const DEFAULT_QUALITY: u32 = 85;
@@ -89,9 +89,20 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             "Picture exceed the maximum allowable rotation range",
         ));
     }
-    // From here the pixels are decoded. Held until the output is made (see `memory`): waits while
-    // other images hold the budget.
-    let _memory = crate::memory::reserve(crate::memory::estimate(data, &probe));
+    // From here the pixels are decoded, the watermarks' images too (read now to count them). Held
+    // until the output is made (see `memory`): waits while other images hold the budget.
+    let watermarks = Prefetched::read(&pixel_ops, env.objects, limits.max_source_bytes);
+    let env = &Env {
+        objects: &watermarks,
+        ..*env
+    };
+    let _memory = memory::reserve(
+        memory::estimate(data, &probe)
+            + watermarks
+                .images()
+                .map(|w| memory::estimate_watermark(w, limits))
+                .sum::<u64>(),
+    );
 
     // OSS: an animation stays animated only through resize (not by percentage) and crop, and only
     // when the output format can animate.

@@ -1,9 +1,14 @@
 //! The memory an image reserves before it is processed (`memory::estimate`): every frame's pixels,
-//! and a progressive JPEG's coefficients on top.
+//! a JPEG's coefficients when it comes in several scans, and the images its watermarks name.
 
 mod common;
 
-use cyanotype_imaging::{decode, memory};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cyanotype_imaging::{decode, memory, process_with, DirObjects, Limits};
+use cyanotype_process::b64;
 
 fn estimate(path: &str) -> (u64, u64) {
     let data = std::fs::read(common::testdata().join(path)).unwrap();
@@ -25,4 +30,81 @@ fn frames_and_progressive_coefficients_are_counted() {
     let data = std::fs::read(common::testdata().join("gif/pillow_chi_animated.gif")).unwrap();
     assert!(decode::probe(&data).unwrap().frames > 1);
     assert_eq!(e, px * 8);
+}
+
+/// An 8x8 mid-grey Y'CbCr baseline JPEG whose three components come in scans of their own: every
+/// block's DC difference and AC run end share the one 1-bit code `0` of each table.
+fn baseline_in_three_scans() -> Vec<u8> {
+    let mut j = vec![0xFF, 0xD8];
+    j.extend([0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    j.extend([1u8; 64]);
+    j.extend([0xFF, 0xC0, 0x00, 0x11, 8, 0, 8, 0, 8, 3]);
+    for c in 1..=3 {
+        j.extend([c, 0x11, 0]);
+    }
+    for class in [0x00, 0x10] {
+        // One code of length 1, for symbol 0 (DC: difference 0; AC: end of block).
+        j.extend([0xFF, 0xC4, 0x00, 0x14, class, 1]);
+        j.extend([0u8; 15]);
+        j.push(0);
+    }
+    for c in 1..=3 {
+        j.extend([0xFF, 0xDA, 0x00, 0x08, 1, c, 0x00, 0, 63, 0]);
+        // "0" (DC) "0" (EOB), padded with ones.
+        j.push(0b0011_1111);
+    }
+    j.extend([0xFF, 0xD9]);
+    j
+}
+
+#[test]
+fn a_baseline_jpeg_in_several_scans_counts_its_coefficients() {
+    let data = baseline_in_three_scans();
+    let p = decode::probe(&data).unwrap();
+    assert_eq!((p.width, p.height), (8, 8));
+    // A real file: libjpeg-turbo decodes it to mid-grey.
+    let b = common::decode_rgba(&data);
+    assert!(
+        b.data.chunks_exact(4).all(|px| px == [128, 128, 128, 255]),
+        "{:?}",
+        &b.data[..8]
+    );
+    assert_eq!(memory::estimate(&data, &p), 64 * 14);
+}
+
+/// Processes `ops` on a 16x16 PNG (2 KB reserved for it) on a thread of its own, which flags when
+/// it is done.
+fn process_on_a_thread(ops: String) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = done.clone();
+    let thread = std::thread::spawn(move || {
+        let data = common::read("watermark/pillow_hopper_mask_16x16.png");
+        let objects = DirObjects(common::testdata());
+        let limits = Limits::default();
+        let env = common::env_with_objects(&limits, &objects);
+        process_with(&data, &common::ops(&ops), &env).unwrap_or_else(|e| panic!("{ops}: {e}"));
+        flag.store(true, Ordering::SeqCst);
+    });
+    (done, thread)
+}
+
+// The only test of this file that processes an image, so it owns the process-wide budget.
+#[test]
+fn a_watermark_image_is_reserved_with_the_source() {
+    memory::set_budget(1_000_000);
+    // 10 KB left: enough for the 2 KB source alone.
+    let held = memory::reserve(990_000);
+    let (_, alone) = process_on_a_thread("image/resize,w_8".into());
+    alone.join().unwrap();
+    // With the 400x267 JPEG as its watermark (854 KB more), it waits for room.
+    let key = b64::encode("oss/example.jpg");
+    let (done, marked) = process_on_a_thread(format!("image/watermark,image_{key}"));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !done.load(Ordering::SeqCst),
+        "the watermark's image was not reserved"
+    );
+    drop(held);
+    marked.join().unwrap();
+    memory::set_budget(0);
 }

@@ -30,7 +30,7 @@ pub struct Config {
     pub queue: usize,
     /// Memory the images being processed may reserve together, MB (each reserves an estimate of
     /// its peak from its header; see cyanotype_imaging::memory); 0 means half the memory of the
-    /// machine, or half a cgroup v2 limit (/sys/fs/cgroup/memory.max).
+    /// machine, or half the server's cgroup limit (v2 or v1) when that is less.
     pub image_memory_mb: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,
