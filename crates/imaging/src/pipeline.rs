@@ -89,6 +89,11 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             "Picture exceed the maximum allowable rotation range",
         ));
     }
+    let never_enlarge = probe.format == Format::Gif && probe.frames > 1;
+    let out_size = ops::output_size(oriented, &pixel_ops, never_enlarge, limits)?;
+    if describe != Some(&Op::AverageHue) {
+        check_output(out_size.0, out_size.1, settings.format, limits)?;
+    }
     // From here the pixels are decoded, the watermarks' images too (read now to count them). Held
     // until the output is made (see `memory`): waits while other images hold the budget.
     let watermarks = Prefetched::read(&pixel_ops, env.objects, limits.max_source_bytes);
@@ -114,7 +119,6 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             Op::Crop(_) | Op::Watermark(_) => true,
             _ => false,
         });
-    let never_enlarge = probe.format == Format::Gif && probe.frames > 1;
     let ctx = Ctx {
         limits,
         env,
@@ -133,6 +137,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         &settings,
         &ctx,
     )? {
+        debug_assert_eq!((out.width, out.height), out_size);
         return Ok(out);
     }
     let mut pixel_ops = pixel_ops;
@@ -181,7 +186,8 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         return Ok(json(hue::json(hue::average_hue(&out_frames[0].bitmap))));
     }
     let (width, height) = (out_frames[0].bitmap.width, out_frames[0].bitmap.height);
-    check_output(width, height, settings.format, limits)?;
+    // Checked from the header above.
+    debug_assert_eq!((width, height), out_size);
     let body = encode::encode_frames(out_frames, &settings)?;
     if describe == Some(&Op::Info) {
         let p = decode::probe(&body)?;
@@ -262,7 +268,6 @@ fn jpeg_planes(
     let Some(((w, h), rect)) = resize::read_rect(plan, (planes.width, planes.height), at)? else {
         return Ok(None);
     };
-    check_output(w, h, Format::Jpg, ctx.limits)?;
     let scaled = planes.scale((w, h), rect)?;
     let body = encode::jpeg::encode_planes(&scaled, settings.quality, settings.progressive)?;
     Ok(Some(Output {

@@ -209,14 +209,8 @@ fn damaged_files_give_an_image_or_a_clean_error() {
 /// from the header.
 #[test]
 fn claimed_size_far_beyond_the_data() {
-    let data = read("oss/example.jpg");
-    let sof = (0..data.len() - 1)
-        .find(|&i| data[i] == 0xFF && data[i + 1] == 0xC0)
-        .expect("a baseline frame header");
     for (w, h) in [(15_000u16, 15_000u16), (30_000, 8_000), (65_000, 65_000)] {
-        let mut big = data.clone();
-        big[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
-        big[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+        let big = claiming(w, h);
         for p in ["image/resize,w_100", "image/info", "image/crop,w_10,h_10"] {
             assert_eq!(check(&big, p, &Limits::default()), None, "{w}x{h} {p}");
         }
@@ -231,6 +225,44 @@ fn claimed_size_far_beyond_the_data() {
             assert!(e.message.contains("premature end"), "{p}: {}", e.message);
         }
     }
+}
+
+/// `oss/example.jpg` with its frame header claiming `w` x `h`.
+fn claiming(w: u16, h: u16) -> Vec<u8> {
+    let mut data = read("oss/example.jpg");
+    let sof = (0..data.len() - 1)
+        .find(|&i| data[i] == 0xFF && data[i + 1] == 0xC0)
+        .expect("a baseline frame header");
+    data[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+    data[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+    data
+}
+
+/// What the output's size alone refuses is refused from the header, before any decoding: the
+/// 225 MP claim above (whose data would fail to decode) gets the size refusals, not damage.
+#[test]
+fn refusals_of_the_output_size_come_before_decoding() {
+    let big = claiming(15_000, 15_000);
+    let refused = |p: &str| process(&big, &ops(p), &Limits::default()).expect_err(p);
+    for p in [
+        "image/format,png",
+        "image/blur,r_50,s_50",
+        "image/resize,w_100/resize,w_16000,h_16000,m_fixed,limit_0",
+    ] {
+        let e = refused(p);
+        assert_eq!(e.code, Code::ImageTooLarge, "{p}: {}", e.message);
+    }
+    let e = refused("image/format,png");
+    assert!(e.message.contains("15000x15000"), "{}", e.message);
+    let e = refused("image/rotate,90");
+    assert_eq!(e.code, Code::BadRequest);
+    assert!(e.message.contains("rotation range"), "{}", e.message);
+    let e = refused("image/crop,x_20000");
+    assert_eq!(e.code, Code::BadRequest);
+    assert!(e.message.contains("out of image"), "{}", e.message);
+    // A request whose output fits goes on to decode, and meets the damage.
+    let e = refused("image/crop,w_4000,h_4000/blur,r_3,s_2");
+    assert_eq!(e.code, Code::ImageDamage, "{}", e.message);
 }
 
 /// One scan of a progressive JPEG: the components it codes, its band of coefficients and its

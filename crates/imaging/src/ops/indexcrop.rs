@@ -5,17 +5,33 @@ use cyanotype_process::{Axis, IndexCrop};
 
 use crate::bitmap::Bitmap;
 
-pub fn apply(b: &Bitmap, c: &IndexCrop) -> Bitmap {
+/// The piece kept along the axis, as (start, length); `None` when the index is past the last one.
+fn piece(c: &IndexCrop, w: u32, h: u32) -> Option<(u32, u32)> {
     let total = match c.axis {
-        Axis::X => b.width,
-        Axis::Y => b.height,
+        Axis::X => w,
+        Axis::Y => h,
     };
     let start = c.index as u64 * c.size as u64;
     if start >= total as u64 {
-        return b.clone();
+        return None;
     }
     let start = start as u32;
-    let len = c.size.min(total - start);
+    Some((start, c.size.min(total - start)))
+}
+
+/// The size it makes of a `w` x `h` image.
+pub fn size(c: &IndexCrop, w: u32, h: u32) -> (u32, u32) {
+    match (piece(c, w, h), c.axis) {
+        (None, _) => (w, h),
+        (Some((_, len)), Axis::X) => (len, h),
+        (Some((_, len)), Axis::Y) => (w, len),
+    }
+}
+
+pub fn apply(b: &Bitmap, c: &IndexCrop) -> Bitmap {
+    let Some((start, len)) = piece(c, b.width, b.height) else {
+        return b.clone();
+    };
     match c.axis {
         Axis::X => b.sub_image(start, 0, len, b.height),
         Axis::Y => b.sub_image(0, start, b.width, len),

@@ -1,6 +1,10 @@
 //! One file per OSS action, each taking a bitmap and giving a bitmap. The pipeline decides the order
 //! and the context (limits, logical size after shrink-on-load).
 
+use cyanotype_process::{Op, Result};
+
+use crate::limits::Limits;
+
 pub mod blur;
 pub mod circle;
 pub mod crop;
@@ -13,3 +17,45 @@ pub mod rounded_corners;
 pub mod sharpen;
 pub mod tone;
 pub mod watermark;
+
+/// The size `ops` make of an image of `size` (oriented), with the refusals on the way that need no
+/// pixels: a crop that starts outside the image, a rotation of too large an image, a resize past
+/// the output limits. The pipeline calls it before it decodes, so a request whose output would be
+/// refused is refused from the header, not after seconds of decoding and blurring; and checks
+/// (debug builds) that the pixels came out at this size.
+pub fn output_size(
+    mut size: (u32, u32),
+    ops: &[&Op],
+    never_enlarge: bool,
+    limits: &Limits,
+) -> Result<(u32, u32)> {
+    for op in ops {
+        let (w, h) = size;
+        size = match op {
+            Op::Resize(r) => resize::plan(w, h, r, never_enlarge, limits)?.output(size),
+            Op::Crop(c) => {
+                let (_, _, cw, ch) = crop::rect(c, w, h)?;
+                (cw, ch)
+            }
+            Op::Circle(c) => {
+                let (_, side) = circle::square(c, w, h);
+                (side, side)
+            }
+            Op::IndexCrop(c) => indexcrop::size(c, w, h),
+            Op::Rotate(d) => rotate::size(w, h, *d, limits)?,
+            Op::RoundedCorners(_)
+            | Op::Blur(_)
+            | Op::Bright(_)
+            | Op::Contrast(_)
+            | Op::Sharpen(_)
+            | Op::Watermark(_)
+            | Op::Format(_)
+            | Op::Quality(_)
+            | Op::Interlace(_)
+            | Op::AutoOrient(_)
+            | Op::Info
+            | Op::AverageHue => size,
+        };
+    }
+    Ok(size)
+}

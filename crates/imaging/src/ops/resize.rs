@@ -160,6 +160,14 @@ fn checked(plan: Plan, limits: &Limits) -> Result<Plan> {
 }
 
 impl Plan {
+    /// The size the plan makes of an image of `size`.
+    pub fn output(&self, size: (u32, u32)) -> (u32, u32) {
+        match *self {
+            Plan::Keep => size,
+            Plan::Scale { out, .. } => out,
+        }
+    }
+
     /// The size the decoder must at least deliver for this plan to keep 2x headroom for the filter,
     /// given a source of `w` x `h`; `None` when no shrink-on-load applies.
     pub fn decode_hint(&self, w: u32, h: u32) -> Option<(u32, u32)> {

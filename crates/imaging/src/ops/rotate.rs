@@ -10,22 +10,38 @@ use crate::bitmap::Bitmap;
 use crate::limits::Limits;
 use crate::ops::orient;
 
-pub fn check_size(b: &Bitmap, limits: &Limits) -> Result<()> {
-    if b.width > limits.max_rotate_side || b.height > limits.max_rotate_side {
+/// The size a rotation makes of a `w` x `h` image, or OSS's refusal when the image is too large to
+/// rotate.
+pub fn size(w: u32, h: u32, degrees: u32, limits: &Limits) -> Result<(u32, u32)> {
+    let d = degrees % 360;
+    if d == 0 {
+        return Ok((w, h));
+    }
+    if w > limits.max_rotate_side || h > limits.max_rotate_side {
         return Err(Error::bad_request(
             "Picture exceed the maximum allowable rotation range",
         ));
     }
-    Ok(())
+    Ok(match d {
+        90 | 270 => (h, w),
+        180 => (w, h),
+        d => bounding_box(w, h, d as f64),
+    })
 }
 
 pub fn apply(b: Bitmap, degrees: u32, limits: &Limits) -> Result<Bitmap> {
-    let d = degrees % 360;
-    if d == 0 {
-        return Ok(b);
-    }
-    check_size(&b, limits)?;
-    Ok(turn(b, d))
+    size(b.width, b.height, degrees, limits)?;
+    Ok(turn(b, degrees))
+}
+
+/// The box a `w` x `h` image turned by `degrees` fits in, rounded so that float noise (cos 90 =
+/// 6e-17) does not add a pixel.
+fn bounding_box(w: u32, h: u32, degrees: f64) -> (u32, u32) {
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (w, h) = (w as f64, h as f64);
+    let bw = ((w * cos.abs() + h * sin.abs()) - 1e-6).ceil().max(1.0) as u32;
+    let bh = ((w * sin.abs() + h * cos.abs()) - 1e-6).ceil().max(1.0) as u32;
+    (bw, bh)
 }
 
 /// Clockwise by `degrees` without the source-size check: for watermark layers, which are bounded when
@@ -44,9 +60,7 @@ fn any_angle(b: &Bitmap, degrees: f64) -> Bitmap {
     let t = degrees.to_radians();
     let (sin, cos) = t.sin_cos();
     let (w, h) = (b.width as f64, b.height as f64);
-    // Bounding box, rounded so that float noise (cos 90 = 6e-17) does not add a pixel.
-    let bw = ((w * cos.abs() + h * sin.abs()) - 1e-6).ceil().max(1.0) as u32;
-    let bh = ((w * sin.abs() + h * cos.abs()) - 1e-6).ceil().max(1.0) as u32;
+    let (bw, bh) = bounding_box(b.width, b.height, degrees);
     let (scx, scy) = (w / 2.0, h / 2.0);
     let (dcx, dcy) = (bw as f64 / 2.0, bh as f64 / 2.0);
     let mut out = vec![0u8; bw as usize * bh as usize * 4];
