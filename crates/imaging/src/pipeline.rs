@@ -356,7 +356,7 @@ fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
             Op::Blur(p) => ops::blur::apply(&b, p)?,
             Op::Bright(v) => ops::tone::bright(b, *v),
             Op::Contrast(v) => ops::tone::contrast(b, *v),
-            Op::Sharpen(v) => ops::sharpen::apply(&b, *v)?,
+            Op::Sharpen(v) => ops::sharpen::apply(b, *v)?,
             Op::Watermark(w) => {
                 let b = shrink_undone(b, logical)?;
                 let key = (i, b.width, b.height);

@@ -7,18 +7,27 @@ use cyanotype_process::Result;
 use crate::bitmap::Bitmap;
 use crate::ops::blur;
 
-pub fn apply(b: &Bitmap, v: u32) -> Result<Bitmap> {
-    let blurred = blur::gaussian(b, 5, 1.0)?;
+pub fn apply(b: Bitmap, v: u32) -> Result<Bitmap> {
+    let mut out = blur::gaussian(&b, 5, 1.0)?;
     let amount = (v as i32 * 256) / 200; // fixed point, 8 fractional bits
-    let c = b.channels as usize;
-    let mut out = b.data.clone();
-    for (i, (o, s)) in out.iter_mut().zip(blurred.data.iter()).enumerate() {
-        if c == 4 && i % 4 == 3 {
-            continue;
+    // `blurred` becomes the original plus `amount` times (original - blurred).
+    let sharpen = |blurred: &mut u8, orig: u8| {
+        let diff = orig as i32 - *blurred as i32;
+        *blurred = (orig as i32 + ((diff * amount) >> 8)).clamp(0, 255) as u8;
+    };
+    // The result is written over the blurred copy (each blurred sample is read once, just before
+    // it is replaced), so a large image takes two buffers, not three.
+    if b.channels == 4 {
+        for (o, s) in out.data.chunks_exact_mut(4).zip(b.data.chunks_exact(4)) {
+            for k in 0..3 {
+                sharpen(&mut o[k], s[k]);
+            }
+            o[3] = s[3];
         }
-        let orig = *o as i32;
-        let diff = orig - *s as i32;
-        *o = (orig + ((diff * amount) >> 8)).clamp(0, 255) as u8;
+    } else {
+        for (o, &s) in out.data.iter_mut().zip(b.data.iter()) {
+            sharpen(o, s);
+        }
     }
-    Ok(Bitmap::new(b.width, b.height, b.channels, out))
+    Ok(out)
 }
