@@ -14,7 +14,8 @@ use std::sync::{Condvar, Mutex};
 
 use crate::decode::Probe;
 use crate::limits::Limits;
-use cyanotype_process::Format;
+use crate::ops::Sizes;
+use cyanotype_process::{Format, Op};
 
 struct Budget {
     /// Bytes all images may reserve together; 0 for no limit.
@@ -109,6 +110,26 @@ pub fn estimate(data: &[u8], p: &Probe) -> u64 {
         _ => 0,
     };
     decoded + coefficients
+}
+
+/// What the actions take beyond `estimate`, which counts one result of the source's size a frame:
+/// results larger than that (an enlarged animation keeps every frame's), a frame larger than the
+/// source along the way (its result and the next action's), and the extra image a blur (sharpen
+/// blurs too) keeps between its two passes. 4 bytes a pixel each; nothing for a chain that shrinks.
+pub fn estimate_actions(p: &Probe, sizes: &Sizes, out_frames: u32, ops: &[&Op]) -> u64 {
+    let frame = p.width as u64 * p.height as u64;
+    let outputs = (sizes.out.0 as u64 * sizes.out.1 as u64 * out_frames as u64)
+        .saturating_sub(frame * p.frames.max(1) as u64);
+    let along = sizes.largest.saturating_sub(frame) * 2;
+    let blur = if ops
+        .iter()
+        .any(|o| matches!(o, Op::Blur(_) | Op::Sharpen(_)))
+    {
+        sizes.largest
+    } else {
+        0
+    };
+    4 * (outputs + along + blur)
 }
 
 /// What decoding a watermark's image takes: its first frame only, and nothing for an object that

@@ -89,26 +89,6 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             "Picture exceed the maximum allowable rotation range",
         ));
     }
-    let never_enlarge = probe.format == Format::Gif && probe.frames > 1;
-    let out_size = ops::output_size(oriented, &pixel_ops, never_enlarge, limits)?;
-    if describe != Some(&Op::AverageHue) {
-        check_output(out_size.0, out_size.1, settings.format, limits)?;
-    }
-    // From here the pixels are decoded, the watermarks' images too (read now to count them). Held
-    // until the output is made (see `memory`): waits while other images hold the budget.
-    let watermarks = Prefetched::read(&pixel_ops, env.objects, limits.max_source_bytes);
-    let env = &Env {
-        objects: &watermarks,
-        ..*env
-    };
-    let _memory = memory::reserve(
-        memory::estimate(data, &probe)
-            + watermarks
-                .images()
-                .map(|w| memory::estimate_watermark(w, limits))
-                .sum::<u64>(),
-    );
-
     // OSS: an animation stays animated only through resize (not by percentage) and crop, and only
     // when the output format can animate.
     let keep_animation = probe.frames > 1
@@ -119,6 +99,29 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             Op::Crop(_) | Op::Watermark(_) => true,
             _ => false,
         });
+    let never_enlarge = probe.format == Format::Gif && probe.frames > 1;
+    let sizes = ops::output_size(oriented, &pixel_ops, never_enlarge, limits)?;
+    let out_size = sizes.out;
+    let out_frames = if keep_animation { probe.frames } else { 1 };
+    if describe != Some(&Op::AverageHue) {
+        check_output(out_size, out_frames, settings.format, limits)?;
+    }
+    // From here the pixels are decoded, the watermarks' images too (read now to count them). Held
+    // until the output is made (see `memory`): waits while other images hold the budget.
+    let watermarks = Prefetched::read(&pixel_ops, env.objects, limits.max_source_bytes);
+    let env = &Env {
+        objects: &watermarks,
+        ..*env
+    };
+    let _memory = memory::reserve(
+        memory::estimate(data, &probe)
+            + memory::estimate_actions(&probe, &sizes, out_frames, &pixel_ops)
+            + watermarks
+                .images()
+                .map(|w| memory::estimate_watermark(w, limits))
+                .sum::<u64>(),
+    );
+
     let ctx = Ctx {
         limits,
         env,
@@ -405,7 +408,7 @@ fn shrink_undone(b: Bitmap, logical: (u32, u32)) -> Result<Bitmap> {
     }
 }
 
-fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<()> {
+fn check_output((w, h): (u32, u32), frames: u32, format: Format, limits: &Limits) -> Result<()> {
     let side = if format == Format::Webp {
         limits.max_webp_side.min(limits.max_output_side)
     } else {
@@ -415,6 +418,16 @@ fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<()> {
         return Err(Error::too_large(format!(
             "The output image {w}x{h} exceeds the limit of {side} px per side and {} pixels in total for {format}.",
             limits.max_output_pixels
+        ))
+        .with_ec(cyanotype_process::error::ec::TARGET_TOO_LARGE));
+    }
+    // OSS counts an animated source's frames in its pixel limit; we count an animated output's the
+    // same way, or a few KB of tiny frames, each enlarged to the limit, would take minutes and GBs.
+    let total = w as u64 * h as u64 * frames as u64;
+    if total > limits.max_source_pixels {
+        return Err(Error::too_large(format!(
+            "The output animation of {frames} frames of {w}x{h} has {total} pixels; the limit over all frames is {}.",
+            limits.max_source_pixels
         ))
         .with_ec(cyanotype_process::error::ec::TARGET_TOO_LARGE));
     }

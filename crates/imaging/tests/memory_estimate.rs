@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cyanotype_imaging::{decode, memory, process_with, DirObjects, Limits};
+use cyanotype_imaging::{decode, memory, ops, process_with, DirObjects, Limits};
 use cyanotype_process::b64;
 
 fn estimate(path: &str) -> (u64, u64) {
@@ -107,4 +107,37 @@ fn a_watermark_image_is_reserved_with_the_source() {
     drop(held);
     marked.join().unwrap();
     memory::set_budget(0);
+}
+
+/// What a chain adds: outputs larger than the source (every frame of an enlarged animation), a
+/// larger frame along the way, and a blur's extra image; a chain that shrinks adds nothing.
+#[test]
+fn actions_count_what_they_make_beyond_the_source() {
+    let data = common::read("webp/imagers_anim_rgba.webp");
+    let p = decode::probe(&data).unwrap();
+    assert_eq!((p.width, p.height, p.frames), (200, 200, 6));
+    let add = |process: &str, frames: u32| {
+        let chain = common::ops(process);
+        let chain: Vec<_> = chain.iter().collect();
+        let sizes = ops::output_size((200, 200), &chain, false, &Limits::default()).unwrap();
+        memory::estimate_actions(&p, &sizes, frames, &chain)
+    };
+    assert_eq!(add("image/resize,w_100", 6), 0);
+    // Six frames of 1000x1000 against six of 200x200, and one frame's result and next along the way.
+    let (big, small) = (1_000_000u64, 40_000u64);
+    let enlarged = 4 * (6 * (big - small) + 2 * (big - small));
+    assert_eq!(
+        add("image/resize,w_1000,h_1000,m_fixed,limit_0", 6),
+        enlarged
+    );
+    // Enlarged, blurred (one more image at the largest size), then shrunk to a still.
+    assert_eq!(
+        add(
+            "image/resize,w_1000,h_1000,m_fixed,limit_0/blur,r_3,s_2/resize,w_10",
+            1
+        ),
+        4 * (2 * (big - small) + big)
+    );
+    // A blur at the source's size.
+    assert_eq!(add("image/blur,r_3,s_2", 1), 4 * small);
 }

@@ -296,6 +296,30 @@ fn animated_gif_keeps_frames_through_resize_crop_and_watermark_only() {
     assert_eq!(png.format, Some(cyanotype_process::Format::Png));
 }
 
+/// An animation's output counts its frames against the 250 Mpx that bound a source's: 42 frames of
+/// 245x245 enlarged to 4096x4096 each would be 705 Mpx (it is refused from the header); 6 frames
+/// of 200x200 at 1000x1000 are 6 Mpx and made.
+#[test]
+fn an_enlarged_animation_counts_its_frames() {
+    let src = read("webp/pillow_iss634_animated.webp");
+    let e = run_err(&src, "image/resize,w_4096,h_4096,m_fixed,limit_0");
+    assert_eq!(e.code, cyanotype_process::Code::ImageTooLarge);
+    assert!(
+        e.message.contains("42 frames of 4096x4096"),
+        "{}",
+        e.message
+    );
+    // The first frame alone, as a still, is within the limits.
+    let still = "image/resize,w_4096,h_4096,m_fixed,limit_0/resize,w_100/format,jpg";
+    assert_eq!(run(&src, still).width, 100);
+    let src = read("webp/imagers_anim_rgba.webp");
+    let out = run(&src, "image/resize,w_1000,h_1000,m_fixed,limit_0");
+    assert_eq!(
+        json(&run(&out.body, "image/info"))["FrameCount"]["value"],
+        "6"
+    );
+}
+
 #[test]
 fn avif_output() {
     let out = run(&read("oss/example.jpg"), "image/resize,w_100/format,avif");

@@ -18,7 +18,16 @@ pub mod sharpen;
 pub mod tone;
 pub mod watermark;
 
-/// The size `ops` make of an image of `size` (oriented), with the refusals on the way that need no
+/// What a chain of actions makes of one frame, known from the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// The output's size.
+    pub out: (u32, u32),
+    /// The most pixels of the frame at any point, the start included.
+    pub largest: u64,
+}
+
+/// The sizes `ops` make of an image of `size` (oriented), with the refusals on the way that need no
 /// pixels: a crop that starts outside the image, a rotation of too large an image, a resize past
 /// the output limits. The pipeline calls it before it decodes, so a request whose output would be
 /// refused is refused from the header, not after seconds of decoding and blurring; and checks
@@ -28,7 +37,9 @@ pub fn output_size(
     ops: &[&Op],
     never_enlarge: bool,
     limits: &Limits,
-) -> Result<(u32, u32)> {
+) -> Result<Sizes> {
+    let area = |(w, h): (u32, u32)| w as u64 * h as u64;
+    let mut largest = area(size);
     for op in ops {
         let (w, h) = size;
         size = match op {
@@ -56,6 +67,7 @@ pub fn output_size(
             | Op::Info
             | Op::AverageHue => size,
         };
+        largest = largest.max(area(size));
     }
-    Ok(size)
+    Ok(Sizes { out: size, largest })
 }
