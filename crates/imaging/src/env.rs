@@ -2,8 +2,6 @@
 //! other objects of the source's bucket (image watermarks). The server passes its storage, the CLI a
 //! local directory, tests a map; the engine itself does no I/O.
 
-use cyanotype_process::Op;
-
 use crate::limits::Limits;
 use crate::text::Fonts;
 
@@ -55,43 +53,6 @@ impl Objects for DirObjects {
             return Err(ObjectError::TooLarge(meta.len()));
         }
         std::fs::read(&path).map_err(|e| ObjectError::Io(e.to_string()))
-    }
-}
-
-/// The images one request's watermark actions name, read before its pixels are decoded, so that
-/// the memory their decoding takes is reserved with the source's (see `memory`). Other keys, and
-/// keys that could not be read, go to the objects behind.
-pub struct Prefetched<'a> {
-    behind: &'a dyn Objects,
-    /// One entry per watermark action whose image could be read, in order.
-    read: Vec<(String, Vec<u8>)>,
-}
-
-impl<'a> Prefetched<'a> {
-    pub fn read(ops: &[&Op], behind: &'a dyn Objects, max_bytes: u64) -> Prefetched<'a> {
-        let read = ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Watermark(w) => w.image.as_ref(),
-                _ => None,
-            })
-            .filter_map(|img| Some((img.key.clone(), behind.get(&img.key, max_bytes).ok()?)))
-            .collect();
-        Prefetched { behind, read }
-    }
-
-    /// The images read, once per action that names them.
-    pub fn images(&self) -> impl Iterator<Item = &[u8]> {
-        self.read.iter().map(|(_, data)| data.as_slice())
-    }
-}
-
-impl Objects for Prefetched<'_> {
-    fn get(&self, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
-        match self.read.iter().find(|(k, _)| k == key) {
-            Some((_, data)) if data.len() as u64 <= max_bytes => Ok(data.clone()),
-            _ => self.behind.get(key, max_bytes),
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
 use crate::decode::Probe;
-use crate::limits::Limits;
+use crate::env::Env;
 use crate::ops::Sizes;
 use cyanotype_process::{Format, Op};
 
@@ -132,15 +132,26 @@ pub fn estimate_actions(p: &Probe, sizes: &Sizes, out_frames: u32, ops: &[&Op]) 
     4 * (outputs + along + blur)
 }
 
-/// What decoding a watermark's image takes: its first frame only, and nothing for an object that
-/// is no image or is over the limits (it is refused before it is decoded).
-pub fn estimate_watermark(data: &[u8], limits: &Limits) -> u64 {
-    match crate::decode::probe(data) {
-        Ok(p) if crate::decode::check_source(&p, limits).is_ok() => {
-            estimate(data, &Probe { frames: 1, ..p })
-        }
-        _ => 0,
-    }
+/// What decoding the images of the watermark actions among `ops` takes: the first frame of each,
+/// and its object's bytes. Each object is read here for its header and dropped; the watermark
+/// action reads it again when it makes its layer, so no more than one is held at a time, as
+/// before there was a budget. An object that cannot be read, is no image or is over the limits
+/// counts nothing: it is refused before it is decoded.
+pub fn estimate_watermarks(ops: &[&Op], env: &Env) -> u64 {
+    let limits = env.limits;
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Watermark(w) => w.image.as_ref(),
+            _ => None,
+        })
+        .filter_map(|img| env.objects.get(&img.key, limits.max_source_bytes).ok())
+        .map(|data| match crate::decode::probe(&data) {
+            Ok(p) if crate::decode::check_source(&p, limits).is_ok() => {
+                data.len() as u64 + estimate(&data, &Probe { frames: 1, ..p })
+            }
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Half the memory this process may use: its cgroup's limit when there is one (a container, a

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::bitmap::Bitmap;
 use crate::decode::{self, Frame, Probe};
 use crate::encode::{self, Settings};
-use crate::env::{Env, Prefetched};
+use crate::env::Env;
 use crate::limits::Limits;
 use crate::ops::{self, orient, resize};
 use crate::{hue, info, jpeg_meta, memory};
@@ -106,20 +106,12 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     if describe != Some(&Op::AverageHue) {
         check_output(out_size, out_frames, settings.format, limits)?;
     }
-    // From here the pixels are decoded, the watermarks' images too (read now to count them). Held
-    // until the output is made (see `memory`): waits while other images hold the budget.
-    let watermarks = Prefetched::read(&pixel_ops, env.objects, limits.max_source_bytes);
-    let env = &Env {
-        objects: &watermarks,
-        ..*env
-    };
+    // From here the pixels are decoded, the watermarks' images too. Held until the output is made
+    // (see `memory`): waits while other images hold the budget.
     let _memory = memory::reserve(
         memory::estimate(data, &probe)
             + memory::estimate_actions(&probe, &sizes, out_frames, &pixel_ops)
-            + watermarks
-                .images()
-                .map(|w| memory::estimate_watermark(w, limits))
-                .sum::<u64>(),
+            + memory::estimate_watermarks(&pixel_ops, env),
     );
 
     let ctx = Ctx {
