@@ -32,6 +32,10 @@ pub struct Config {
     /// its peak from its header; see cyanotype_imaging::memory); 0 means half the memory of the
     /// machine, or half the server's cgroup limit (v2 or v1) when that is less.
     pub image_memory_mb: u64,
+    /// Seconds a connection may take to send a request's head, the first or the next on a kept-alive
+    /// connection, before it is closed (an idle or trickling client would otherwise hold its socket
+    /// for ever). 0 turns the limit off.
+    pub header_timeout_seconds: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,
     /// Most buckets (OSS: 100).
@@ -65,6 +69,7 @@ impl Default for Config {
             workers: 0,
             queue: 64,
             image_memory_mb: 0,
+            header_timeout_seconds: 30,
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,

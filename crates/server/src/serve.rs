@@ -3,12 +3,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args as ClapArgs;
 
 use cyanotype_api::endpoint::Addressing;
 use cyanotype_api::{app, workers::Workers, ApiConfig, AppState};
 use cyanotype_storage::LocalStore;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 
 use crate::config::{generated_key, Config};
 
@@ -144,14 +149,49 @@ async fn serve(mut config: Config) -> Result<(), String> {
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    // Without TCP_NODELAY a small answer sent as headers then body waits ~40 ms for a delayed ACK.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+    let header_timeout = match config.header_timeout_seconds {
+        0 => None,
+        s => Some(Duration::from_secs(s)),
+    };
+    serve_connections(listener, app(state), header_timeout).await;
+    Ok(())
+}
+
+/// Serves HTTP/1.1 until Ctrl-C, then lets the requests in progress finish. This is the loop
+/// `axum::serve` runs, plus a timer: without one hyper applies no header read timeout, and a
+/// client that sent part of a request head, or kept a connection open and silent, held its socket
+/// and task for ever (a few thousand such clients exhaust the file descriptors).
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Option<Duration>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    // Out of file descriptors and the like: pass, and let connections close.
+                    eprintln!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => break,
+        };
+        // Without TCP_NODELAY a small answer sent as headers then body waits ~40 ms for a delayed ACK.
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let conn = http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(app.clone()));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            // A connection's errors (a reset, a timeout) are the client's; nothing to report.
+            let _ = conn.await;
+        });
+    }
+    graceful.shutdown().await;
 }
