@@ -1,6 +1,8 @@
 //! Request bodies: streamed to a staging file (objects, parts) or read whole with a small bound (XML).
 
-use axum::body::Body;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use http_body_util::BodyExt;
 
 use cyanotype_storage::{Staged, Staging};
@@ -23,36 +25,64 @@ fn io(e: std::io::Error) -> ApiError {
     ApiError::internal()
 }
 
-/// Streams a body to a staging file, hashing it. Fails when it grows past `limit`.
-pub async fn stage(body: Body, staging: Staging, limit: u64) -> Result<Staged, ApiError> {
-    let mut file = staging.create().map_err(io)?;
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
+/// The body's next piece of data (trailers are skipped); `None` at its end. Fails when the client
+/// sends nothing for `idle`: a body that trickles or stops would otherwise hold its connection, and
+/// for an upload its staging file, for ever.
+async fn next_data(body: &mut Body, idle: Option<Duration>) -> Result<Option<Bytes>, ApiError> {
+    loop {
+        let frame = match idle {
+            Some(idle) => tokio::time::timeout(idle, body.frame()).await.map_err(|_| {
+                ApiError::new(
+                    Kind::RequestTimeout,
+                    format!(
+                        "Your socket connection to the server was not read from or written to within the timeout period ({} s without data).",
+                        idle.as_secs()
+                    ),
+                )
+            })?,
+            None => body.frame().await,
+        };
+        let Some(frame) = frame else { return Ok(None) };
         let frame = frame
             .map_err(|_| ApiError::new(Kind::BadRequest, "The request body could not be read."))?;
         if let Ok(data) = frame.into_data() {
-            if file.size() + data.len() as u64 > limit {
-                return Err(too_large(limit));
-            }
-            file.write(&data).map_err(io)?;
+            return Ok(Some(data));
         }
+    }
+}
+
+/// Streams a body to a staging file, hashing it. Fails when it grows past `limit`, or sends nothing
+/// for `idle`.
+pub async fn stage(
+    body: Body,
+    staging: Staging,
+    limit: u64,
+    idle: Option<Duration>,
+) -> Result<Staged, ApiError> {
+    let mut file = staging.create().map_err(io)?;
+    let mut body = body;
+    while let Some(data) = next_data(&mut body, idle).await? {
+        if file.size() + data.len() as u64 > limit {
+            return Err(too_large(limit));
+        }
+        file.write(&data).map_err(io)?;
     }
     blocking(move || file.finish()).await?.map_err(io)
 }
 
-/// Reads a small body whole.
-pub async fn read_small(body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// Reads a small body whole (failing as `stage` does).
+pub async fn read_small(
+    body: Body,
+    limit: usize,
+    idle: Option<Duration>,
+) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
     let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|_| ApiError::new(Kind::BadRequest, "The request body could not be read."))?;
-        if let Ok(data) = frame.into_data() {
-            if out.len() + data.len() > limit {
-                return Err(too_large(limit as u64));
-            }
-            out.extend_from_slice(&data);
+    while let Some(data) = next_data(&mut body, idle).await? {
+        if out.len() + data.len() > limit {
+            return Err(too_large(limit as u64));
         }
+        out.extend_from_slice(&data);
     }
     Ok(out)
 }

@@ -116,7 +116,7 @@ pub(crate) fn acl_header(
 pub async fn put_bucket(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     let acl = acl_header(ctx, "x-oss-acl", false)?.unwrap_or(Acl::Private);
-    let body = read_small(body, MAX_XML_BODY).await?;
+    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
     let mut bucket = Bucket::new(ctx.bucket(), ctx.now, acl);
     if !body.iter().all(u8::is_ascii_whitespace) {
         let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;

@@ -37,6 +37,7 @@ pub enum Kind {
     NotImplemented,
     PreconditionFailed,
     RequestTimeTooSkewed,
+    RequestTimeout,
     ServiceUnavailable,
     SignatureDoesNotMatch,
     TooManyBuckets,
@@ -76,6 +77,7 @@ impl Kind {
             NotImplemented => "NotImplemented",
             PreconditionFailed => "PreconditionFailed",
             RequestTimeTooSkewed => "RequestTimeTooSkewed",
+            RequestTimeout => "RequestTimeout",
             ServiceUnavailable => "ServiceUnavailable",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             TooManyBuckets => "TooManyBuckets",
@@ -90,7 +92,7 @@ impl Kind {
             NotModified => 304,
             BadRequest | EntityTooLarge | ImageTooLarge | InvalidArgument | InvalidBucketName
             | InvalidDigest | InvalidObjectName | InvalidPart | InvalidPartOrder | MalformedXML
-            | MissingArgument | TooManyBuckets | WatermarkError => 400,
+            | MissingArgument | RequestTimeout | TooManyBuckets | WatermarkError => 400,
             AccessDenied
             | ImageDamage
             | InvalidAccessKeyId
@@ -315,6 +317,7 @@ mod tests {
             (NotImplemented, "NotImplemented", 501),
             (PreconditionFailed, "PreconditionFailed", 412),
             (RequestTimeTooSkewed, "RequestTimeTooSkewed", 403),
+            (RequestTimeout, "RequestTimeout", 400),
             (ServiceUnavailable, "ServiceUnavailable", 503),
             (SignatureDoesNotMatch, "SignatureDoesNotMatch", 403),
             (TooManyBuckets, "TooManyBuckets", 400),

@@ -234,7 +234,8 @@ fn process_from_body(body: &[u8]) -> Result<String, ApiError> {
 
 pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
-    let text = process_from_body(&read_small(body, MAX_XML_BODY).await?)?;
+    let text =
+        process_from_body(&read_small(body, MAX_XML_BODY, state.config.body_timeout).await?)?;
     let (process, save) = saveas::split(&text)?;
     let meta = state
         .store

@@ -52,6 +52,9 @@ pub struct ApiConfig {
     pub limits: cyanotype_imaging::Limits,
     /// Most buckets (OSS: 100 per region).
     pub max_buckets: usize,
+    /// How long a request body may send nothing before the request fails (RequestTimeout); `None`
+    /// waits for ever.
+    pub body_timeout: Option<std::time::Duration>,
 }
 
 impl Default for ApiConfig {
@@ -68,6 +71,7 @@ impl Default for ApiConfig {
             max_object_size: 5 * 1024 * 1024 * 1024,
             limits: cyanotype_imaging::Limits::default(),
             max_buckets: 100,
+            body_timeout: Some(std::time::Duration::from_secs(60)),
         }
     }
 }

@@ -63,7 +63,13 @@ pub async fn upload_part(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respon
             )
         })?;
     let up = upload_of(state, ctx)?;
-    let staged = stage(body, state.store.staging(), state.config.max_object_size).await?;
+    let staged = stage(
+        body,
+        state.store.staging(),
+        state.config.max_object_size,
+        state.config.body_timeout,
+    )
+    .await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
     let b = ctx.bucket().to_string();
@@ -80,7 +86,7 @@ pub async fn complete(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response,
     let bucket = load(state, ctx)?;
     object_write(ctx, &bucket, None)?;
     let up = upload_of(state, ctx)?;
-    let body = read_small(body, MAX_XML_BODY).await?;
+    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
     let wanted: Vec<(u32, String)> = if ctx.header("x-oss-complete-all").is_some_and(|v| v == "yes")
     {
         let parts = state

@@ -75,7 +75,13 @@ pub async fn put_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
         ));
     }
     let meta = meta_from_headers(ctx, ctx.key())?;
-    let staged = stage(body, state.store.staging(), state.config.max_object_size).await?;
+    let staged = stage(
+        body,
+        state.store.staging(),
+        state.config.max_object_size,
+        state.config.body_timeout,
+    )
+    .await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
     let (b, forbid) = (
@@ -277,7 +283,7 @@ pub fn delete_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
 
 pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
-    let body = read_small(body, MAX_XML_BODY).await?;
+    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
     if let Some(h) = ctx.header("content-md5") {
         let md5: [u8; 16] = {
             use md5::{Digest, Md5};

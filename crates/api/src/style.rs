@@ -57,7 +57,7 @@ pub async fn put_style(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response
     owner_only(ctx)?;
     load(state, ctx)?;
     let name = style_name(ctx)?;
-    let body = read_small(body, MAX_XML_BODY).await?;
+    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
     let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
     let content = p.first("Style/Content").unwrap_or("").trim().to_string();
     if content.is_empty() {
@@ -222,7 +222,8 @@ pub async fn put_image_settings(
 ) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
-    let settings = parse_settings(&read_small(body, MAX_XML_BODY).await?)?;
+    let settings =
+        parse_settings(&read_small(body, MAX_XML_BODY, state.config.body_timeout).await?)?;
     state
         .store
         .update_bucket(ctx.bucket(), &mut |b| {

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
+
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, Response};
 use base64::Engine;
@@ -179,4 +181,30 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
         text.contains("<Code>InvalidArgument</Code>") && text.contains("abc"),
         "{text}"
     );
+}
+
+/// An upload whose body sends 10 of its 100 bytes and stalls fails with RequestTimeout once
+/// `body_timeout` passes, and leaves no object.
+#[tokio::test]
+async fn a_stalled_upload_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = state(dir.path());
+    Arc::get_mut(&mut s).unwrap().config.body_timeout = Some(std::time::Duration::from_millis(300));
+    let (r, _) = send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
+    assert_eq!(r.status(), 200);
+    let (mut parts, _) = signed("PUT", "bkt", Some("stalled"), &[], vec![0; 100]).into_parts();
+    parts
+        .headers
+        .insert("content-length", "100".parse().unwrap());
+    let first: Result<Vec<u8>, std::io::Error> = Ok(vec![7; 10]);
+    let stalling = futures_util::stream::iter([first]).chain(futures_util::stream::pending());
+    let request = Request::from_parts(parts, Body::from_stream(stalling));
+    let (r, body) = tokio::time::timeout(std::time::Duration::from_secs(10), send(&s, request))
+        .await
+        .expect("the upload never timed out");
+    let xml = String::from_utf8(body).unwrap();
+    assert_eq!(r.status(), 400, "{xml}");
+    assert!(xml.contains("<Code>RequestTimeout</Code>"), "{xml}");
+    let (r, _) = send(&s, signed("HEAD", "bkt", Some("stalled"), &[], vec![])).await;
+    assert_eq!(r.status(), 404);
 }

@@ -36,6 +36,9 @@ pub struct Config {
     /// connection, before it is closed (an idle or trickling client would otherwise hold its socket
     /// for ever). 0 turns the limit off.
     pub header_timeout_seconds: u64,
+    /// Seconds a request body may send nothing before the request fails with RequestTimeout (a
+    /// stalled upload would otherwise hold its connection and staging file for ever). 0: no limit.
+    pub body_timeout_seconds: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,
     /// Most buckets (OSS: 100).
@@ -70,6 +73,7 @@ impl Default for Config {
             queue: 64,
             image_memory_mb: 0,
             header_timeout_seconds: 30,
+            body_timeout_seconds: 60,
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,

@@ -120,6 +120,10 @@ async fn serve(mut config: Config) -> Result<(), String> {
         max_object_size: config.max_object_size,
         limits: config.limits.clone(),
         max_buckets: config.max_buckets,
+        body_timeout: match config.body_timeout_seconds {
+            0 => None,
+            s => Some(Duration::from_secs(s)),
+        },
     };
     let image_memory = match config.image_memory_mb {
         0 => cyanotype_imaging::memory::half_of_available().unwrap_or(0),
