@@ -1,5 +1,6 @@
 //! Processing limits, with OSS's defaults. Every limit is checked from the header, before any pixel
-//! is decoded, and again on the computed output size before any pixel is produced.
+//! is decoded (the output's size computed through the chain, `ops::output_size`), and the output's
+//! again on the pixels made.
 
 /// Also the `[limits]` table of the server's config file, hence the serde derive.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -63,6 +63,12 @@ impl Drop for Reservation {
     }
 }
 
+/// How many reservations wait now (tests and diagnostics).
+pub fn waiting() -> u64 {
+    let b = lock();
+    b.next - b.serving
+}
+
 /// Reserves `bytes` (at most the whole budget), in turn, waiting while other images hold too much.
 pub fn reserve(bytes: u64) -> Reservation {
     let mut b = lock();
@@ -112,31 +118,26 @@ pub fn estimate(data: &[u8], p: &Probe) -> u64 {
     decoded + coefficients
 }
 
-/// What the actions take beyond `estimate`, which counts one result of the source's size a frame:
-/// results larger than that (an enlarged animation keeps every frame's), a frame larger than the
-/// source along the way (its result and the next action's), and the extra image a blur (sharpen
-/// blurs too) keeps between its two passes. 4 bytes a pixel each; nothing for a chain that shrinks.
-pub fn estimate_actions(p: &Probe, sizes: &Sizes, out_frames: u32, ops: &[&Op]) -> u64 {
+/// What the actions take beyond `estimate`, which counts one result of the source's size a frame,
+/// 4 bytes a pixel each: results larger than that (an enlarged animation keeps every frame's); a
+/// frame along the way larger than both the source and the output (its result and the next
+/// action's); the extra image a blur (sharpen blurs too) keeps between its two passes, at the size
+/// it runs on; and each watermark's layer, kept for the request, and its copy. Nothing for a chain
+/// that only shrinks.
+pub fn estimate_actions(p: &Probe, sizes: &Sizes, out_frames: u32) -> u64 {
     let frame = p.width as u64 * p.height as u64;
-    let outputs = (sizes.out.0 as u64 * sizes.out.1 as u64 * out_frames as u64)
-        .saturating_sub(frame * p.frames.max(1) as u64);
-    let along = sizes.largest.saturating_sub(frame) * 2;
-    let blur = if ops
-        .iter()
-        .any(|o| matches!(o, Op::Blur(_) | Op::Sharpen(_)))
-    {
-        sizes.largest
-    } else {
-        0
-    };
-    4 * (outputs + along + blur)
+    let out = sizes.out.0 as u64 * sizes.out.1 as u64;
+    let outputs = (out * out_frames as u64).saturating_sub(frame * p.frames.max(1) as u64);
+    let along = sizes.largest.saturating_sub(frame.max(out)) * 2;
+    4 * (outputs + along + sizes.blurred + 2 * sizes.watermarked)
 }
 
 /// What decoding the images of the watermark actions among `ops` takes: the first frame of each,
-/// and its object's bytes. Each object is read here for its header and dropped; the watermark
-/// action reads it again when it makes its layer, so no more than one is held at a time, as
-/// before there was a budget. An object that cannot be read, is no image or is over the limits
-/// counts nothing: it is refused before it is decoded.
+/// and its object's bytes. Each object is read here (whole: storage has no ranged read), probed
+/// and dropped; the watermark action reads it again when it makes its layer, so no more than one
+/// is held at a time. An object that cannot be read, is no image or is over the limits counts
+/// nothing: it is refused before it is decoded. (An object replaced between the two reads is
+/// decoded at its new size; the limits still bound it.)
 pub fn estimate_watermarks(ops: &[&Op], env: &Env) -> u64 {
     let limits = env.limits;
     ops.iter()
@@ -194,7 +195,13 @@ fn cgroup_limit(proc_self_cgroup: &str, root: &Path) -> Option<u64> {
         } else {
             continue;
         };
-        let mut group = Some(Path::new(path.trim_start_matches('/')));
+        // A group outside the cgroup namespace shows as "/../..": only the mount's root is ours.
+        let path = if path.split('/').any(|c| c == "..") {
+            ""
+        } else {
+            path.trim_start_matches('/')
+        };
+        let mut group = Some(Path::new(path));
         while let Some(g) = group {
             let limit = std::fs::read_to_string(mount.join(g).join(file))
                 .ok()
@@ -300,6 +307,12 @@ mod tests {
         assert_eq!(
             cgroup_limit("4:memory:/kubepods/pod1\n", &root),
             Some(9_223_372_036_854_771_712)
+        );
+        // A group outside the namespace: the mount's root, never a path that climbs out of it.
+        write("memory.max", "4000000000\n");
+        assert_eq!(
+            cgroup_limit("0::/../../system.slice\n", &root),
+            Some(4_000_000_000)
         );
         // Nothing to read.
         assert_eq!(cgroup_limit("0::/\n", &root.join("none")), None);

@@ -110,7 +110,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     // (see `memory`): waits while other images hold the budget.
     let _memory = memory::reserve(
         memory::estimate(data, &probe)
-            + memory::estimate_actions(&probe, &sizes, out_frames, &pixel_ops)
+            + memory::estimate_actions(&probe, &sizes, out_frames)
             + memory::estimate_watermarks(&pixel_ops, env),
     );
 
@@ -181,8 +181,10 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         return Ok(json(hue::json(hue::average_hue(&out_frames[0].bitmap))));
     }
     let (width, height) = (out_frames[0].bitmap.width, out_frames[0].bitmap.height);
-    // Checked from the header above.
+    // Computed from the header above; checked again on the pixels in case an action's size
+    // function ever disagreed with the action.
     debug_assert_eq!((width, height), out_size);
+    check_output((width, height), 1, settings.format, limits)?;
     let body = encode::encode_frames(out_frames, &settings)?;
     if describe == Some(&Op::Info) {
         let p = decode::probe(&body)?;
@@ -416,7 +418,7 @@ fn check_output((w, h): (u32, u32), frames: u32, format: Format, limits: &Limits
     // OSS counts an animated source's frames in its pixel limit; we count an animated output's the
     // same way, or a few KB of tiny frames, each enlarged to the limit, would take minutes and GBs.
     let total = w as u64 * h as u64 * frames as u64;
-    if total > limits.max_source_pixels {
+    if frames > 1 && total > limits.max_source_pixels {
         return Err(Error::too_large(format!(
             "The output animation of {frames} frames of {w}x{h} has {total} pixels; the limit over all frames is {}.",
             limits.max_source_pixels

@@ -88,9 +88,22 @@ fn process_on_a_thread(ops: String) -> (Arc<AtomicBool>, std::thread::JoinHandle
     (done, thread)
 }
 
+/// Waits until `n` reservations are waiting: the thread is blocked in `reserve`, not merely late.
+fn until_waiting(n: u64) {
+    let start = std::time::Instant::now();
+    while memory::waiting() != n {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{} waiting, not {n}",
+            memory::waiting()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 // The only test of this file that processes an image, so it owns the process-wide budget.
 #[test]
-fn a_watermark_image_is_reserved_with_the_source() {
+fn watermarks_and_enlargements_are_reserved_with_the_source() {
     memory::set_budget(1_000_000);
     // 10 KB left: enough for the 2 KB source alone.
     let held = memory::reserve(990_000);
@@ -99,18 +112,23 @@ fn a_watermark_image_is_reserved_with_the_source() {
     // With the 400x267 JPEG as its watermark (854 KB more), it waits for room.
     let key = b64::encode("oss/example.jpg");
     let (done, marked) = process_on_a_thread(format!("image/watermark,image_{key}"));
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        !done.load(Ordering::SeqCst),
-        "the watermark's image was not reserved"
-    );
+    until_waiting(1);
+    assert!(!done.load(Ordering::SeqCst));
     drop(held);
     marked.join().unwrap();
+    // Enlarged to 100x100 (39 KB more than the source's 16x16), likewise.
+    let held = memory::reserve(990_000);
+    let (done, enlarged) = process_on_a_thread("image/resize,w_100,h_100,m_fixed,limit_0".into());
+    until_waiting(1);
+    assert!(!done.load(Ordering::SeqCst));
+    drop(held);
+    enlarged.join().unwrap();
     memory::set_budget(0);
 }
 
 /// What a chain adds: outputs larger than the source (every frame of an enlarged animation), a
-/// larger frame along the way, and a blur's extra image; a chain that shrinks adds nothing.
+/// larger frame along the way, a blur's extra image where it runs, a watermark's layer and its copy;
+/// a chain that shrinks adds nothing.
 #[test]
 fn actions_count_what_they_make_beyond_the_source() {
     let data = common::read("webp/imagers_anim_rgba.webp");
@@ -120,17 +138,17 @@ fn actions_count_what_they_make_beyond_the_source() {
         let chain = common::ops(process);
         let chain: Vec<_> = chain.iter().collect();
         let sizes = ops::output_size((200, 200), &chain, false, &Limits::default()).unwrap();
-        memory::estimate_actions(&p, &sizes, frames, &chain)
+        memory::estimate_actions(&p, &sizes, frames)
     };
     assert_eq!(add("image/resize,w_100", 6), 0);
-    // Six frames of 1000x1000 against six of 200x200, and one frame's result and next along the way.
     let (big, small) = (1_000_000u64, 40_000u64);
-    let enlarged = 4 * (6 * (big - small) + 2 * (big - small));
+    // Six frames of 1000x1000 against six of 200x200; the output is the largest frame.
     assert_eq!(
         add("image/resize,w_1000,h_1000,m_fixed,limit_0", 6),
-        enlarged
+        4 * 6 * (big - small)
     );
-    // Enlarged, blurred (one more image at the largest size), then shrunk to a still.
+    // Enlarged, blurred there, then shrunk to a still: the large frame and the next action's
+    // result, and the blur's extra image at its size.
     assert_eq!(
         add(
             "image/resize,w_1000,h_1000,m_fixed,limit_0/blur,r_3,s_2/resize,w_10",
@@ -138,6 +156,7 @@ fn actions_count_what_they_make_beyond_the_source() {
         ),
         4 * (2 * (big - small) + big)
     );
-    // A blur at the source's size.
-    assert_eq!(add("image/blur,r_3,s_2", 1), 4 * small);
+    // A blur after the shrink counts at the shrunk size; a watermark, its layer and copy.
+    assert_eq!(add("image/resize,w_100/sharpen,100", 1), 4 * 10_000);
+    assert_eq!(add("image/watermark,text_YQ", 1), 4 * 2 * small);
 }

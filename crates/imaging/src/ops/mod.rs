@@ -25,6 +25,11 @@ pub struct Sizes {
     pub out: (u32, u32),
     /// The most pixels of the frame at any point, the start included.
     pub largest: u64,
+    /// The most pixels a blur or sharpen runs on (0: none does).
+    pub blurred: u64,
+    /// The pixels of the image under each watermark action, added up (each keeps a layer of up to
+    /// that size for the whole request).
+    pub watermarked: u64,
 }
 
 /// The sizes `ops` make of an image of `size` (oriented), with the refusals on the way that need no
@@ -40,8 +45,14 @@ pub fn output_size(
 ) -> Result<Sizes> {
     let area = |(w, h): (u32, u32)| w as u64 * h as u64;
     let mut largest = area(size);
+    let (mut blurred, mut watermarked) = (0, 0);
     for op in ops {
         let (w, h) = size;
+        match op {
+            Op::Blur(_) | Op::Sharpen(_) => blurred = blurred.max(area(size)),
+            Op::Watermark(_) => watermarked += area(size),
+            _ => {}
+        }
         size = match op {
             Op::Resize(r) => resize::plan(w, h, r, never_enlarge, limits)?.output(size),
             Op::Crop(c) => {
@@ -69,5 +80,10 @@ pub fn output_size(
         };
         largest = largest.max(area(size));
     }
-    Ok(Sizes { out: size, largest })
+    Ok(Sizes {
+        out: size,
+        largest,
+        blurred,
+        watermarked,
+    })
 }

@@ -9,8 +9,9 @@ use crate::ops::blur;
 
 pub fn apply(b: Bitmap, v: u32) -> Result<Bitmap> {
     let mut out = blur::gaussian(&b, 5, 1.0)?;
-    let amount = (v as i32 * 256) / 200; // fixed point, 8 fractional bits
-                                         // `blurred` becomes the original plus `amount` times (original - blurred).
+    // Fixed point, 8 fractional bits.
+    let amount = (v as i32 * 256) / 200;
+    // A blurred sample becomes the original plus `amount` times (original - blurred).
     let sharpen = |blurred: &mut u8, orig: u8| {
         let diff = orig as i32 - *blurred as i32;
         *blurred = (orig as i32 + ((diff * amount) >> 8)).clamp(0, 255) as u8;
