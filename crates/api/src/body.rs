@@ -5,10 +5,11 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use http_body_util::BodyExt;
 
-use cyanotype_storage::{Staged, Staging};
+use cyanotype_storage::Staged;
 
 use crate::error::{ApiError, Kind};
 use crate::workers::blocking;
+use crate::AppState;
 
 /// Largest XML request body (Delete lists 1000 keys of up to 1023 bytes).
 pub const MAX_XML_BODY: usize = 2 * 1024 * 1024;
@@ -51,15 +52,11 @@ async fn next_data(body: &mut Body, idle: Option<Duration>) -> Result<Option<Byt
     }
 }
 
-/// Streams a body to a staging file, hashing it. Fails when it grows past `limit`, or sends nothing
-/// for `idle`.
-pub async fn stage(
-    body: Body,
-    staging: Staging,
-    limit: u64,
-    idle: Option<Duration>,
-) -> Result<Staged, ApiError> {
-    let mut file = staging.create().map_err(io)?;
+/// Streams an object's or a part's body to a staging file of the store, hashing it. Fails when it
+/// grows past the largest object size, or sends nothing for the body timeout.
+pub async fn stage(body: Body, state: &AppState) -> Result<Staged, ApiError> {
+    let (limit, idle) = (state.config.max_object_size, state.config.body_timeout);
+    let mut file = state.store.staging().create().map_err(io)?;
     let mut body = body;
     while let Some(data) = next_data(&mut body, idle).await? {
         if file.size() + data.len() as u64 > limit {

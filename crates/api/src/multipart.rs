@@ -63,13 +63,7 @@ pub async fn upload_part(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respon
             )
         })?;
     let up = upload_of(state, ctx)?;
-    let staged = stage(
-        body,
-        state.store.staging(),
-        state.config.max_object_size,
-        state.config.body_timeout,
-    )
-    .await?;
+    let staged = stage(body, state).await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
     let b = ctx.bucket().to_string();

@@ -75,13 +75,7 @@ pub async fn put_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
         ));
     }
     let meta = meta_from_headers(ctx, ctx.key())?;
-    let staged = stage(
-        body,
-        state.store.staging(),
-        state.config.max_object_size,
-        state.config.body_timeout,
-    )
-    .await?;
+    let staged = stage(body, state).await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
     let (b, forbid) = (
