@@ -135,23 +135,17 @@ pub fn estimate_actions(p: &Probe, sizes: &Sizes, out_frames: u32) -> u64 {
 /// What decoding the images of the watermark actions among `ops` takes: the first frame of each,
 /// and its object's bytes. Each object is read here (whole: storage has no ranged read), probed
 /// and dropped; the watermark action reads it again when it makes its layer, so no more than one
-/// is held at a time. An object that cannot be read, is no image or is over the limits counts
-/// nothing: it is refused before it is decoded. (An object replaced between the two reads is
+/// is held at a time. One that would be refused (missing, no image, over the limits) counts
+/// nothing: the action refuses it before decoding. (An object replaced between the two reads is
 /// decoded at its new size; the limits still bound it.)
 pub fn estimate_watermarks(ops: &[&Op], env: &Env) -> u64 {
-    let limits = env.limits;
     ops.iter()
         .filter_map(|op| match op {
             Op::Watermark(w) => w.image.as_ref(),
             _ => None,
         })
-        .filter_map(|img| env.objects.get(&img.key, limits.max_source_bytes).ok())
-        .map(|data| match crate::decode::probe(&data) {
-            Ok(p) if crate::decode::check_source(&p, limits).is_ok() => {
-                data.len() as u64 + estimate(&data, &Probe { frames: 1, ..p })
-            }
-            _ => 0,
-        })
+        .filter_map(|img| crate::ops::watermark::read_image(img, env).ok())
+        .map(|(data, p)| data.len() as u64 + estimate(&data, &Probe { frames: 1, ..p }))
         .sum()
 }
 

@@ -50,7 +50,9 @@ pub fn layer(wm: &Watermark, main: (u32, u32), env: &Env, run: &RunOps) -> Resul
 /// Runs preprocessing actions on a decoded watermark image (the pipeline's own action loop).
 pub type RunOps<'a> = dyn Fn(Bitmap, &[&Op]) -> Result<Bitmap> + 'a;
 
-fn image_part(img: &WatermarkImage, main: (u32, u32), env: &Env, run: &RunOps) -> Result<Bitmap> {
+/// A watermark image's object, read and probed, within the source limits; OSS's watermark errors
+/// otherwise. The pipeline reads it once for the memory budget, and the layer once more.
+pub fn read_image(img: &WatermarkImage, env: &Env) -> Result<(Vec<u8>, decode::Probe)> {
     let limits = env.limits;
     let data = env
         .objects
@@ -73,20 +75,27 @@ fn image_part(img: &WatermarkImage, main: (u32, u32), env: &Env, run: &RunOps) -
                 Error::internal()
             }
         })?;
-    let unsupported = |detail: String| {
-        Error::new(
-            cyanotype_process::Code::WatermarkError,
-            format!(
-                "The watermark image object: {} is not an image we can read ({detail}).",
-                img.key
-            ),
-        )
-        .with_ec(ec::WATERMARK_BAD_FORMAT)
-    };
-    let probe = decode::probe(&data).map_err(|e| unsupported(e.message))?;
+    let probe = decode::probe(&data).map_err(|e| unsupported(img, e.message))?;
     decode::check_source(&probe, limits)?;
+    Ok((data, probe))
+}
+
+fn unsupported(img: &WatermarkImage, detail: String) -> Error {
+    Error::new(
+        cyanotype_process::Code::WatermarkError,
+        format!(
+            "The watermark image object: {} is not an image we can read ({detail}).",
+            img.key
+        ),
+    )
+    .with_ec(ec::WATERMARK_BAD_FORMAT)
+}
+
+fn image_part(img: &WatermarkImage, main: (u32, u32), env: &Env, run: &RunOps) -> Result<Bitmap> {
+    let limits = env.limits;
+    let (data, probe) = read_image(img, env)?;
     let b = decode::decode_first(&data, &probe, None, limits).map_err(|e| match e.code {
-        cyanotype_process::Code::ImageDamage => unsupported(e.message),
+        cyanotype_process::Code::ImageDamage => unsupported(img, e.message),
         _ => e,
     })?;
     let orientation = if img.ops.contains(&Op::AutoOrient(true)) {
