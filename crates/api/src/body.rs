@@ -67,12 +67,9 @@ pub async fn stage(body: Body, state: &AppState) -> Result<Staged, ApiError> {
     blocking(move || file.finish()).await?.map_err(io)
 }
 
-/// Reads a small body whole (failing as `stage` does).
-pub async fn read_small(
-    body: Body,
-    limit: usize,
-    idle: Option<Duration>,
-) -> Result<Vec<u8>, ApiError> {
+/// Reads an XML body whole, up to `MAX_XML_BODY`; fails on the body timeout as `stage` does.
+pub async fn read_small(body: Body, state: &AppState) -> Result<Vec<u8>, ApiError> {
+    let (limit, idle) = (MAX_XML_BODY, state.config.body_timeout);
     let mut out = Vec::new();
     let mut body = body;
     while let Some(data) = next_data(&mut body, idle).await? {

@@ -8,7 +8,7 @@ use cyanotype_auth::date;
 use cyanotype_storage::{Acl, Bucket};
 
 use crate::access::{bucket_read, owner_only};
-use crate::body::{read_small, MAX_XML_BODY};
+use crate::body::read_small;
 use crate::error::{ApiError, Kind};
 use crate::response::Resp;
 use crate::workers::blocking;
@@ -116,7 +116,7 @@ pub(crate) fn acl_header(
 pub async fn put_bucket(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     let acl = acl_header(ctx, "x-oss-acl", false)?.unwrap_or(Acl::Private);
-    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
+    let body = read_small(body, state).await?;
     let mut bucket = Bucket::new(ctx.bucket(), ctx.now, acl);
     if !body.iter().all(u8::is_ascii_whitespace) {
         let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;

@@ -17,7 +17,7 @@ use cyanotype_process::{saveas, Op, Process};
 use cyanotype_storage::{crc64, Bucket, ObjectMeta, Store, StoreError};
 
 use crate::access::{object_read, object_write, ReadKind};
-use crate::body::{read_small, MAX_XML_BODY};
+use crate::body::read_small;
 use crate::bucket::load;
 use crate::endpoint::{check_key, valid_bucket_name};
 use crate::error::{ApiError, Kind};
@@ -234,8 +234,7 @@ fn process_from_body(body: &[u8]) -> Result<String, ApiError> {
 
 pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
-    let text =
-        process_from_body(&read_small(body, MAX_XML_BODY, state.config.body_timeout).await?)?;
+    let text = process_from_body(&read_small(body, state).await?)?;
     let (process, save) = saveas::split(&text)?;
     let meta = state
         .store

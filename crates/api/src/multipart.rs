@@ -8,7 +8,7 @@ use cyanotype_auth::date;
 use cyanotype_storage::Upload;
 
 use crate::access::{object_write, owner_only};
-use crate::body::{check_md5, read_small, stage, MAX_XML_BODY};
+use crate::body::{check_md5, read_small, stage};
 use crate::bucket::load;
 use crate::error::ApiError;
 use crate::object::meta_from_headers;
@@ -80,7 +80,7 @@ pub async fn complete(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response,
     let bucket = load(state, ctx)?;
     object_write(ctx, &bucket, None)?;
     let up = upload_of(state, ctx)?;
-    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
+    let body = read_small(body, state).await?;
     let wanted: Vec<(u32, String)> = if ctx.header("x-oss-complete-all").is_some_and(|v| v == "yes")
     {
         let parts = state

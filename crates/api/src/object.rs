@@ -11,7 +11,7 @@ use cyanotype_auth::date;
 use cyanotype_storage::{Acl, ObjectMeta, ObjectType, StoreError};
 
 use crate::access::{object_read, object_write, owner_only, ReadKind};
-use crate::body::{check_md5, read_small, stage, MAX_XML_BODY};
+use crate::body::{check_md5, read_small, stage};
 use crate::bucket::{acl_policy, load, parse_acl_header};
 use crate::endpoint::check_key;
 use crate::error::{ApiError, Kind};
@@ -277,7 +277,7 @@ pub fn delete_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
 
 pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
-    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
+    let body = read_small(body, state).await?;
     if let Some(h) = ctx.header("content-md5") {
         let md5: [u8; 16] = {
             use md5::{Digest, Md5};

@@ -18,7 +18,7 @@ use cyanotype_auth::date;
 use cyanotype_storage::{ImageSettings, StoreError, Style, MAX_STYLES};
 
 use crate::access::owner_only;
-use crate::body::{read_small, MAX_XML_BODY};
+use crate::body::read_small;
 use crate::bucket::load;
 use crate::error::{ApiError, Kind};
 use crate::response::Resp;
@@ -57,7 +57,7 @@ pub async fn put_style(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response
     owner_only(ctx)?;
     load(state, ctx)?;
     let name = style_name(ctx)?;
-    let body = read_small(body, MAX_XML_BODY, state.config.body_timeout).await?;
+    let body = read_small(body, state).await?;
     let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
     let content = p.first("Style/Content").unwrap_or("").trim().to_string();
     if content.is_empty() {
@@ -222,8 +222,7 @@ pub async fn put_image_settings(
 ) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
-    let settings =
-        parse_settings(&read_small(body, MAX_XML_BODY, state.config.body_timeout).await?)?;
+    let settings = parse_settings(&read_small(body, state).await?)?;
     state
         .store
         .update_bucket(ctx.bucket(), &mut |b| {

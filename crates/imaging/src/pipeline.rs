@@ -82,12 +82,9 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     } else {
         (probe.width, probe.height)
     };
-    if orientation != 1
-        && (probe.width > limits.max_rotate_side || probe.height > limits.max_rotate_side)
-    {
-        return Err(Error::bad_request(
-            "Picture exceed the maximum allowable rotation range",
-        ));
+    if orientation != 1 {
+        // Reorientation turns the image: the rotate action's size limit.
+        ops::rotate::size(probe.width, probe.height, 90, limits)?;
     }
     // OSS: an animation stays animated only through resize (not by percentage) and crop, and only
     // when the output format can animate.

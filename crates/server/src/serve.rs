@@ -120,10 +120,7 @@ async fn serve(mut config: Config) -> Result<(), String> {
         max_object_size: config.max_object_size,
         limits: config.limits.clone(),
         max_buckets: config.max_buckets,
-        body_timeout: match config.body_timeout_seconds {
-            0 => None,
-            s => Some(Duration::from_secs(s)),
-        },
+        body_timeout: seconds(config.body_timeout_seconds),
     };
     let image_memory = match config.image_memory_mb {
         0 => cyanotype_imaging::memory::half_of_available().unwrap_or(0),
@@ -153,12 +150,14 @@ async fn serve(mut config: Config) -> Result<(), String> {
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let header_timeout = match config.header_timeout_seconds {
-        0 => None,
-        s => Some(Duration::from_secs(s)),
-    };
+    let header_timeout = seconds(config.header_timeout_seconds);
     serve_connections(listener, app(state), header_timeout).await;
     Ok(())
+}
+
+/// A timeout from the config, where 0 means none.
+fn seconds(s: u64) -> Option<Duration> {
+    (s > 0).then(|| Duration::from_secs(s))
 }
 
 /// Serves HTTP/1.1 until Ctrl-C, then lets the requests in progress finish. This is the loop
