@@ -268,6 +268,7 @@ impl From<cyanotype_process::Error> for ApiError {
             C::ImageDamage => Kind::ImageDamage,
             C::WatermarkError => Kind::WatermarkError,
             C::NotImplemented => Kind::NotImplemented,
+            C::ServiceUnavailable => Kind::ServiceUnavailable,
             C::InternalError => {
                 eprintln!("image processing error: {}", e.message);
                 return ApiError::internal();
@@ -341,6 +342,7 @@ mod tests {
             C::WatermarkError,
             C::NotImplemented,
             C::InternalError,
+            C::ServiceUnavailable,
         ] {
             let e: ApiError = cyanotype_process::Error::new(code, "m").into();
             assert_eq!(e.status(), code.http_status(), "{code:?}");

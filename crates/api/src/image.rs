@@ -140,6 +140,7 @@ async fn run(
         bucket: bucket.to_string(),
     };
     let fonts = state.fonts.clone();
+    let time_limit = state.config.process_timeout;
     // The source is read on the worker too: a queued request holds an open file, not the bytes, so
     // memory is bounded by the workers, not by the queue.
     let output = state
@@ -154,6 +155,7 @@ async fn run(
                 limits: &limits,
                 fonts: &fonts,
                 objects: &objects,
+                time_limit,
             };
             cyanotype_imaging::process_with(&data, &ops, &env)
         })

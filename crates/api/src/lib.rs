@@ -55,6 +55,9 @@ pub struct ApiConfig {
     /// How long a request body may send nothing before the request fails (RequestTimeout); `None`
     /// waits for ever.
     pub body_timeout: Option<std::time::Duration>,
+    /// How long an image's processing may take before it is stopped (ServiceUnavailable); `None`:
+    /// no limit.
+    pub process_timeout: Option<std::time::Duration>,
 }
 
 impl Default for ApiConfig {
@@ -72,6 +75,7 @@ impl Default for ApiConfig {
             limits: cyanotype_imaging::Limits::default(),
             max_buckets: 100,
             body_timeout: Some(std::time::Duration::from_secs(60)),
+            process_timeout: Some(std::time::Duration::from_secs(30)),
         }
     }
 }

@@ -142,12 +142,9 @@ async fn hostile_keys_and_anonymous_refusals() {
     assert_eq!(send(&s, list).await.0.status(), 403);
 }
 
-#[tokio::test]
-async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = state(dir.path());
-    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
-    let jpeg = std::fs::read(
+/// The OSS guide's example image.
+fn example_jpeg() -> Vec<u8> {
+    std::fs::read(
         std::env::var("CYANOTYPE_TESTDATA")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|_| {
@@ -155,8 +152,15 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
             })
             .join("oss/example.jpg"),
     )
-    .unwrap();
-    let (put, _) = send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], jpeg)).await;
+    .unwrap()
+}
+
+#[tokio::test]
+async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = state(dir.path());
+    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
+    let (put, _) = send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
     let q = [("x-oss-process", "image/resize,w_100/format,png")];
     let (r, body) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
     assert_eq!(r.status(), 200);
@@ -207,4 +211,51 @@ async fn a_stalled_upload_times_out() {
     assert!(xml.contains("<Code>RequestTimeout</Code>"), "{xml}");
     let (r, _) = send(&s, signed("HEAD", "bkt", Some("stalled"), &[], vec![])).await;
     assert_eq!(r.status(), 404);
+}
+
+/// With its time spent (a zero limit), processing stops before its first action or its encode
+/// with 503 ServiceUnavailable, and ProcessObject writes nothing; what needs no processing is
+/// served as before.
+#[tokio::test]
+async fn processing_past_its_time_limit_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = state(dir.path());
+    Arc::get_mut(&mut s).unwrap().config.process_timeout = Some(std::time::Duration::ZERO);
+    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
+    send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
+    for (process, next) in [
+        ("image/blur,r_3,s_2/resize,w_100", "before the action blur."),
+        ("image/format,png", "before encoding to png."),
+    ] {
+        let q = [("x-oss-process", process)];
+        let (r, body) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
+        let xml = String::from_utf8(body).unwrap();
+        assert_eq!(r.status(), 503, "{xml}");
+        assert!(
+            xml.contains("<Code>ServiceUnavailable</Code>")
+                && xml.contains("process_timeout_seconds")
+                && xml.contains(next),
+            "{xml}"
+        );
+    }
+    let saveas = format!(
+        "image/blur,r_3,s_2|sys/saveas,o_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("saved.jpg")
+    );
+    let post = signed(
+        "POST",
+        "bkt",
+        Some("e.jpg"),
+        &[("x-oss-process", "")],
+        format!("x-oss-process={saveas}").into_bytes(),
+    );
+    let (r, body) = send(&s, post).await;
+    assert_eq!(r.status(), 503, "{}", String::from_utf8_lossy(&body));
+    let (r, _) = send(&s, signed("HEAD", "bkt", Some("saved.jpg"), &[], vec![])).await;
+    assert_eq!(r.status(), 404, "nothing is saved");
+    let (r, _) = send(&s, signed("GET", "bkt", Some("e.jpg"), &[], vec![])).await;
+    assert_eq!(r.status(), 200);
+    let q = [("x-oss-process", "image/info")];
+    let (r, _) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
+    assert_eq!(r.status(), 200, "info reads the header only");
 }

@@ -62,15 +62,18 @@ pub struct Env<'a> {
     pub limits: &'a Limits,
     pub fonts: &'a Fonts,
     pub objects: &'a dyn Objects,
+    /// How long the processing may take (see `deadline`); `None`: no limit.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 impl<'a> Env<'a> {
-    /// The limits given, the embedded font for every name, no other objects.
+    /// The limits given, the embedded font for every name, no other objects, no time limit.
     pub fn basic(limits: &'a Limits) -> Env<'a> {
         Env {
             limits,
             fonts: Fonts::embedded_only(),
             objects: &NoObjects,
+            time_limit: None,
         }
     }
 }

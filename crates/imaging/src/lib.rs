@@ -4,6 +4,7 @@
 
 pub mod bitmap;
 pub mod cores;
+pub mod deadline;
 pub mod decode;
 pub mod encode;
 pub mod env;

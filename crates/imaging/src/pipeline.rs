@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::bitmap::Bitmap;
+use crate::deadline::Deadline;
 use crate::decode::{self, Frame, Probe};
 use crate::encode::{self, Settings};
 use crate::env::Env;
@@ -110,6 +111,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             + memory::estimate_actions(&probe, &sizes, out_frames)
             + memory::estimate_watermarks(&pixel_ops, env),
     );
+    let deadline = Deadline::start(env.time_limit);
 
     let ctx = Ctx {
         limits,
@@ -118,6 +120,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         never_enlarge,
         layers: RefCell::new(HashMap::new()),
         placement: None,
+        deadline,
     };
 
     if let Some(out) = jpeg_planes(
@@ -182,6 +185,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     // function ever disagreed with the action.
     debug_assert_eq!((width, height), out_size);
     check_output((width, height), 1, settings.format, limits)?;
+    deadline.check(|| format!("encoding to {}", settings.format))?;
     let body = encode::encode_frames(out_frames, &settings)?;
     if describe == Some(&Op::Info) {
         let p = decode::probe(&body)?;
@@ -218,6 +222,8 @@ struct Ctx<'a> {
     layers: RefCell<HashMap<(usize, u32, u32), Bitmap>>,
     /// When the decoder rendered only the window a leading fill reads: where it lies.
     placement: Option<resize::Placement>,
+    /// Read before each action; a watermark's preprocessing shares the request's.
+    deadline: Deadline,
 }
 
 /// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
@@ -263,6 +269,7 @@ fn jpeg_planes(
         return Ok(None);
     };
     let scaled = planes.scale((w, h), rect)?;
+    ctx.deadline.check(|| "encoding to jpg".into())?;
     let body = encode::jpeg::encode_planes(&scaled, settings.quality, settings.progressive)?;
     Ok(Some(Output {
         body,
@@ -331,6 +338,10 @@ fn decode_hint(
 fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
     let mut logical = ctx.logical;
     for (i, op) in ops.iter().enumerate() {
+        ctx.deadline.check(|| {
+            let text = op.to_string();
+            format!("the action {}", text.split(',').next().unwrap_or_default())
+        })?;
         b = match op {
             Op::Resize(r) => {
                 let plan = resize::plan(logical.0, logical.1, r, ctx.never_enlarge, ctx.limits)?;
@@ -367,6 +378,7 @@ fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
                                 never_enlarge: false,
                                 layers: RefCell::new(HashMap::new()),
                                 placement: None,
+                                deadline: ctx.deadline,
                             };
                             run(wb, wops, &sub)
                         };

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use common::{ops, read};
-use cyanotype_imaging::{process, Limits};
+use cyanotype_imaging::{process, process_with, Env, Limits};
 use cyanotype_process::Code;
 
 /// Small sources of every kind the decoders treat differently.
@@ -431,4 +431,49 @@ fn a_progressive_jpeg_of_more_than_100_scans_is_refused() {
     assert_eq!((px.width, px.height), (128, 96));
     // Flat: a DC of 0 is level 128 after the inverse DCT's shift.
     assert!(px.data.chunks(4).all(|p| p[..3] == [128, 128, 128]));
+}
+
+/// A request whose time is spent (a zero limit) stops at its first stop: before its first action,
+/// or before encoding when it has none, on every path (planes, bitmaps, animations); with time
+/// left the same requests succeed.
+#[test]
+fn a_spent_time_limit_stops_the_chain_at_its_next_action() {
+    let limits = Limits::default();
+    let cases = [
+        ("oss/example.jpg", "resize,w_100", "before encoding to jpg."),
+        (
+            "oss/example.jpg",
+            "resize,w_100/blur,r_3,s_2",
+            "before the action resize.",
+        ),
+        ("oss/example.jpg", "format,png", "before encoding to png."),
+        (
+            "png/pillow_pil123rgba_interlaced.png",
+            "rotate,90",
+            "before the action rotate.",
+        ),
+        (
+            "gif/pillow_iss634_animated.gif",
+            "resize,w_50",
+            "before the action resize.",
+        ),
+    ];
+    for (file, process, next) in cases {
+        let data = read(file);
+        let text = format!("image/{process}");
+        let run = |limit| {
+            let env = Env {
+                time_limit: Some(limit),
+                ..Env::basic(&limits)
+            };
+            process_with(&data, &ops(&text), &env)
+        };
+        let e = run(std::time::Duration::ZERO).expect_err(&text);
+        assert_eq!(e.code, Code::ServiceUnavailable, "{file} {text}: {e}");
+        assert!(e.message.ends_with(next), "{file} {text}: {}", e.message);
+        assert!(
+            run(std::time::Duration::from_secs(3600)).is_ok(),
+            "{file} {text}"
+        );
+    }
 }

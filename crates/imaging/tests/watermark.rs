@@ -128,6 +128,7 @@ fn watermark_objects_obey_the_source_limits() {
         limits: &limits,
         fonts: Fonts::embedded_only(),
         objects: &objects,
+        time_limit: None,
     };
     let big = ops(&format!(
         "image/watermark,image_{}",

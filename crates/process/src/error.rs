@@ -20,6 +20,9 @@ pub enum Code {
     WatermarkError,
     NotImplemented,
     InternalError,
+    /// Processing ran past the server's time limit (ours: OSS documents none). A server-side
+    /// condition, as when the workers are busy: the same request may pass on an idle server.
+    ServiceUnavailable,
 }
 
 impl Code {
@@ -33,6 +36,7 @@ impl Code {
             Code::WatermarkError => "WatermarkError",
             Code::NotImplemented => "NotImplemented",
             Code::InternalError => "InternalError",
+            Code::ServiceUnavailable => "ServiceUnavailable",
         }
     }
 
@@ -48,6 +52,7 @@ impl Code {
             Code::ImageDamage => 403,
             Code::NotImplemented => 501,
             Code::InternalError => 500,
+            Code::ServiceUnavailable => 503,
         }
     }
 }

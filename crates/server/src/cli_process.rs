@@ -115,6 +115,8 @@ pub fn run(args: Args) -> ExitCode {
         limits: &limits,
         fonts: &fonts,
         objects: &objects,
+        // Offline work on the user's own files: no time limit.
+        time_limit: None,
     };
     match (input, &args.input_dir, &args.output_dir) {
         (Some(input), _, _) => single(&input, args.output.as_deref(), &ops, &env),

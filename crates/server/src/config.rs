@@ -39,6 +39,10 @@ pub struct Config {
     /// Seconds a request body may send nothing before the request fails with RequestTimeout (a
     /// stalled upload would otherwise hold its connection and staging file for ever). 0: no limit.
     pub body_timeout_seconds: u64,
+    /// Seconds an image's processing may take (from the reservation of its memory) before it is
+    /// stopped at its next action or its encode, with 503 ServiceUnavailable: the pixel limits bound
+    /// each action, not a long chain of them. 0: no limit.
+    pub process_timeout_seconds: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,
     /// Most buckets (OSS: 100).
@@ -74,6 +78,7 @@ impl Default for Config {
             image_memory_mb: 0,
             header_timeout_seconds: 30,
             body_timeout_seconds: 60,
+            process_timeout_seconds: 30,
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,
@@ -190,6 +195,9 @@ mod tests {
         assert_eq!(c.queue, d.queue);
         assert_eq!(c.image_memory_mb, d.image_memory_mb);
         assert_eq!(c.max_object_size, d.max_object_size);
+        assert_eq!(c.header_timeout_seconds, d.header_timeout_seconds);
+        assert_eq!(c.body_timeout_seconds, d.body_timeout_seconds);
+        assert_eq!(c.process_timeout_seconds, d.process_timeout_seconds);
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub fn env_with_objects<'a>(limits: &'a Limits, objects: &'a DirObjects) -> Env<
         limits,
         fonts: Fonts::embedded_only(),
         objects,
+        time_limit: None,
     }
 }
 
