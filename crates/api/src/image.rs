@@ -141,6 +141,8 @@ async fn run(
     };
     let fonts = state.fonts.clone();
     let time_limit = state.config.process_timeout;
+    // Raised when this future is dropped: a client that leaves stops the work at its next step.
+    let (abandoned, _raise_when_dropped) = crate::workers::abandon_flag();
     // The source is read on the worker too: a queued request holds an open file, not the bytes, so
     // memory is bounded by the workers, not by the queue.
     let output = state
@@ -156,8 +158,16 @@ async fn run(
                 fonts: &fonts,
                 objects: &objects,
                 time_limit,
+                abandoned: Some(&abandoned),
             };
-            cyanotype_imaging::process_with(&data, &ops, &env)
+            let result = cyanotype_imaging::process_with(&data, &ops, &env);
+            if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Err(e) = &result {
+                    // Nobody reads this answer: the log is the only trace of the stop.
+                    eprintln!("image processing stopped, its client left: {}", e.message);
+                }
+            }
+            result
         })
         .await??;
     Ok((meta, output))

@@ -6,7 +6,7 @@
 //! call, and image buffers freed on dozens of threads stay cached in dozens of allocator heaps (RSS rose
 //! to 300 MB at 32 concurrent thumbnails). With a fixed set, memory is bounded by `workers` images.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::error::ApiError;
@@ -63,6 +63,10 @@ impl Workers {
         let active = cyanotype_imaging::cores::enter();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            // Its request is gone (the client left while it queued): nothing to do.
+            if tx.is_closed() {
+                return;
+            }
             // A panic in image code fails this request, not the worker thread.
             let r = cyanotype_imaging::cores::run_counted(active, || {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
@@ -89,6 +93,23 @@ struct Admitted<'a>(&'a AtomicUsize);
 impl Drop for Admitted<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A flag that goes up when the returned guard is dropped: held by a request's future, it tells the
+/// image work on a worker that nobody waits for its result any more (hyper drops the future of a
+/// request whose client closed the connection). Dropped when the request finishes too, by then
+/// harmlessly.
+pub fn abandon_flag() -> (Arc<AtomicBool>, RaiseOnDrop) {
+    let flag = Arc::new(AtomicBool::new(false));
+    (flag.clone(), RaiseOnDrop(flag))
+}
+
+pub struct RaiseOnDrop(Arc<AtomicBool>);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -130,6 +151,56 @@ mod tests {
             assert!(r.await.unwrap().is_ok());
         }
         assert!(w.run(|| ()).await.is_ok(), "capacity comes back");
+    }
+
+    /// Far longer than any of these steps takes: a bug fails the test instead of hanging it.
+    const LONG: std::time::Duration = std::time::Duration::from_secs(20);
+
+    // Multi-threaded: the test blocks its own thread waiting for the worker.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_dropped_while_queued_never_runs_and_one_dropped_while_running_is_told() {
+        let w = Arc::new(Workers::new(1, 2));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started, started_rx) = std::sync::mpsc::channel::<()>();
+        let (seen, seen_rx) = std::sync::mpsc::channel::<bool>();
+        // The one worker is held by a job that watches its abandon flag.
+        let (flag, guard) = abandon_flag();
+        let running = {
+            let w = w.clone();
+            tokio::spawn(async move {
+                let _guard = guard;
+                w.run(move || {
+                    started.send(()).unwrap();
+                    wait.recv_timeout(LONG).unwrap();
+                    seen.send(flag.load(Ordering::Relaxed)).unwrap();
+                })
+                .await
+            })
+        };
+        started_rx.recv_timeout(LONG).unwrap();
+        // A second request queues behind it, then its client leaves.
+        let ran = Arc::new(AtomicBool::new(false));
+        let queued = {
+            let (w, ran) = (w.clone(), ran.clone());
+            tokio::spawn(async move { w.run(move || ran.store(true, Ordering::SeqCst)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        queued.abort();
+        assert!(queued.await.unwrap_err().is_cancelled());
+        // The first one's client leaves too: its job sees the flag raised.
+        running.abort();
+        let _ = running.await;
+        release.send(()).unwrap();
+        assert!(
+            seen_rx.recv_timeout(LONG).unwrap(),
+            "the running job is told"
+        );
+        // The worker goes on with the next job (the dropped one skipped).
+        assert_eq!(w.run(|| 7).await.unwrap(), 7);
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "a dropped queued job never runs"
+        );
     }
 
     #[tokio::test]

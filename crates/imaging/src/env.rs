@@ -64,6 +64,9 @@ pub struct Env<'a> {
     pub objects: &'a dyn Objects,
     /// How long the processing may take (see `deadline`); `None`: no limit.
     pub time_limit: Option<std::time::Duration>,
+    /// Set when nobody waits for the result any more (the client left): processing stops at its
+    /// next action (see `deadline`). `None`: always wanted.
+    pub abandoned: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 impl<'a> Env<'a> {
@@ -74,6 +77,7 @@ impl<'a> Env<'a> {
             fonts: Fonts::embedded_only(),
             objects: &NoObjects,
             time_limit: None,
+            abandoned: None,
         }
     }
 }

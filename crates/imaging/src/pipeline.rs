@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::bitmap::Bitmap;
-use crate::deadline::Deadline;
+use crate::deadline::{Deadline, Within};
 use crate::decode::{self, Frame, Probe};
 use crate::encode::{self, Settings};
 use crate::env::Env;
@@ -111,7 +111,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             + memory::estimate_actions(&probe, &sizes, out_frames)
             + memory::estimate_watermarks(&pixel_ops, env),
     );
-    let deadline = Deadline::start(env.time_limit);
+    let deadline = Deadline::start(env.time_limit, env.abandoned);
 
     let ctx = Ctx {
         limits,
@@ -121,6 +121,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         layers: RefCell::new(HashMap::new()),
         placement: None,
         deadline,
+        within: Within::Request,
     };
 
     if let Some(out) = jpeg_planes(
@@ -185,7 +186,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     // function ever disagreed with the action.
     debug_assert_eq!((width, height), out_size);
     check_output((width, height), 1, settings.format, limits)?;
-    deadline.check(|| format!("encoding to {}", settings.format))?;
+    deadline.before_encoding(settings.format, describe == Some(&Op::Info))?;
     let body = encode::encode_frames(out_frames, &settings)?;
     if describe == Some(&Op::Info) {
         let p = decode::probe(&body)?;
@@ -223,7 +224,9 @@ struct Ctx<'a> {
     /// When the decoder rendered only the window a leading fill reads: where it lies.
     placement: Option<resize::Placement>,
     /// Read before each action; a watermark's preprocessing shares the request's.
-    deadline: Deadline,
+    deadline: Deadline<'a>,
+    /// Whose actions `run` is running, for the deadline's message.
+    within: Within,
 }
 
 /// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
@@ -269,7 +272,7 @@ fn jpeg_planes(
         return Ok(None);
     };
     let scaled = planes.scale((w, h), rect)?;
-    ctx.deadline.check(|| "encoding to jpg".into())?;
+    ctx.deadline.before_encoding(Format::Jpg, false)?;
     let body = encode::jpeg::encode_planes(&scaled, settings.quality, settings.progressive)?;
     Ok(Some(Output {
         body,
@@ -338,10 +341,7 @@ fn decode_hint(
 fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
     let mut logical = ctx.logical;
     for (i, op) in ops.iter().enumerate() {
-        ctx.deadline.check(|| {
-            let text = op.to_string();
-            format!("the action {}", text.split(',').next().unwrap_or_default())
-        })?;
+        ctx.deadline.before_action(op, ctx.within)?;
         b = match op {
             Op::Resize(r) => {
                 let plan = resize::plan(logical.0, logical.1, r, ctx.never_enlarge, ctx.limits)?;
@@ -379,6 +379,7 @@ fn run(mut b: Bitmap, ops: &[&Op], ctx: &Ctx) -> Result<Bitmap> {
                                 layers: RefCell::new(HashMap::new()),
                                 placement: None,
                                 deadline: ctx.deadline,
+                                within: Within::WatermarkImage,
                             };
                             run(wb, wops, &sub)
                         };

@@ -13,10 +13,11 @@ mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{ops, read};
-use cyanotype_imaging::{process, process_with, Env, Limits};
+use cyanotype_imaging::{process, process_with, DirObjects, Env, Limits, ObjectError, Objects};
 use cyanotype_process::Code;
 
 /// Small sources of every kind the decoders treat differently.
@@ -475,5 +476,89 @@ fn a_spent_time_limit_stops_the_chain_at_its_next_action() {
             run(std::time::Duration::from_secs(3600)).is_ok(),
             "{file} {text}"
         );
+    }
+}
+
+/// Objects that mark the request abandoned (its client left) at their `at`-th read. A watermark
+/// image is read twice: for the memory estimate, before processing starts, and again when its layer
+/// is made, mid-chain.
+struct LeavingAt<'a> {
+    dir: DirObjects,
+    at: usize,
+    reads: AtomicUsize,
+    gone: &'a AtomicBool,
+}
+
+impl Objects for LeavingAt<'_> {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
+        if self.reads.fetch_add(1, Ordering::SeqCst) + 1 == self.at {
+            self.gone.store(true, Ordering::SeqCst);
+        }
+        self.dir.get(key, max_bytes)
+    }
+}
+
+/// The stop is read between any two steps, not only at the first: after a watermark, inside a
+/// watermark image's preprocessing, and between the frames of an animation. Abandoning the request
+/// when the watermark layer is made stops it at the very next step; with nobody leaving, the same
+/// requests succeed.
+#[test]
+fn an_abandoned_request_stops_at_its_next_step_mid_chain() {
+    let limits = Limits::default();
+    let logo = "watermark/pillow_toucan_logo_rgba.png";
+    let mark = |key: &str| format!("watermark,image_{}", cyanotype_process::b64::encode(key));
+    let cases = [
+        // The request's second action, right after the watermark.
+        (
+            "oss/example.jpg",
+            format!("{}/resize,w_100", mark(logo)),
+            "before the action resize:",
+        ),
+        // The watermark image's own first action.
+        (
+            "oss/example.jpg",
+            mark(&format!("{logo}?x-oss-process=image/resize,P_50")),
+            "before the watermark image's action resize:",
+        ),
+        // The second frame: the first frame's resize ran before the watermark was read.
+        (
+            "gif/pillow_iss634_animated.gif",
+            format!("resize,w_200/{}", mark(logo)),
+            "before the action resize:",
+        ),
+        // Nothing after the watermark but the encode.
+        (
+            "oss/example.jpg",
+            format!("{}/format,png", mark(logo)),
+            "before encoding to png:",
+        ),
+    ];
+    for (file, process, next) in cases {
+        let data = read(file);
+        let text = format!("image/{process}");
+        let run = |at| {
+            let gone = AtomicBool::new(false);
+            let objects = LeavingAt {
+                dir: DirObjects(common::testdata()),
+                at,
+                reads: AtomicUsize::new(0),
+                gone: &gone,
+            };
+            let env = Env {
+                objects: &objects,
+                time_limit: Some(std::time::Duration::from_secs(3600)),
+                abandoned: Some(&gone),
+                ..Env::basic(&limits)
+            };
+            let r = process_with(&data, &ops(&text), &env);
+            (r, objects.reads.load(Ordering::SeqCst))
+        };
+        let (r, reads) = run(2);
+        let e = r.expect_err(&text);
+        assert_eq!(e.code, Code::ServiceUnavailable, "{file} {text}: {e}");
+        assert!(e.message.contains(next), "{file} {text}: {}", e.message);
+        assert_eq!(reads, 2, "{file} {text}: the layer is made once");
+        let (r, _) = run(usize::MAX);
+        assert!(r.is_ok(), "{file} {text}: {:?}", r.err());
     }
 }

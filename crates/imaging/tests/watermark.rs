@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 
-use cyanotype_imaging::{process_with, Bitmap, DirObjects, Env, Fonts, Limits};
+use cyanotype_imaging::{process_with, Bitmap, DirObjects, Env, Limits};
 use cyanotype_process::{b64, ec, Code};
 
 /// Mean absolute difference of a rectangle between two RGBA bitmaps of the same size.
@@ -125,10 +125,8 @@ fn watermark_objects_obey_the_source_limits() {
     };
     let objects = DirObjects(testdata());
     let env = Env {
-        limits: &limits,
-        fonts: Fonts::embedded_only(),
         objects: &objects,
-        time_limit: None,
+        ..Env::basic(&limits)
     };
     let big = ops(&format!(
         "image/watermark,image_{}",

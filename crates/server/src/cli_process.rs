@@ -111,12 +111,11 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         objects_dir
     });
+    // Offline work on the user's own files: no time limit (Env::basic's).
     let env = Env {
-        limits: &limits,
         fonts: &fonts,
         objects: &objects,
-        // Offline work on the user's own files: no time limit.
-        time_limit: None,
+        ..Env::basic(&limits)
     };
     match (input, &args.input_dir, &args.output_dir) {
         (Some(input), _, _) => single(&input, args.output.as_deref(), &ops, &env),

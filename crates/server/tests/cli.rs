@@ -3,13 +3,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn testdata() -> PathBuf {
-    std::env::var("CYANOTYPE_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        })
-}
+mod common;
+use common::testdata;
 
 fn cyanotype() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cyanotype"))

@@ -1,11 +1,14 @@
 //! `cyanotype serve`'s connection handling, on the real binary: a client that does not finish a
 //! request head in `header_timeout_seconds` is disconnected, on a new connection and on a
-//! kept-alive one, while whole requests are answered.
+//! kept-alive one, while whole requests are answered; a client that leaves while its image is
+//! processed frees the worker.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
 
 /// The server, killed when dropped.
 struct Server {
@@ -22,20 +25,27 @@ impl Drop for Server {
 }
 
 fn start(header_timeout_seconds: u64) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("cyanotype.toml");
-    std::fs::write(
-        &config,
-        format!("header_timeout_seconds = {header_timeout_seconds}\n"),
+    start_with(
+        &format!("header_timeout_seconds = {header_timeout_seconds}\n"),
+        |_| {},
     )
-    .unwrap();
+}
+
+/// The server on `config`, its data directory first given to `prepare`; its stderr goes to
+/// `stderr.log` in the server's directory.
+fn start_with(config: &str, prepare: impl FnOnce(&std::path::Path)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("cyanotype.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let data = dir.path().join("data");
+    prepare(&data);
     let mut child = Command::new(env!("CARGO_BIN_EXE_cyanotype"))
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
+        .arg(&config_path)
         .arg("--data-dir")
-        .arg(dir.path().join("data"))
+        .arg(&data)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
         .spawn()
         .unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
@@ -115,4 +125,65 @@ fn without_the_limit_a_silent_connection_stays_open() {
     s.write_all(b"Host: localhost\r\n\r\n").unwrap();
     let n = s.read(&mut buf).unwrap();
     assert!(buf[..n].starts_with(b"HTTP/1.1 "));
+}
+
+/// One image worker, busy with a chain of 31 heavy blurs on a 12 MP photo (seconds of work) whose
+/// client hangs up: the worker stops at its next blur, says so in the log, and serves the next
+/// request. Without the stop the log line never comes and the test fails after 60 s.
+#[test]
+fn a_client_that_leaves_frees_its_image_worker() {
+    use cyanotype_storage::{Acl, Bucket, LocalStore, ObjectMeta, Store};
+    let photo = common::testdata().join("extreme/gen_large_4000x3000.jpg");
+    let server = start_with("workers = 1\n", |data| {
+        let store = LocalStore::open(data).unwrap();
+        store
+            .create_bucket(Bucket::new("pub", 0, Acl::PublicRead))
+            .unwrap();
+        let body = store
+            .staging()
+            .from_bytes(&std::fs::read(&photo).unwrap())
+            .unwrap();
+        let meta = ObjectMeta {
+            key: "photo.jpg".into(),
+            content_type: "image/jpeg".into(),
+            ..Default::default()
+        };
+        store.put_object("pub", meta, body, false).unwrap();
+    });
+    let chain = vec!["blur,r_50,s_50"; 31].join("/");
+    let mut heavy = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        heavy,
+        "GET /pub/photo.jpg?x-oss-process=image/{chain} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(heavy);
+
+    let log = server._dir.path().join("stderr.log");
+    let start = Instant::now();
+    let line = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| l.contains("its client left")) {
+            break l.to_string();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no stop in the log: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(line.contains("stopped before the action blur"), "{line}");
+
+    let mut next = TcpStream::connect(&server.addr).unwrap();
+    next.write_all(
+        b"GET /pub/photo.jpg?x-oss-process=image/resize,w_100 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let (_, answer) = until_closed(&mut next);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200 "),
+        "{}",
+        String::from_utf8_lossy(&answer[..answer.len().min(300)])
+    );
 }

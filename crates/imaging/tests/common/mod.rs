@@ -5,9 +5,7 @@ pub mod eighth;
 
 use std::path::PathBuf;
 
-use cyanotype_imaging::{
-    decode, process, process_with, Bitmap, DirObjects, Env, Fonts, Limits, Output,
-};
+use cyanotype_imaging::{decode, process, process_with, Bitmap, DirObjects, Env, Limits, Output};
 use cyanotype_process::{parse, Op, Process};
 
 /// `../shared/testdata` beside the repository (CYANOTYPE_TESTDATA overrides it).
@@ -79,10 +77,8 @@ static OBJECTS: std::sync::LazyLock<DirObjects> =
 
 pub fn env_with_objects<'a>(limits: &'a Limits, objects: &'a DirObjects) -> Env<'a> {
     Env {
-        limits,
-        fonts: Fonts::embedded_only(),
         objects,
-        time_limit: None,
+        ..Env::basic(limits)
     }
 }
 
