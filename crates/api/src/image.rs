@@ -141,13 +141,11 @@ async fn run(
     };
     let fonts = state.fonts.clone();
     let time_limit = state.config.process_timeout;
-    // Raised when this future is dropped: a client that leaves stops the work at its next step.
-    let (abandoned, _raise_when_dropped) = crate::workers::abandon_flag();
     // The source is read on the worker too: a queued request holds an open file, not the bytes, so
     // memory is bounded by the workers, not by the queue.
     let output = state
         .workers
-        .run(move || {
+        .run(move |abandoned| {
             let mut data = Vec::with_capacity(size);
             file.read_to_end(&mut data).map_err(|e| {
                 eprintln!("reading a source for processing: {e}");
@@ -158,13 +156,17 @@ async fn run(
                 fonts: &fonts,
                 objects: &objects,
                 time_limit,
-                abandoned: Some(&abandoned),
+                // A client that leaves stops the work at its next step.
+                abandoned: Some(abandoned),
             };
             let result = cyanotype_imaging::process_with(&data, &ops, &env);
             if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
                 if let Err(e) = &result {
-                    // Nobody reads this answer: the log is the only trace of the stop.
-                    eprintln!("image processing stopped, its client left: {}", e.message);
+                    // Nobody reads this answer: the log is its only trace.
+                    eprintln!(
+                        "image processing ended after its client left: {}",
+                        e.message
+                    );
                 }
             }
             result

@@ -15,7 +15,7 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 
 pub struct Workers {
     jobs: Mutex<mpsc::Sender<Job>>,
-    admitted: AtomicUsize,
+    admitted: Arc<AtomicUsize>,
     capacity: usize,
 }
 
@@ -43,34 +43,44 @@ impl Workers {
         }
         Workers {
             jobs: Mutex::new(tx),
-            admitted: AtomicUsize::new(0),
+            admitted: Arc::new(AtomicUsize::new(0)),
             capacity: workers + queue,
         }
     }
 
     /// Runs `f` on a worker, or answers busy when the queue is full.
+    ///
+    /// `f` is given a flag that goes up once nobody waits for its result: this future was dropped,
+    /// as hyper drops a request's future when its client closes the connection. A job whose flag is
+    /// up before it starts is skipped; a running one reads it between its steps (the image
+    /// pipeline's `Deadline`). Either way its place in the queue is held until the job has ended,
+    /// so clients that connect and hang up cannot stack work past `workers + queue`.
     pub async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&AtomicBool) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         if self.admitted.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.admitted.fetch_sub(1, Ordering::AcqRel);
             return Err(ApiError::busy());
         }
-        let _admitted = Admitted(&self.admitted);
+        let admitted = Admitted(self.admitted.clone());
         // Counted from now, queued or running, so an image only takes a second thread for itself
         // when no other request waits for a core (cyanotype_imaging::cores).
         let active = cyanotype_imaging::cores::enter();
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let _raised_when_dropped = RaiseOnDrop(abandoned.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
-            // Its request is gone (the client left while it queued): nothing to do.
-            if tx.is_closed() {
+            if abandoned.load(Ordering::Relaxed) {
+                eprintln!("an image request was skipped: its client left while it queued");
                 return;
             }
             // A panic in image code fails this request, not the worker thread.
             let r = cyanotype_imaging::cores::run_counted(active, || {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&abandoned)))
             });
+            // The place is free before the answer goes: whoever sees the answer sees the place.
+            drop(admitted);
             let _ = tx.send(r);
         });
         self.jobs
@@ -88,24 +98,18 @@ impl Workers {
     }
 }
 
-struct Admitted<'a>(&'a AtomicUsize);
+/// A place in the queue, given back when the job that holds it ends.
+struct Admitted(Arc<AtomicUsize>);
 
-impl Drop for Admitted<'_> {
+impl Drop for Admitted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// A flag that goes up when the returned guard is dropped: held by a request's future, it tells the
-/// image work on a worker that nobody waits for its result any more (hyper drops the future of a
-/// request whose client closed the connection). Dropped when the request finishes too, by then
-/// harmlessly.
-pub fn abandon_flag() -> (Arc<AtomicBool>, RaiseOnDrop) {
-    let flag = Arc::new(AtomicBool::new(false));
-    (flag.clone(), RaiseOnDrop(flag))
-}
-
-pub struct RaiseOnDrop(Arc<AtomicBool>);
+/// Raises its flag when dropped: held by the request's future (dropped when it finishes too, by
+/// then harmlessly).
+struct RaiseOnDrop(Arc<AtomicBool>);
 
 impl Drop for RaiseOnDrop {
     fn drop(&mut self) {
@@ -136,11 +140,11 @@ mod tests {
         for _ in 0..2 {
             let (w, rx) = (w.clone(), rx.clone());
             running.push(tokio::spawn(async move {
-                w.run(move || rx.lock().unwrap().recv().ok()).await
+                w.run(move |_| rx.lock().unwrap().recv().ok()).await
             }));
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let third = w.run(|| ()).await;
+        let third = w.run(|_| ()).await;
         assert_eq!(
             third.unwrap_err().kind,
             crate::error::Kind::ServiceUnavailable
@@ -150,7 +154,7 @@ mod tests {
         for r in running {
             assert!(r.await.unwrap().is_ok());
         }
-        assert!(w.run(|| ()).await.is_ok(), "capacity comes back");
+        assert!(w.run(|_| ()).await.is_ok(), "capacity comes back");
     }
 
     /// Far longer than any of these steps takes: a bug fails the test instead of hanging it.
@@ -163,55 +167,63 @@ mod tests {
         let (release, wait) = std::sync::mpsc::channel::<()>();
         let (started, started_rx) = std::sync::mpsc::channel::<()>();
         let (seen, seen_rx) = std::sync::mpsc::channel::<bool>();
-        // The one worker is held by a job that watches its abandon flag.
-        let (flag, guard) = abandon_flag();
+        // The one worker is held by a job that reads its flag once released.
         let running = {
             let w = w.clone();
             tokio::spawn(async move {
-                let _guard = guard;
-                w.run(move || {
+                w.run(move |abandoned| {
                     started.send(()).unwrap();
                     wait.recv_timeout(LONG).unwrap();
-                    seen.send(flag.load(Ordering::Relaxed)).unwrap();
+                    seen.send(abandoned.load(Ordering::Relaxed)).unwrap();
                 })
                 .await
             })
         };
         started_rx.recv_timeout(LONG).unwrap();
-        // A second request queues behind it, then its client leaves.
+        // A second request queues behind it (admitted: 2), then its client leaves.
         let ran = Arc::new(AtomicBool::new(false));
         let queued = {
             let (w, ran) = (w.clone(), ran.clone());
-            tokio::spawn(async move { w.run(move || ran.store(true, Ordering::SeqCst)).await })
+            tokio::spawn(async move { w.run(move |_| ran.store(true, Ordering::SeqCst)).await })
         };
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let start = std::time::Instant::now();
+        while w.admitted.load(Ordering::SeqCst) < 2 {
+            assert!(start.elapsed() < LONG, "the second request never queued");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         queued.abort();
         assert!(queued.await.unwrap_err().is_cancelled());
-        // The first one's client leaves too: its job sees the flag raised.
+        // The first one's client leaves too.
         running.abort();
         let _ = running.await;
+        assert_eq!(
+            w.admitted.load(Ordering::SeqCst),
+            2,
+            "both keep their places until their jobs end"
+        );
         release.send(()).unwrap();
         assert!(
             seen_rx.recv_timeout(LONG).unwrap(),
             "the running job is told"
         );
         // The worker goes on with the next job (the dropped one skipped).
-        assert_eq!(w.run(|| 7).await.unwrap(), 7);
+        assert_eq!(w.run(|_| 7).await.unwrap(), 7);
         assert!(
             !ran.load(Ordering::SeqCst),
             "a dropped queued job never runs"
         );
+        assert_eq!(w.admitted.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]
     async fn a_panic_fails_the_request_not_the_worker() {
         let w = Workers::new(1, 1);
-        let e = w.run(|| -> u32 { panic!("bad image") }).await.unwrap_err();
+        let e = w.run(|_| -> u32 { panic!("bad image") }).await.unwrap_err();
         assert_eq!(e.kind, crate::error::Kind::InternalError);
-        assert_eq!(w.run(|| 7).await.unwrap(), 7);
+        assert_eq!(w.run(|_| 7).await.unwrap(), 7);
         // Every job ran on the one named worker thread.
         let name = w
-            .run(|| std::thread::current().name().map(String::from))
+            .run(|_| std::thread::current().name().map(String::from))
             .await
             .unwrap();
         assert_eq!(name.as_deref(), Some("cyanotype-image-0"));

@@ -64,24 +64,21 @@ impl<'a> Deadline<'a> {
         })
     }
 
+    /// Before decoding, right after the wait for memory (which may be long): only whether the
+    /// result is still wanted, the clock having just started.
+    pub fn before_decoding(&self) -> Result<()> {
+        self.check_wanted(|| "decoding the image".into())
+    }
+
     /// Fails with `ServiceUnavailable` once the time is up or the result is no longer wanted;
     /// `next` names what would have run next.
     fn check(&self, next: impl FnOnce() -> String) -> Result<()> {
-        if self.abandoned.is_some_and(|a| a.load(Ordering::Relaxed)) {
-            return Err(Error::new(
-                Code::ServiceUnavailable,
-                format!(
-                    "Processing was stopped before {}: the request was abandoned (its client left).",
-                    next()
-                ),
-            ));
-        }
         let Some((start, limit)) = self.limit else {
-            return Ok(());
+            return self.check_wanted(next);
         };
         let spent = start.elapsed();
         if spent < limit {
-            return Ok(());
+            return self.check_wanted(next);
         }
         Err(Error::new(
             Code::ServiceUnavailable,
@@ -92,6 +89,19 @@ impl<'a> Deadline<'a> {
                 next()
             ),
         ))
+    }
+
+    fn check_wanted(&self, next: impl FnOnce() -> String) -> Result<()> {
+        if self.abandoned.is_some_and(|a| a.load(Ordering::Relaxed)) {
+            return Err(Error::new(
+                Code::ServiceUnavailable,
+                format!(
+                    "Processing was stopped before {}: the request was abandoned (its client left).",
+                    next()
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -156,5 +166,15 @@ mod tests {
             "{}",
             e.message
         );
+        let e = d.before_decoding().unwrap_err();
+        assert!(
+            e.message.contains("before decoding the image:"),
+            "{}",
+            e.message
+        );
+        // A spent time limit alone does not stop a decode: its clock has only just started.
+        assert!(Deadline::start(Some(Duration::ZERO), None)
+            .before_decoding()
+            .is_ok());
     }
 }

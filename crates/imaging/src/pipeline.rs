@@ -112,6 +112,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             + memory::estimate_watermarks(&pixel_ops, env),
     );
     let deadline = Deadline::start(env.time_limit, env.abandoned);
+    deadline.before_decoding()?;
 
     let ctx = Ctx {
         limits,

@@ -129,7 +129,7 @@ fn without_the_limit_a_silent_connection_stays_open() {
 
 /// One image worker, busy with a chain of 31 heavy blurs on a 12 MP photo (seconds of work) whose
 /// client hangs up: the worker stops at its next blur, says so in the log, and serves the next
-/// request. Without the stop the log line never comes and the test fails after 60 s.
+/// request. Without the stop no such line comes and the test fails after 60 s.
 #[test]
 fn a_client_that_leaves_frees_its_image_worker() {
     use cyanotype_storage::{Acl, Bucket, LocalStore, ObjectMeta, Store};
@@ -164,7 +164,7 @@ fn a_client_that_leaves_frees_its_image_worker() {
     let start = Instant::now();
     let line = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(l) = text.lines().find(|l| l.contains("its client left")) {
+        if let Some(l) = text.lines().find(|l| l.contains("client left")) {
             break l.to_string();
         }
         assert!(
@@ -173,7 +173,18 @@ fn a_client_that_leaves_frees_its_image_worker() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(line.contains("stopped before the action blur"), "{line}");
+    // Stopped between two blurs, as it almost always is; or, on a machine slow enough that the
+    // request had not reached the worker in 300 ms, skipped or stopped before its decode.
+    assert!(
+        [
+            "stopped before the action blur",
+            "was skipped",
+            "before decoding the image"
+        ]
+        .iter()
+        .any(|s| line.contains(s)),
+        "{line}"
+    );
 
     let mut next = TcpStream::connect(&server.addr).unwrap();
     next.write_all(
