@@ -65,7 +65,7 @@ pub struct Env<'a> {
     /// How long the processing may take (see `deadline`); `None`: no limit.
     pub time_limit: Option<std::time::Duration>,
     /// Set when nobody waits for the result any more (the client left): processing stops at its
-    /// next action (see `deadline`). `None`: always wanted.
+    /// next step (see `deadline`). `None`: always wanted.
     pub abandoned: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
