@@ -37,6 +37,8 @@ OPS = [
     ("gif", "anim", "image/resize,w_100", "31-frame GIF -> 100 px animated GIF"),
     ("webp_thumb", "webp", "image/resize,w_400/quality,Q_80", "1600 px WebP -> 400 px WebP"),
     ("example", "example", "image/resize,w_100/quality,Q_80", "the OSS guide's example.jpg (400x267) -> 100 px JPEG"),
+    # The HTTP benchmark's `small` op, so its server overhead is measured against this same run.
+    ("small", "photo_1000", "image/resize,w_300/quality,Q_80", "1000 px JPEG -> 300 px wide JPEG"),
 ]
 PEERS = ["cyanotype", "sharp", "libvips", "pillow"]
 

@@ -78,6 +78,19 @@ def main():
             print(f"{op} c4: {a / b:.1f}x thumbor (medians {a:.1f} / {b:.1f}; rounds: cyanotype "
                   f"{', '.join(f'{v:.1f}' for v in rounds['cyanotype'])}; thumbor "
                   f"{', '.join(f'{v:.1f}' for v in rounds['thumbor'])})")
+    # The two HTTP targets, from this run alone: at least 0.9 x cores / one-core in-process
+    # time, and at least 3x thumbor (also shown against thumbor's best round, its rate moving a lot).
+    one_core = {r["op"]: r["median_ms"]["cyanotype"] for r in ops["ops_one_core"]}
+    for op in ("thumb", "fill", "small"):
+        served = c4_median(http, "cyanotype", op)
+        if served and one_core.get(op):
+            possible = http["cores"] * 1000 / one_core[op]
+            print(f"{op} c4 overhead: {http['cores']} cores / {one_core[op]:.2f} ms = {possible:.0f} req/s possible, "
+                  f"{served:.1f} served ({served / possible:.0%})")
+        best = max((r["rps"] for r in http["runs"] + http.get("c4_rounds", [])
+                    if (r["server"], r["op"], r["concurrency"]) == ("thumbor", op, 4)), default=None)
+        if served and best:
+            print(f"{op} c4 against thumbor's best round: {served / best:.1f}x ({served:.1f} / {best:.1f})")
     soak = load("soak.json")
     v = [s["rss_mb"] for s in soak["samples"]]
     print(f"\nsoak c{soak['concurrency']} {soak['seconds']} s: {min(v):.1f}-{max(v):.1f} MB over {len(v)} samples, "

@@ -36,6 +36,11 @@ def pillow_ops(data):
         im.thumbnail((100, 10**6), Image.LANCZOS)
         return save(im, "JPEG", quality=Q)
 
+    def small():
+        im = open_()
+        im.thumbnail((300, 10**6), Image.LANCZOS)
+        return save(im, "JPEG", quality=Q)
+
     def fill():
         im = open_()
         im.draft("RGB", (600, 600))
@@ -117,6 +122,9 @@ def vips_ops(data):
 
     def example():
         return pyvips.Image.thumbnail_buffer(data, 100).jpegsave_buffer(Q=Q)
+
+    def small():
+        return pyvips.Image.thumbnail_buffer(data, 300).jpegsave_buffer(Q=Q)
 
     def fill():
         return pyvips.Image.thumbnail_buffer(data, 300, height=300, crop="centre").jpegsave_buffer(Q=Q)

@@ -49,6 +49,7 @@ const ops = {
   gif: () => sharp(input, { animated: true }).resize({ width: 100 }).gif().toBuffer(),
   webp_thumb: () => sharp(input).resize({ width: 400 }).webp({ quality: Q }).toBuffer(),
   example: () => sharp(input).resize({ width: 100 }).jpeg({ quality: Q }).toBuffer(),
+  small: () => sharp(input).resize({ width: 300 }).jpeg({ quality: Q }).toBuffer(),
 };
 
 const run = ops[op];
