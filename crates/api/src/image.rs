@@ -282,6 +282,27 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         .map_err(|_| ApiError::no_such_bucket(&target_bucket))?;
     let existing = state.store.head_object(&target_bucket, &save.object).ok();
     object_write(ctx, &target, existing.as_ref())?;
+    // The request is whole and allowed: the save is carried out even if the client leaves now
+    // (hyper then drops this future, and with it anything it awaits), in a task of its own, which
+    // a dropped handle does not cancel. A client that gave up and retries saves the same result
+    // again; one that gave up for good still finds its object saved.
+    let (state, ctx) = (state.clone(), ctx.clone());
+    tokio::spawn(async move { save_processed(&state, &ctx, ops, save, target_bucket).await })
+        .await
+        .map_err(|e| {
+            eprintln!("a ProcessObject task failed: {e}");
+            ApiError::internal()
+        })?
+}
+
+/// ProcessObject's work once its checks passed: process, then write the result as `save.object`.
+async fn save_processed(
+    state: &Shared,
+    ctx: &Ctx,
+    ops: Vec<Op>,
+    save: saveas::SaveAs,
+    target_bucket: String,
+) -> Result<Response, ApiError> {
     let (_, out) = run(state, ctx, ctx.bucket(), ctx.key(), ops).await?;
     let staging = state.store.staging();
     let store = state.store.clone();
@@ -290,11 +311,10 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         content_type: out.content_type.to_string(),
         ..Default::default()
     };
-    let tb = target_bucket.clone();
     let saved = blocking(
         move || -> Result<ObjectMeta, cyanotype_storage::StoreError> {
             let staged = staging.from_bytes(&out.body)?;
-            store.put_object(&tb, meta, staged, false)
+            store.put_object(&target_bucket, meta, staged, false)
         },
     )
     .await?

@@ -95,6 +95,7 @@ pub fn app(state: Shared) -> Router {
 }
 
 /// What every handler gets: the parsed request and who sent it.
+#[derive(Clone)]
 pub struct Ctx {
     pub request_id: String,
     pub host: String,

@@ -259,3 +259,40 @@ async fn processing_past_its_time_limit_is_stopped() {
     let (r, _) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
     assert_eq!(r.status(), 200, "info reads the header only");
 }
+
+/// A ProcessObject whose client leaves once its request is in still saves the result: the save
+/// runs in a task of its own (a GET's work, by contrast, stops when its client leaves).
+#[tokio::test]
+async fn a_process_object_whose_client_left_still_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = state(dir.path());
+    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
+    send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
+    // Thirty heavy blurs: far more than the few milliseconds the client waits.
+    let saveas = format!(
+        "image/{}|sys/saveas,o_{}",
+        vec!["blur,r_50,s_50"; 30].join("/"),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("saved.jpg")
+    );
+    let post = signed(
+        "POST",
+        "bkt",
+        Some("e.jpg"),
+        &[("x-oss-process", "")],
+        format!("x-oss-process={saveas}").into_bytes(),
+    );
+    let gone = tokio::time::timeout(std::time::Duration::from_millis(5), send(&s, post)).await;
+    assert!(gone.is_err(), "the client left before the answer");
+    let start = std::time::Instant::now();
+    loop {
+        let (r, _) = send(&s, signed("HEAD", "bkt", Some("saved.jpg"), &[], vec![])).await;
+        if r.status() == 200 {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "never saved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
