@@ -238,17 +238,7 @@ async fn processing_past_its_time_limit_is_stopped() {
             "{xml}"
         );
     }
-    let saveas = format!(
-        "image/blur,r_3,s_2|sys/saveas,o_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("saved.jpg")
-    );
-    let post = signed(
-        "POST",
-        "bkt",
-        Some("e.jpg"),
-        &[("x-oss-process", "")],
-        format!("x-oss-process={saveas}").into_bytes(),
-    );
+    let post = process_object_saving("image/blur,r_3,s_2", "saved.jpg");
     let (r, body) = send(&s, post).await;
     assert_eq!(r.status(), 503, "{}", String::from_utf8_lossy(&body));
     let (r, _) = send(&s, signed("HEAD", "bkt", Some("saved.jpg"), &[], vec![])).await;
@@ -269,18 +259,8 @@ async fn a_process_object_whose_client_left_still_saves() {
     send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
     send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
     // Thirty heavy blurs: far more than the few milliseconds the client waits.
-    let saveas = format!(
-        "image/{}|sys/saveas,o_{}",
-        vec!["blur,r_50,s_50"; 30].join("/"),
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("saved.jpg")
-    );
-    let post = signed(
-        "POST",
-        "bkt",
-        Some("e.jpg"),
-        &[("x-oss-process", "")],
-        format!("x-oss-process={saveas}").into_bytes(),
-    );
+    let chain = format!("image/{}", vec!["blur,r_50,s_50"; 30].join("/"));
+    let post = process_object_saving(&chain, "saved.jpg");
     let gone = tokio::time::timeout(std::time::Duration::from_millis(5), send(&s, post)).await;
     assert!(gone.is_err(), "the client left before the answer");
     let start = std::time::Instant::now();
@@ -295,4 +275,16 @@ async fn a_process_object_whose_client_left_still_saves() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// A signed ProcessObject of bkt/e.jpg running `process` and saving the result as `object`.
+fn process_object_saving(process: &str, object: &str) -> Request<Body> {
+    let target = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(object);
+    signed(
+        "POST",
+        "bkt",
+        Some("e.jpg"),
+        &[("x-oss-process", "")],
+        format!("x-oss-process={process}|sys/saveas,o_{target}").into_bytes(),
+    )
 }

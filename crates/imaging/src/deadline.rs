@@ -9,8 +9,8 @@
 //! so a request stops at the first such point after its time ran out.
 //!
 //! The SDKs give up on a response after 20 s (alibabacloud-oss-v2's read timeout) to 60 s (oss2,
-//! ali-oss) and retry a 5xx: without the second signal a request they abandoned would keep a worker
-//! busy while its retry waits behind it.
+//! ali-oss), and alibabacloud-oss-v2 then retries: without the second signal a request it abandoned
+//! would keep a worker busy while its retry waits behind it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

@@ -14,7 +14,7 @@ mod common;
 struct Server {
     child: Child,
     addr: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -53,11 +53,7 @@ fn start_with(config: &str, prepare: impl FnOnce(&std::path::Path)) -> Server {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("cyanotype listening on http://") {
             let addr = rest.split_whitespace().next().unwrap().to_string();
-            return Server {
-                child,
-                addr,
-                _dir: dir,
-            };
+            return Server { child, addr, dir };
         }
     }
     panic!("the server exited before it listened");
@@ -160,7 +156,7 @@ fn a_client_that_leaves_frees_its_image_worker() {
     std::thread::sleep(Duration::from_millis(300));
     drop(heavy);
 
-    let log = server._dir.path().join("stderr.log");
+    let log = server.dir.path().join("stderr.log");
     let start = Instant::now();
     let line = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
