@@ -186,6 +186,13 @@ impl HuffTable {
         self.values = values.into_boxed_slice();
     }
 
+    /// The same codes and symbols (so every lookup table built from them is the same too).
+    pub fn same_codes(&self, other: &HuffTable) -> bool {
+        self.maxcode == other.maxcode
+            && self.valoffset == other.valoffset
+            && self.symbols == other.symbols
+    }
+
     /// Decodes a code longer than the lookup from the top bits of `bits`: (length, symbol). Only
     /// for bits whose `fast` entry is 0, so no shorter code can match and the search starts past
     /// `LOOKUP_BITS`: ten comparisons fewer per call, which was 1% of a 12 MP thumbnail.

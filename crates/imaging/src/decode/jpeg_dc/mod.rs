@@ -18,6 +18,7 @@ mod huffman;
 mod idct;
 #[cfg(target_arch = "x86_64")]
 mod idct_avx2;
+mod interleave;
 mod pixels;
 mod planar;
 mod scan;
@@ -268,7 +269,15 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
     if split_only && !split {
         return None;
     }
-    if layout.restart_interval == 0 && !split {
+    // One core: a whole picture whose blocks keep only their DC decodes its halves interleaved.
+    let one_core = (!split
+        && want.is_none()
+        && small
+        && layout.restart_interval == 0
+        && scan_bytes >= split::MIN_SPLIT_BYTES)
+        .then(|| interleave::Tables::new(&layout))
+        .flatten();
+    if layout.restart_interval == 0 && !split && one_core.is_none() {
         // One thread: decode and render a band of MCU rows at a time, of the whole picture or of
         // the MCUs covering `want`.
         let (mcu_w, mcu_h) = mcu_pixels(&h, denom);
@@ -344,7 +353,13 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
     let pieces = if layout.restart_interval > 0 {
         split::by_restarts(&layout, &entropy, two_threads, &mut first, &mut second)?
     } else {
-        split::speculative(&layout, &entropy, &mut first, &mut second)?
+        split::speculative(
+            &layout,
+            &entropy,
+            one_core.as_ref(),
+            &mut first,
+            &mut second,
+        )?
     };
     let whole = picture(&pieces);
     let two = two_threads && total >= split::MIN_SPLIT_MCUS;
@@ -432,8 +447,8 @@ fn outputs(h: &headers::Headers, min: usize) -> Option<Vec<CompOut>> {
         .map(|c| {
             let mut size = min;
             while size < 8
-                && (hmax * min) % (c.h * size * 2) == 0
-                && (vmax * min) % (c.v * size * 2) == 0
+                && (hmax * min).is_multiple_of(c.h * size * 2)
+                && (vmax * min).is_multiple_of(c.v * size * 2)
             {
                 size *= 2;
             }

@@ -83,10 +83,10 @@ pub fn whole(pos: usize, end: usize) -> bool {
 
 /// One block of an MCU, in order: which component, with which tables.
 #[derive(Clone, Copy)]
-struct Slot {
-    comp: usize,
+pub(super) struct Slot {
+    pub(super) comp: usize,
     /// How many AC coefficients this block keeps: 0, `KEEP_2X2` or `KEEP_4X4`.
-    keep: usize,
+    pub(super) keep: usize,
 }
 
 /// The AC coefficients the 2x2 inverse DCT reads: rows and columns 0, 1, 3, 5, 7, DC excluded.
@@ -96,11 +96,11 @@ pub const KEEP_4X4: usize = 48;
 
 /// How the scan is laid out, derived from the headers.
 pub struct Layout {
-    slots: Vec<Slot>,
+    pub(super) slots: Vec<Slot>,
     /// The same blocks keeping nothing: an MCU outside the columns a run keeps.
     skip_slots: Vec<Slot>,
-    dc_tables: Vec<HuffTable>,
-    ac_tables: Vec<HuffTable>,
+    pub(super) dc_tables: Vec<HuffTable>,
+    pub(super) ac_tables: Vec<HuffTable>,
     pub mcus_x: usize,
     pub mcus_y: usize,
     pub restart_interval: usize,
@@ -110,7 +110,7 @@ pub struct Layout {
     /// Run the scan compiled with BMI2 (`run_bmi2`): the CPU has it, and the caller did not ask
     /// for the portable code (`portable`). Private, since `run` trusts it to call BMI2 code.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    bmi2: bool,
+    pub(super) bmi2: bool,
 }
 
 impl Layout {
@@ -272,15 +272,15 @@ const ZIGZAG_4X4: [u8; 256] = zigzag_slots(AC_SLOT_4X4, KEEP_4X4);
 /// cold paths take it by value: a reader whose address escaped into a call would live on the stack,
 /// and every lookup would wait for its own store to be forwarded.
 #[derive(Clone, Copy)]
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     bytes: &'a [u8],
-    buf: u64,
+    pub(super) buf: u64,
     count: u32,
     next: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn at(bytes: &'a [u8], pos: usize) -> Reader<'a> {
+    pub(super) fn at(bytes: &'a [u8], pos: usize) -> Reader<'a> {
         let mut r = Reader {
             bytes,
             buf: 0,
@@ -293,29 +293,50 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn refill(&mut self) {
-        let w = u64::from_be_bytes(self.bytes[self.next..self.next + 8].try_into().unwrap());
-        self.buf |= w >> self.count;
-        self.next += ((63 - self.count) >> 3) as usize;
-        self.count |= 56;
+    pub(super) fn refill(&mut self) {
+        refill(self.bytes, &mut self.buf, &mut self.count, &mut self.next);
     }
 
     #[inline(always)]
-    fn consume(&mut self, n: u32) {
+    pub(super) fn consume(&mut self, n: u32) {
         debug_assert!(n <= self.count, "consumed {n} of {} bits", self.count);
         self.buf <<= n;
         self.count -= n;
     }
 
-    fn pos(&self) -> usize {
+    /// The reader of `bytes` whose state `parts` gave.
+    pub(super) fn from_parts(bytes: &'a [u8], (buf, count, next): (u64, u32, usize)) -> Reader<'a> {
+        Reader {
+            bytes,
+            buf,
+            count,
+            next,
+        }
+    }
+
+    /// The bits held, how many, and the next byte to read.
+    pub(super) fn parts(&self) -> (u64, u32, usize) {
+        (self.buf, self.count, self.next)
+    }
+
+    pub(super) fn pos(&self) -> usize {
         self.next * 8 - self.count as usize
     }
+}
+
+/// A reader's refill on its parts (`Reader::parts`), for decoders that share one `bytes`.
+#[inline(always)]
+pub(super) fn refill(bytes: &[u8], buf: &mut u64, count: &mut u32, next: &mut usize) {
+    let w = u64::from_be_bytes(bytes[*next..*next + 8].try_into().unwrap());
+    *buf |= w >> *count;
+    *next += ((63 - *count) >> 3) as usize;
+    *count |= 56;
 }
 
 /// libjpeg's HUFF_EXTEND: `size` raw bits to a signed value (0 for size 0), without a branch: the
 /// sign of a difference is as good as a coin toss, so a branch would be mispredicted half the time.
 #[inline(always)]
-fn extend(raw: i32, size: u32) -> i32 {
+pub(super) fn extend(raw: i32, size: u32) -> i32 {
     let half = (1i32 << size) >> 1;
     raw - (((raw - half) >> 31) & ((1i32 << size) - 1))
 }
@@ -495,7 +516,7 @@ fn run_mcus<const WINDOW: bool>(
 
 /// Decodes a DC difference (a size category, then that many bits); None on a code no table has.
 #[inline(always)]
-fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
+pub(super) fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
     let e = table.values[(r.buf >> (64 - LOOKUP_BITS)) as usize];
     if e != 0 {
         r.consume(e & 0xFF);
@@ -510,7 +531,7 @@ fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
 
 /// Skips one block's AC coefficients; false on a code no table has.
 #[inline(always)]
-fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
+pub(super) fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
     let runs: &[u32; 1 << RUN_BITS] = table.runs[..].try_into().expect("an AC table");
     let mut k = 1u32;
     // `RUNS_PER_REFILL` lookups per refill: each entry consumes at most 56 / RUNS_PER_REFILL bits
@@ -549,7 +570,11 @@ fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
 /// The end of a block one symbol at a time, when a window holds codes past it.
 #[cold]
 #[inline(never)]
-fn skip_careful<'a>(mut r: Reader<'a>, table: &HuffTable, mut k: u32) -> (Reader<'a>, bool) {
+pub(super) fn skip_careful<'a>(
+    mut r: Reader<'a>,
+    table: &HuffTable,
+    mut k: u32,
+) -> (Reader<'a>, bool) {
     while k < 64 {
         r.refill();
         let e = table.skip[(r.buf >> (64 - LOOKUP_BITS)) as usize];

@@ -7,6 +7,7 @@
 //! predictors, whose difference is added to the second thread's DC values. If no start ever
 //! matches, the first thread simply decodes everything, so the result never depends on the guess.
 
+use super::interleave;
 use super::pixels::Piece;
 use super::scan::{self, Entropy, Layout, Records, RunEnd, State, Until};
 
@@ -118,9 +119,11 @@ fn second_half(layout: &Layout, entropy: &Entropy, mut start: usize, out: &mut R
     out.clear();
 }
 
+/// The halves on two threads, or with `one_core` interleaved on this one (`interleave`).
 pub fn speculative<'a>(
     layout: &Layout,
     entropy: &Entropy,
+    one_core: Option<&interleave::Tables>,
     first: &'a mut Records,
     second: &'a mut Records,
 ) -> Option<Vec<Piece<'a>>> {
@@ -128,26 +131,62 @@ pub fn speculative<'a>(
     let end = entropy.segments[1] * 8;
     let middle = entropy.segments[1] / 2;
     let mut state = State::default();
-    let mut until = Until {
+    let until = Until {
         end,
         count: total,
         stop_at: middle * 8,
         track: false,
         cols: scan::ALL_COLUMNS,
     };
+    let how = if let Some(tables) = one_core {
+        interleave::halves(
+            layout, tables, entropy, middle, until, &mut state, first, second,
+        )
+    } else {
+        two_threads(layout, entropy, middle, until, &mut state, first, second)
+    };
+    join(layout, entropy, how, state, until, first, second)
+}
+
+/// The halves on two threads: the first on this one, the second on a helper.
+fn two_threads(
+    layout: &Layout,
+    entropy: &Entropy,
+    middle: usize,
+    until: Until,
+    state: &mut State,
+    first: &mut Records,
+    second: &mut Records,
+) -> RunEnd {
     // The second half starts at the middle byte, so it decodes about half the MCUs; room for a bit
     // more, so it rarely grows.
+    let total = layout.total_mcus();
     let mut theirs = Records::with_room(layout.grid(), total / 2 + total / 8);
-    let how = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let helper = s.spawn(move || {
             second_half(layout, entropy, middle, &mut theirs);
             theirs
         });
-        let r = scan::run(layout, &entropy.bytes, &mut state, until, first);
+        let r = scan::run(layout, &entropy.bytes, state, until, first);
         // A panic there would be a bug; without its records the first half decodes everything.
         *second = helper.join().unwrap_or_default();
         r
-    });
+    })
+}
+
+/// The first half goes on, one MCU at a time, until one of its MCUs starts where one of the
+/// second's did; from there on the second's records are used.
+fn join<'a>(
+    layout: &Layout,
+    entropy: &Entropy,
+    how: RunEnd,
+    mut state: State,
+    mut until: Until,
+    first: &'a mut Records,
+    second: &'a mut Records,
+) -> Option<Vec<Piece<'a>>> {
+    let total = layout.total_mcus();
+    let end = entropy.segments[1] * 8;
     if how != RunEnd::Done {
         return None;
     }
