@@ -27,6 +27,8 @@ const MAX_CLASSES: usize = 4;
 const ENTRIES: usize = MAX_CLASSES << CLASS_SHIFT;
 /// Blocks per MCU at most (`scan` allows 10).
 const MAX_BLOCKS: usize = 16;
+/// Where `Hot::at` has the block number.
+const SLOT: u32 = 24;
 
 // An entry: bits 0-5 the bits it consumes (a shift uses only those: no mask), bit 6 `END` (the
 // block ends with its last code), bits 8-15 `k` advance (`CHECK`), bits 16-31 a DC difference (0
@@ -46,8 +48,8 @@ const MAX_RESTARTS: usize = 64;
 /// block of an MCU needs.
 pub struct Tables {
     entries: Box<[u32; ENTRIES]>,
-    /// Per block of an MCU: the base (class and `DC`) of the next block's DC entries.
-    next_dc: [u32; MAX_BLOCKS],
+    /// Per block of an MCU: the lane's `at` when the block ends (see `Hot::at`).
+    next: [u32; MAX_BLOCKS],
     /// Per block: its component.
     comp: [u8; MAX_BLOCKS],
     blocks: u32,
@@ -88,13 +90,15 @@ impl Tables {
                 *e = dc_entry(&dc[r], i as u32);
             }
         }
-        let mut next_dc = [0u32; MAX_BLOCKS];
-        for (i, n) in next_dc.iter_mut().enumerate().take(blocks) {
-            *n = ((class[(i + 1) % blocks] as u32) << CLASS_SHIFT) | DC;
+        // The last block's next is the first block's DC with block number `blocks`: the end of
+        // the MCU, where `end_of_mcu` sets it to 0.
+        let mut next = [0u32; MAX_BLOCKS];
+        for (i, n) in next.iter_mut().enumerate().take(blocks) {
+            *n = ((class[(i + 1) % blocks] as u32) << CLASS_SHIFT) | DC | ((i as u32 + 1) << SLOT);
         }
         Some(Tables {
             entries,
-            next_dc,
+            next,
             comp,
             blocks: blocks as u32,
         })
@@ -140,11 +144,18 @@ struct Hot {
     /// The bit reader's bits and how many (`scan::Reader::parts`).
     buf: u64,
     count: u32,
-    /// The position in the current block (1 after its DC), the base of its entries, and which
-    /// block of the MCU it is.
+    /// The position in the current block (1 after its DC).
     k: u32,
-    base: u32,
-    slot: u32,
+    /// Where the lane is: the base of the current block's entries (its class, and `DC` before its
+    /// DC) and, from bit `SLOT`, which block of the MCU it is. One value, so that the end of a
+    /// block moves both with one select of a `Tables::next` entry.
+    at: u32,
+}
+
+impl Hot {
+    fn slot(&self) -> usize {
+        (self.at >> SLOT) as usize & (MAX_BLOCKS - 1)
+    }
 }
 
 /// One of the two decoders.
@@ -177,8 +188,7 @@ impl Lane {
                 buf,
                 count,
                 k: 1,
-                base: t.next_dc[t.blocks as usize - 1],
-                slot: 0,
+                at: t.next[t.blocks as usize - 1] & !(u32::MAX << SLOT),
             },
             next,
             mcu: [0; MAX_BLOCKS],
@@ -212,23 +222,21 @@ fn step<const TRACK: bool>(
     starts: &mut Vec<usize>,
 ) -> bool {
     let t = w.t;
-    let e = w.entries[(h.base as usize | (h.buf >> (64 - RUN_BITS)) as usize) & (ENTRIES - 1)];
+    let e = w.entries[(h.at as usize | (h.buf >> (64 - RUN_BITS)) as usize) & (ENTRIES - 1)];
     let k = h.k + ((e >> CHECK) & 0xFF);
     if (e == 0) | (k >= 64) {
         let stopped;
-        (*h, stopped) = rest_of_block::<TRACK>(*h, l, w, dc, starts);
+        (*h, stopped) = rest_of_block::<TRACK>(*h, e == 0, l, w, dc, starts);
         return stopped;
     }
     h.buf <<= e & 63;
     h.count -= e & 63;
-    let slot = h.slot as usize & (MAX_BLOCKS - 1);
+    let slot = h.slot();
     l.mcu[slot] |= (e as i32) >> 16;
     let end = e & END != 0;
-    let (next_dc, same) = (t.next_dc[slot], h.base & !DC);
     h.k = select_unpredictable(end, 1, k);
-    h.base = select_unpredictable(end, next_dc, same);
-    h.slot = select_unpredictable(end, h.slot + 1, h.slot);
-    h.slot == t.blocks && end_of_mcu::<TRACK>(h, l, t, dc, starts)
+    h.at = select_unpredictable(end, t.next[slot], h.at & !DC);
+    h.at >> SLOT == t.blocks && end_of_mcu::<TRACK>(h, l, t, dc, starts)
 }
 
 /// The MCU ended: its DC differences go to `dc`; true when at a limit.
@@ -252,7 +260,7 @@ fn end_of_mcu<const TRACK: bool>(
     dc.extend_from_slice(&mcu);
     dc.truncate(at + t.blocks as usize);
     l.mcu = [0; MAX_BLOCKS];
-    h.slot = 0;
+    h.at &= !(u32::MAX << SLOT);
     l.mcus += 1;
     let pos = pos(h, l);
     if TRACK {
@@ -262,31 +270,37 @@ fn end_of_mcu<const TRACK: bool>(
     (pos >= l.until_pos) | (l.mcus >= l.until_mcus)
 }
 
-/// The rest of the current block with the one-decoder code: long codes, and a block whose end
-/// lies inside a lookup.
+/// What a lookup could not do, with the one-decoder code: a DC whose code and extra bits pass the
+/// window, one long AC code (`long`), or a block whose end lies inside the window (the rest of the
+/// block, one code at a time).
 #[cold]
 #[inline(never)]
 fn rest_of_block<const TRACK: bool>(
     mut h: Hot,
+    long: bool,
     l: &mut Lane,
     w: &Shared,
     dc: &mut Vec<i32>,
     starts: &mut Vec<usize>,
 ) -> (Hot, bool) {
     let (t, layout) = (w.t, w.layout);
-    let slot = h.slot as usize & (MAX_BLOCKS - 1);
+    let slot = h.slot();
     let comp = t.comp[slot] as usize;
     let ac = &layout.ac_tables[comp];
     let mut r = Reader::from_parts(w.bytes, (h.buf, h.count, l.next));
     r.refill();
-    let ok = if h.base & DC != 0 {
-        match scan::dc_diff(&mut r, &layout.dc_tables[comp]) {
-            Some(diff) => {
-                l.mcu[slot] = diff;
-                scan::skip_block(&mut r, ac)
-            }
-            None => false,
-        }
+    // Whether the block goes on in the lane.
+    let mut more = false;
+    let ok = if h.at & DC != 0 {
+        let diff = scan::dc_diff(&mut r, &layout.dc_tables[comp]);
+        l.mcu[slot] = diff.unwrap_or(0);
+        more = true;
+        diff.is_some()
+    } else if long {
+        let k;
+        (r, k, more) = scan::skip_slow(r, ac, h.k);
+        h.k = k;
+        k != scan::BAD
     } else {
         let ok;
         (r, ok) = scan::skip_careful(r, ac, h.k);
@@ -298,10 +312,16 @@ fn rest_of_block<const TRACK: bool>(
         l.bad = true;
         return (h, true);
     }
+    if more {
+        if h.at & DC != 0 {
+            h.k = 1;
+            h.at &= !DC;
+        }
+        return (h, false);
+    }
     h.k = 1;
-    h.base = t.next_dc[slot];
-    h.slot += 1;
-    let stopped = h.slot == t.blocks && end_of_mcu::<TRACK>(&mut h, l, t, dc, starts);
+    h.at = t.next[slot];
+    let stopped = h.at >> SLOT == t.blocks && end_of_mcu::<TRACK>(&mut h, l, t, dc, starts);
     (h, stopped)
 }
 
@@ -426,7 +446,10 @@ pub fn halves(
             pos: start * 8,
             pred: [0; 4],
         };
-        Lane::at(&shared, from, end + 1, total)
+        let mut lane = Lane::at(&shared, from, end + 1, total);
+        // It records the predictors at each MCU's start: about half the MCUs, rarely more.
+        lane.preds.reserve(total / 2 + total / 8);
+        lane
     };
     let mut w = Work {
         shared,
@@ -477,7 +500,8 @@ pub fn halves(
         }
     }
     // The second half's records.
-    let (b, mut b_dc, mut b_starts, mut preds) = (&w.b, w.b_dc, w.b_starts, w.b.preds.clone());
+    let mut preds = std::mem::take(&mut w.b.preds);
+    let (b, mut b_dc, mut b_starts) = (&w.b, w.b_dc, w.b_starts);
     b_dc.truncate(b.mcus * blocks);
     b_starts.truncate(b.mcus + 1);
     preds.truncate(b.mcus);

@@ -645,13 +645,17 @@ fn keep<const N: usize>(
 const VALUES_PER_REFILL: u32 = 56 / LOOKUP_BITS;
 
 /// `k` after a code no table has.
-const BAD: u32 = u32::MAX;
+pub(super) const BAD: u32 = u32::MAX;
 
 /// A code longer than the lookup window (or none at all). It may take 31 bits, so it refills again
 /// after: the fast lookups that may follow it before the loop's next refill need up to 36.
 #[cold]
 #[inline(never)]
-fn skip_slow<'a>(mut r: Reader<'a>, table: &HuffTable, k: u32) -> (Reader<'a>, u32, bool) {
+pub(super) fn skip_slow<'a>(
+    mut r: Reader<'a>,
+    table: &HuffTable,
+    k: u32,
+) -> (Reader<'a>, u32, bool) {
     r.refill();
     // Usually a short code whose extra bits make it too long for a `runs` entry: the one-symbol
     // lookup.
