@@ -27,14 +27,15 @@ const MAX_CLASSES: usize = 4;
 const ENTRIES: usize = MAX_CLASSES << CLASS_SHIFT;
 /// Blocks per MCU at most (`scan` allows 10).
 const MAX_BLOCKS: usize = 16;
-/// Where `Hot::at` has the block number.
+/// Where `Hot::at` has k (7 bits, then a 0) and the block number.
+const K: u32 = 16;
 const SLOT: u32 = 24;
 
 // An entry: bits 0-5 the bits it consumes (a shift uses only those: no mask), bit 6 `END` (the
-// block ends with its last code), bits 8-15 `k` advance (`CHECK`), bits 16-31 a DC difference (0
-// in an AC entry). 0: no entry (a long code), the one-decoder code takes the block.
+// block ends with its last code), bits 8-13 a k advance (`CHECK`), bits 16-31 a DC difference (0
+// in an AC entry). 0: no entry (a long code), the one-decoder code takes that code.
 const END: u32 = 1 << 6;
-/// k plus an entry's bits 8-15 reaching 64 sends the block to the one-decoder code. An AC entry
+/// k plus an entry's bits 8-13 reaching 64 sends the block to the one-decoder code. An AC entry
 /// that does not end its block has its k advance there (so reaching 64 means the block ended
 /// inside it, without an EOB); one that ends it, the advance before its last code (so reaching 64
 /// means the block ended before that code: the next block's codes are in the window). A DC entry
@@ -94,7 +95,10 @@ impl Tables {
         // the MCU, where `end_of_mcu` sets it to 0.
         let mut next = [0u32; MAX_BLOCKS];
         for (i, n) in next.iter_mut().enumerate().take(blocks) {
-            *n = ((class[(i + 1) % blocks] as u32) << CLASS_SHIFT) | DC | ((i as u32 + 1) << SLOT);
+            *n = ((class[(i + 1) % blocks] as u32) << CLASS_SHIFT)
+                | DC
+                | 1 << K
+                | ((i as u32 + 1) << SLOT);
         }
         Some(Tables {
             entries,
@@ -144,17 +148,24 @@ struct Hot {
     /// The bit reader's bits and how many (`scan::Reader::parts`).
     buf: u64,
     count: u32,
-    /// The position in the current block (1 after its DC).
-    k: u32,
     /// Where the lane is: the base of the current block's entries (its class, and `DC` before its
-    /// DC) and, from bit `SLOT`, which block of the MCU it is. One value, so that the end of a
-    /// block moves both with one select of a `Tables::next` entry.
+    /// DC), from bit `K` the position k in the block (1 after its DC), from bit `SLOT` which block
+    /// of the MCU it is. One value, so that a step's k advance is one add (whose bit `K + 6` says
+    /// k reached 64) and a block's end moves all three with one select of a `Tables::next` entry.
     at: u32,
 }
 
 impl Hot {
     fn slot(&self) -> usize {
         (self.at >> SLOT) as usize & (MAX_BLOCKS - 1)
+    }
+
+    fn k(&self) -> u32 {
+        (self.at >> K) & 0x7F
+    }
+
+    fn set_k(&mut self, k: u32) {
+        self.at = (self.at & !(0x7F << K)) | k << K;
     }
 }
 
@@ -187,7 +198,6 @@ impl Lane {
             hot: Hot {
                 buf,
                 count,
-                k: 1,
                 at: t.next[t.blocks as usize - 1] & !(u32::MAX << SLOT),
             },
             next,
@@ -223,8 +233,8 @@ fn step<const TRACK: bool>(
 ) -> bool {
     let t = w.t;
     let e = w.entries[(h.at as usize | (h.buf >> (64 - RUN_BITS)) as usize) & (ENTRIES - 1)];
-    let k = h.k + ((e >> CHECK) & 0xFF);
-    if (e == 0) | (k >= 64) {
+    let at = h.at + ((e & (0x3F << CHECK)) << (K - CHECK));
+    if (e == 0) | (at & (64 << K) != 0) {
         let stopped;
         (*h, stopped) = rest_of_block::<TRACK>(*h, e == 0, l, w, dc, starts);
         return stopped;
@@ -234,8 +244,7 @@ fn step<const TRACK: bool>(
     let slot = h.slot();
     l.mcu[slot] |= (e as i32) >> 16;
     let end = e & END != 0;
-    h.k = select_unpredictable(end, 1, k);
-    h.at = select_unpredictable(end, t.next[slot], h.at & !DC);
+    h.at = select_unpredictable(end, t.next[slot], at & !DC);
     h.at >> SLOT == t.blocks && end_of_mcu::<TRACK>(h, l, t, dc, starts)
 }
 
@@ -298,12 +307,12 @@ fn rest_of_block<const TRACK: bool>(
         diff.is_some()
     } else if long {
         let k;
-        (r, k, more) = scan::skip_slow(r, ac, h.k);
-        h.k = k;
+        (r, k, more) = scan::skip_slow(r, ac, h.k());
+        h.set_k(k & 0x7F);
         k != scan::BAD
     } else {
         let ok;
-        (r, ok) = scan::skip_careful(r, ac, h.k);
+        (r, ok) = scan::skip_careful(r, ac, h.k());
         ok
     };
     r.refill();
@@ -314,12 +323,11 @@ fn rest_of_block<const TRACK: bool>(
     }
     if more {
         if h.at & DC != 0 {
-            h.k = 1;
+            h.set_k(1);
             h.at &= !DC;
         }
         return (h, false);
     }
-    h.k = 1;
     h.at = t.next[slot];
     let stopped = h.at >> SLOT == t.blocks && end_of_mcu::<TRACK>(&mut h, l, t, dc, starts);
     (h, stopped)
@@ -367,34 +375,43 @@ fn until_one_stops_any(w: &mut Work, running: (bool, bool)) -> Stopped {
     let none = &mut Vec::new();
     // The hot parts in locals, so they live in registers.
     let (mut x, mut y) = (a.hot, b.hot);
+    // `RUNS_PER_REFILL` steps per refill, written out: a loop counter would take a register.
+    const _: () = assert!(RUNS_PER_REFILL == 3);
+    macro_rules! three {
+        ($body:block) => {
+            $body
+            $body
+            $body
+        };
+    }
     let stopped = match running {
         (true, true) => 'run: loop {
             refill(&mut x, a, bytes);
             refill(&mut y, b, bytes);
-            for _ in 0..RUNS_PER_REFILL {
+            three!({
                 if step::<false>(&mut x, a, shared, a_dc, none) {
                     break 'run Stopped::First;
                 }
                 if step::<true>(&mut y, b, shared, b_dc, b_starts) {
                     break 'run Stopped::Second;
                 }
-            }
+            });
         },
         (true, false) => 'run: loop {
             refill(&mut x, a, bytes);
-            for _ in 0..RUNS_PER_REFILL {
+            three!({
                 if step::<false>(&mut x, a, shared, a_dc, none) {
                     break 'run Stopped::First;
                 }
-            }
+            });
         },
         _ => 'run: loop {
             refill(&mut y, b, bytes);
-            for _ in 0..RUNS_PER_REFILL {
+            three!({
                 if step::<true>(&mut y, b, shared, b_dc, b_starts) {
                     break 'run Stopped::Second;
                 }
-            }
+            });
         },
     };
     (a.hot, b.hot) = (x, y);
