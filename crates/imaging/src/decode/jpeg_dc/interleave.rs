@@ -464,8 +464,10 @@ pub fn halves(
             pred: [0; 4],
         };
         let mut lane = Lane::at(&shared, from, end + 1, total);
-        // It records the predictors at each MCU's start: about half the MCUs, rarely more.
-        lane.preds.reserve(total / 2 + total / 8);
+        // It records the predictors at each MCU's start. About half the MCUs, but the middle
+        // byte need not be the middle MCU; room for all (pages never written take no memory)
+        // spares a copy of the records when they grow.
+        lane.preds.reserve(total + 1);
         lane
     };
     let mut w = Work {
@@ -474,9 +476,9 @@ pub fn halves(
         b: b_lane(middle),
         // Room for one more MCU than kept (`end_of_mcu` copies a whole array).
         a_dc: Vec::with_capacity((count + 1) * blocks + MAX_BLOCKS),
-        // The second half is about half the MCUs; room for a bit more, so it rarely grows.
-        b_dc: Vec::with_capacity((total / 2 + total / 8) * blocks + MAX_BLOCKS),
-        b_starts: Vec::with_capacity(total / 2 + total / 8),
+        // Room for all, as for the predictors.
+        b_dc: Vec::with_capacity((total + 1) * blocks + MAX_BLOCKS),
+        b_starts: Vec::with_capacity(total + 2),
     };
     w.b_starts.push(middle * 8);
     let mut running = (true, true);
