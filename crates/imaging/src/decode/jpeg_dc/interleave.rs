@@ -10,8 +10,9 @@
 //! block: the block's DC difference, or as many of its AC codes as fit (`HuffTable::runs`), the choice
 //! made without a branch, so the end of a block (where a decoder's loop usually mispredicts) costs
 //! nothing. A step writes the DC difference to a small array, made absolute at the MCU's end, so it
-//! has no predictor to update. The rare rest (long codes, a block that ends inside a lookup) takes the one-decoder code
-//! for the rest of that block.
+//! has no predictor to update. The rare rest takes the one-decoder code: a DC or an AC code that the
+//! window cannot take (that code alone), a block that ends before the window's last code (the rest
+//! of the block).
 
 use std::hint::select_unpredictable;
 
