@@ -10,7 +10,9 @@
 //! without one.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use crate::decode::Probe;
 use crate::env::Env;
@@ -27,6 +29,19 @@ struct Budget {
     /// would each fit beside the others.
     next: u64,
     serving: u64,
+    /// Tickets whose requests left while waiting (their clients hung up): skipped when their turn
+    /// comes, so those behind them do not wait for them.
+    left: Vec<u64>,
+}
+
+impl Budget {
+    /// Moves `serving` past tickets that left.
+    fn skip_left(&mut self) {
+        while let Some(i) = self.left.iter().position(|&t| t == self.serving) {
+            self.left.swap_remove(i);
+            self.serving += 1;
+        }
+    }
 }
 
 static BUDGET: Mutex<Budget> = Mutex::new(Budget {
@@ -34,7 +49,11 @@ static BUDGET: Mutex<Budget> = Mutex::new(Budget {
     used: 0,
     next: 0,
     serving: 0,
+    left: Vec::new(),
 });
+
+/// How often a waiting reservation looks at its request's abandon flag.
+const LOOK: Duration = Duration::from_millis(20);
 static FREED: Condvar = Condvar::new();
 
 /// Sets the budget in bytes (0: no limit). The server calls it once at start; a change later lets
@@ -43,6 +62,7 @@ pub fn set_budget(bytes: u64) {
     let mut b = lock();
     b.total = bytes;
     b.serving = b.next;
+    b.left.clear();
     FREED.notify_all();
 }
 
@@ -70,26 +90,44 @@ pub fn waiting() -> u64 {
 }
 
 /// Reserves `bytes` (at most the whole budget), in turn, waiting while other images hold too much.
-pub fn reserve(bytes: u64) -> Reservation {
+/// `None` when `abandoned` goes up while it waits: the request's client left, and its place in the
+/// queue is given up rather than held until its turn (a worker waits here).
+pub fn reserve(bytes: u64, abandoned: Option<&AtomicBool>) -> Option<Reservation> {
     let mut b = lock();
     if b.total == 0 {
-        return Reservation(0);
+        return Some(Reservation(0));
     }
     let ticket = b.next;
     b.next += 1;
     loop {
         if b.total == 0 {
-            return Reservation(0);
+            return Some(Reservation(0));
         }
         let bytes = bytes.min(b.total);
         if b.serving >= ticket && b.used + bytes <= b.total {
             b.used += bytes;
             b.serving = b.serving.max(ticket + 1);
+            b.skip_left();
             // The next in turn may fit too.
             FREED.notify_all();
-            return Reservation(bytes);
+            return Some(Reservation(bytes));
         }
-        b = FREED.wait(b).unwrap_or_else(|p| p.into_inner());
+        let Some(flag) = abandoned else {
+            b = FREED.wait(b).unwrap_or_else(|p| p.into_inner());
+            continue;
+        };
+        if flag.load(Ordering::Relaxed) {
+            if b.serving <= ticket {
+                b.left.push(ticket);
+                b.skip_left();
+                FREED.notify_all();
+            }
+            return None;
+        }
+        b = FREED
+            .wait_timeout(b, LOOK)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
     }
 }
 
@@ -221,7 +259,7 @@ mod tests {
         let done = Arc::new(AtomicBool::new(false));
         let flag = done.clone();
         let thread = std::thread::spawn(move || {
-            let got = reserve(bytes).0;
+            let got = reserve(bytes, None).expect("no flag").0;
             flag.store(true, Ordering::SeqCst);
             got
         });
@@ -237,10 +275,10 @@ mod tests {
     #[test]
     fn reservations_wait_in_turn_and_a_large_one_runs_alone() {
         // Unlimited: nothing is counted.
-        assert_eq!(reserve(u64::MAX).0, 0);
+        assert_eq!(reserve(u64::MAX, None).unwrap().0, 0);
 
         set_budget(100);
-        let first = reserve(60);
+        let first = reserve(60, None).unwrap();
         // 60 + 60 > 100: waits for the first.
         let (large_done, large) = reserve_on_a_thread(60);
         settle();
@@ -263,13 +301,13 @@ mod tests {
         assert_eq!(lock().used, 0);
 
         // Larger than the whole budget: clamped, so it runs once nothing else holds any.
-        let big = reserve(1000);
+        let big = reserve(1000, None).unwrap();
         assert_eq!((big.0, lock().used), (100, 100));
         drop(big);
 
         // Lifting the budget wakes a waiter, which then holds nothing.
         set_budget(10);
-        let held = reserve(10);
+        let held = reserve(10, None).unwrap();
         let (_, waiter) = reserve_on_a_thread(5);
         settle();
         set_budget(0);
@@ -277,6 +315,46 @@ mod tests {
         drop(held);
         // `held` was counted under the old budget and is returned in full.
         assert_eq!(lock().used, 0);
+
+        // A waiting request whose client leaves gives up its place, first in the queue or not.
+        set_budget(100);
+        let held = reserve(100, None).unwrap();
+        let leave = |flag: Arc<AtomicBool>| {
+            std::thread::spawn(move || reserve(10, Some(&flag)).map(|r| r.0))
+        };
+        let (first_flag, second_flag) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let first = leave(first_flag.clone());
+        settle();
+        let second = leave(second_flag.clone());
+        settle();
+        let (behind_done, behind) = reserve_on_a_thread(10);
+        settle();
+        // The second leaves from the middle of the queue, then the first from its head.
+        second_flag.store(true, Ordering::SeqCst);
+        assert_eq!(second.join().unwrap(), None);
+        first_flag.store(true, Ordering::SeqCst);
+        assert_eq!(first.join().unwrap(), None);
+        assert!(
+            !behind_done.load(Ordering::SeqCst),
+            "got through while the budget was full"
+        );
+        // The one behind them gets through as soon as there is room: neither ticket holds it up
+        // (were one left in the queue, it would wait for ever; the test fails after 10 s instead).
+        drop(held);
+        let start = std::time::Instant::now();
+        while !behind_done.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            behind_done.load(Ordering::SeqCst),
+            "held up by a ticket that left"
+        );
+        assert_eq!(behind.join().unwrap(), 10);
+        assert_eq!((waiting(), lock().used), (0, 0));
+        set_budget(0);
     }
 
     #[test]

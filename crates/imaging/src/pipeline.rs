@@ -105,14 +105,17 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         check_output(out_size, out_frames, settings.format, limits)?;
     }
     // From here the pixels are decoded, the watermarks' images too. Held until the output is made
-    // (see `memory`): waits while other images hold the budget.
-    let _memory = memory::reserve(
+    // (see `memory`): waits while other images hold the budget, unless the client leaves.
+    let memory = memory::reserve(
         memory::estimate(data, &probe)
             + memory::estimate_actions(&probe, &sizes, out_frames)
             + memory::estimate_watermarks(&pixel_ops, env),
+        env.abandoned,
     );
     let deadline = Deadline::start(env.time_limit, env.abandoned);
+    // A request that left while waiting (no reservation) stops here: its flag is up.
     deadline.before_decoding()?;
+    let _memory = memory;
 
     let ctx = Ctx {
         limits,

@@ -106,7 +106,7 @@ fn until_waiting(n: u64) {
 fn watermarks_and_enlargements_are_reserved_with_the_source() {
     memory::set_budget(1_000_000);
     // 10 KB left: enough for the 2 KB source alone.
-    let held = memory::reserve(990_000);
+    let held = memory::reserve(990_000, None).expect("no flag");
     let (_, alone) = process_on_a_thread("image/resize,w_8".into());
     alone.join().unwrap();
     // With the 400x267 JPEG as its watermark (854 KB more), it waits for room.
@@ -117,7 +117,7 @@ fn watermarks_and_enlargements_are_reserved_with_the_source() {
     drop(held);
     marked.join().unwrap();
     // Enlarged to 100x100 (39 KB more than the source's 16x16), likewise.
-    let held = memory::reserve(990_000);
+    let held = memory::reserve(990_000, None).expect("no flag");
     let (done, enlarged) = process_on_a_thread("image/resize,w_100,h_100,m_fixed,limit_0".into());
     until_waiting(1);
     assert!(!done.load(Ordering::SeqCst));

@@ -128,47 +128,12 @@ fn without_the_limit_a_silent_connection_stays_open() {
 /// request. Without the stop no such line comes and the test fails after 60 s.
 #[test]
 fn a_client_that_leaves_frees_its_image_worker() {
-    use cyanotype_storage::{Acl, Bucket, LocalStore, ObjectMeta, Store};
-    let photo = common::testdata().join("extreme/gen_large_4000x3000.jpg");
-    let server = start_with("workers = 1\n", |data| {
-        let store = LocalStore::open(data).unwrap();
-        store
-            .create_bucket(Bucket::new("pub", 0, Acl::PublicRead))
-            .unwrap();
-        let body = store
-            .staging()
-            .from_bytes(&std::fs::read(&photo).unwrap())
-            .unwrap();
-        let meta = ObjectMeta {
-            key: "photo.jpg".into(),
-            content_type: "image/jpeg".into(),
-            ..Default::default()
-        };
-        store.put_object("pub", meta, body, false).unwrap();
-    });
-    let chain = vec!["blur,r_50,s_50"; 31].join("/");
-    let mut heavy = TcpStream::connect(&server.addr).unwrap();
-    write!(
-        heavy,
-        "GET /pub/photo.jpg?x-oss-process=image/{chain} HTTP/1.1\r\nHost: localhost\r\n\r\n"
-    )
-    .unwrap();
+    let server = start_with("workers = 1\n", with_photos);
+    let heavy = heavy_request(&server);
     std::thread::sleep(Duration::from_millis(300));
     drop(heavy);
 
-    let log = server.dir.path().join("stderr.log");
-    let start = Instant::now();
-    let line = loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(l) = text.lines().find(|l| l.contains("client left")) {
-            break l.to_string();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no stop in the log: {text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let line = until_logged(&server, "client left");
     // Stopped between two blurs, as it almost always is; or, on a machine slow enough that the
     // request had not reached the worker in 300 ms, skipped or stopped before its decode.
     assert!(
@@ -193,4 +158,95 @@ fn a_client_that_leaves_frees_its_image_worker() {
         "{}",
         String::from_utf8_lossy(&answer[..answer.len().min(300)])
     );
+}
+
+/// A public bucket `pub` with the 12 MP `photo.jpg` and the OSS guide's 400x267 `small.jpg`.
+fn with_photos(data: &std::path::Path) {
+    use cyanotype_storage::{Acl, Bucket, LocalStore, ObjectMeta, Store};
+    let store = LocalStore::open(data).unwrap();
+    store
+        .create_bucket(Bucket::new("pub", 0, Acl::PublicRead))
+        .unwrap();
+    let files = [
+        ("photo.jpg", "extreme/gen_large_4000x3000.jpg"),
+        ("small.jpg", "oss/example.jpg"),
+    ];
+    for (key, file) in files {
+        let bytes = std::fs::read(common::testdata().join(file)).unwrap();
+        let body = store.staging().from_bytes(&bytes).unwrap();
+        let meta = ObjectMeta {
+            key: key.into(),
+            content_type: "image/jpeg".into(),
+            ..Default::default()
+        };
+        store.put_object("pub", meta, body, false).unwrap();
+    }
+}
+
+/// Sends 31 heavy blurs of the 12 MP photo (seconds of work), without reading the answer.
+fn heavy_request(server: &Server) -> TcpStream {
+    let chain = vec!["blur,r_50,s_50"; 31].join("/");
+    let mut heavy = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        heavy,
+        "GET /pub/photo.jpg?x-oss-process=image/{chain} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    )
+    .unwrap();
+    heavy
+}
+
+/// The first line of the server's log that contains `what`, waiting up to 60 s for it.
+fn until_logged(server: &Server, what: &str) -> String {
+    let log = server.dir.path().join("stderr.log");
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| l.contains(what)) {
+            return l.to_string();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no {what:?} in the log: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Two workers and a memory budget of 160 MiB. The heavy chain reserves 144 MB (the photo decoded,
+/// 96 MB, and a blur's second image, 48 MB); a resize of the photo (96 MB) then waits for memory on
+/// the second worker, and its client hangs up. It must leave the queue at once: the small image
+/// (under 1 MB, which fits beside the heavy chain, but was queued behind the resize) is then served
+/// on the freed worker while the heavy chain still runs. Were the resize to keep its place, the
+/// small image would wait for a worker until the heavy chain ended.
+#[test]
+fn a_client_that_leaves_while_its_image_waits_for_memory_frees_its_worker() {
+    let server = start_with("workers = 2\nimage_memory_mb = 160\n", with_photos);
+    let mut heavy = heavy_request(&server);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut waiting = TcpStream::connect(&server.addr).unwrap();
+    waiting
+        .write_all(b"GET /pub/photo.jpg?x-oss-process=image/resize,w_100 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(waiting);
+    let line = until_logged(&server, "client left");
+    assert!(line.contains("before decoding the image"), "{line}");
+
+    let mut small = TcpStream::connect(&server.addr).unwrap();
+    small
+        .write_all(b"GET /pub/small.jpg?x-oss-process=image/resize,w_50 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (_, answer) = until_closed(&mut small);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200 "),
+        "{}",
+        String::from_utf8_lossy(&answer[..answer.len().min(300)])
+    );
+    // The heavy chain has not answered yet: the small image did not wait for it.
+    heavy.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 1];
+    let e = heavy
+        .read(&mut buf)
+        .expect_err("the heavy chain answered first");
+    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock, "{e}");
 }
