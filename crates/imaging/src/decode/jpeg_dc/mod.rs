@@ -2,7 +2,8 @@
 //! decode, and at 1/8 a picture needs only each block's DC coefficient (plus a few AC of 4:2:0
 //! chroma), so this decoder skips AC coefficients with one table lookup each instead of decoding and
 //! storing them; at 1/4 it keeps only the coefficients libjpeg-turbo's reduced inverse DCTs read. On
-//! one thread it decodes and renders a band of MCU rows at a time; when a core is idle it decodes the
+//! one thread it decodes and renders a band of MCU rows at a time, or, when every block keeps only
+//! its DC, the two halves of the scan interleaved (`interleave`); when a core is idle it decodes the
 //! two halves of the scan at once (restart segments split exactly; without restart markers the second
 //! half starts at a guessed byte and is kept from the first MCU whose position the first half's
 //! decoder confirms, see `split`). The output is the same bytes as libjpeg-turbo's scaled decode

@@ -1,8 +1,8 @@
-//! Decoding one scan on two cores. With restart markers the segments are independent (each starts
-//! byte-aligned with its DC predictors at 0), so each thread takes about half the bytes. Without
-//! them, the second thread starts at the middle byte as if an MCU began there: Huffman codes
-//! resynchronise within a few codes, but it cannot know when, so it records where each of its MCUs
-//! starts. The first thread decodes up to the middle, then on until one of its MCU starts equals one
+//! Decoding one scan on two cores (or as two halves on one, `interleave`). With restart markers the
+//! segments are independent (each starts byte-aligned with its DC predictors at 0), so each thread
+//! takes about half the bytes. Without them, the second thread starts at the middle byte as if an
+//! MCU began there: Huffman codes resynchronise within a few codes, but it cannot know when, so it
+//! records where each of its MCUs starts. The first thread decodes up to the middle, then on until one of its MCU starts equals one
 //! the second recorded: from that MCU on both decoders are in the same state except for the DC
 //! predictors, whose difference is added to the second thread's DC values. If no start ever
 //! matches, the first thread simply decodes everything, so the result never depends on the guess.
