@@ -147,17 +147,7 @@ fn a_client_that_leaves_frees_its_image_worker() {
         "{line}"
     );
 
-    let mut next = TcpStream::connect(&server.addr).unwrap();
-    next.write_all(
-        b"GET /pub/photo.jpg?x-oss-process=image/resize,w_100 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-    )
-    .unwrap();
-    let (_, answer) = until_closed(&mut next);
-    assert!(
-        answer.starts_with(b"HTTP/1.1 200 "),
-        "{}",
-        String::from_utf8_lossy(&answer[..answer.len().min(300)])
-    );
+    answered_ok(&server, "/pub/photo.jpg?x-oss-process=image/resize,w_100");
 }
 
 /// A public bucket `pub` with the 12 MP `photo.jpg` and the OSS guide's 400x267 `small.jpg`.
@@ -193,6 +183,22 @@ fn heavy_request(server: &Server) -> TcpStream {
     )
     .unwrap();
     heavy
+}
+
+/// GETs `path` on a connection of its own and asserts a 200.
+fn answered_ok(server: &Server, path: &str) {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let (_, answer) = until_closed(&mut s);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200 "),
+        "{path}: {}",
+        String::from_utf8_lossy(&answer[..answer.len().min(300)])
+    );
 }
 
 /// The first line of the server's log that contains `what`, waiting up to 60 s for it.
@@ -232,16 +238,7 @@ fn a_client_that_leaves_while_its_image_waits_for_memory_frees_its_worker() {
     let line = until_logged(&server, "client left");
     assert!(line.contains("before decoding the image"), "{line}");
 
-    let mut small = TcpStream::connect(&server.addr).unwrap();
-    small
-        .write_all(b"GET /pub/small.jpg?x-oss-process=image/resize,w_50 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let (_, answer) = until_closed(&mut small);
-    assert!(
-        answer.starts_with(b"HTTP/1.1 200 "),
-        "{}",
-        String::from_utf8_lossy(&answer[..answer.len().min(300)])
-    );
+    answered_ok(&server, "/pub/small.jpg?x-oss-process=image/resize,w_50");
     // The heavy chain has not answered yet: the small image did not wait for it.
     heavy.set_nonblocking(true).unwrap();
     let mut buf = [0u8; 1];
