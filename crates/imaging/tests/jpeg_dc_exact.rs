@@ -2,34 +2,68 @@
 //! decode at that scale, on one thread and on two, for every JPEG of the test data it takes, for generated files in every
 //! subsampling TurboJPEG writes (sizes that are not MCU multiples, scans large enough to be split),
 //! and for files with restart markers. Files it does not take (progressive, arithmetic, 12-bit,
-//! CMYK) must be declined, not decoded differently. Damaged files: tests/jpeg_dc_damage.rs.
+//! CMYK) must be declined, not decoded differently. Damaged files: tests/jpeg_dc_damage.rs (here
+//! for the full-size planes, whose inverse DCT is libjpeg-turbo's SIMD one, so they are compared
+//! with SIMD on).
+//!
+//! The full-size (1/1) decode to planes is held to libjpeg-turbo's raw planes the same way: every
+//! 4:2:0 baseline file taken at 1/8 must be taken at 1/1 where the CPU has AVX2, none elsewhere.
 
 mod common;
 
 use std::path::PathBuf;
 
-use common::eighth::{generated, same, same_at};
-use turbojpeg::Subsamp;
+use common::eighth::{generated, same, same_at, same_full_planes};
+use cyanotype_imaging::decode::jpeg_dc::vector_idct;
+use turbojpeg::{Colorspace, Decompressor, Subsamp};
+
+/// Whether our full-size planes must take `data` when our 1/8 decode took it: 4:2:0 Y'CbCr, on a
+/// CPU with AVX2.
+fn full_size_expected(data: &[u8]) -> bool {
+    let header = Decompressor::new().unwrap().read_header(data).unwrap();
+    vector_idct() && header.subsamp == Subsamp::Sub2x2 && header.colorspace == Colorspace::YCbCr
+}
+
+/// The full-size planes on `data`: the same bytes as libjpeg-turbo's when taken, and taken when
+/// expected (`taken_at_8`: our 1/8 decode took the file).
+fn check_full_size(name: &str, data: &[u8], taken_at_8: bool) -> bool {
+    let full = same_full_planes(name, data);
+    if taken_at_8 {
+        assert_eq!(full, full_size_expected(data), "{name}: taken at 1/1");
+    } else {
+        assert!(!full, "{name}: taken at 1/1 but declined at 1/8");
+    }
+    full
+}
 
 #[test]
 fn every_test_data_jpeg_is_decoded_exactly_or_declined() {
     let mut files = Vec::new();
     common::jpeg_files(&common::testdata(), &mut files);
     files.sort();
-    let (mut taken, mut quarter) = (0, 0);
+    let (mut taken, mut quarter, mut full) = (0, 0, 0);
     let mut declined = Vec::new();
     for f in &files {
         let data = std::fs::read(f).unwrap();
-        if same_at(&f.display().to_string(), &data, 4) {
+        let name = f.display().to_string();
+        if same_at(&name, &data, 4) {
             quarter += 1;
         }
-        if same_at(&f.display().to_string(), &data, 8) {
+        let eighth = same_at(&name, &data, 8);
+        if eighth {
             taken += 1;
         } else {
             declined.push(f.file_name().unwrap().to_string_lossy().into_owned());
         }
+        if check_full_size(&name, &data, eighth) {
+            full += 1;
+        }
     }
-    eprintln!("taken {taken} (at 1/4: {quarter}), declined {declined:?}");
+    eprintln!("taken {taken} (at 1/4: {quarter}, at 1/1 as planes: {full}), declined {declined:?}");
+    assert!(
+        full > 0 || !vector_idct(),
+        "no file taken at 1/1 on an AVX2 CPU"
+    );
     // At 1/4 4:2:2 and other subsampled chroma not at full size are left to libjpeg-turbo, but
     // 4:2:0, 4:4:4 and grey (most of the corpus) are taken.
     assert!(
@@ -77,6 +111,7 @@ fn generated_files_of_every_subsampling_are_decoded_exactly() {
         let jpeg = generated(sub, w, h, q);
         let name = format!("{sub:?} {w}x{h} q{q} ({} bytes)", jpeg.len());
         assert!(same(&name, &jpeg), "{name} should be taken");
+        check_full_size(&name, &jpeg, true);
         // At 1/4 libjpeg-turbo interpolates subsampled chroma that is not at full size (4:2:2,
         // 4:4:0, 4:1:1), which we leave to it; the rest must be taken.
         let quarter = matches!(sub, Subsamp::Sub2x2 | Subsamp::None | Subsamp::Gray);
@@ -115,5 +150,39 @@ fn restart_markers() {
         let data = std::fs::read(f).unwrap();
         let name = f.display().to_string();
         assert!(same(&name, &data), "{name} should be taken");
+        check_full_size(&name, &data, true);
     }
+}
+
+/// Damaged 4:2:0 files at 1/1: declined, or (every code still decodes, nothing ends early) the
+/// same planes as libjpeg-turbo's. With and without restart markers; cut, and bytes changed.
+#[test]
+fn damaged_files_at_full_size_are_declined_or_decoded_exactly() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dc");
+    let mut files = Vec::new();
+    common::jpeg_files(&dir, &mut files);
+    let mut sources: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.display().to_string(), std::fs::read(f).unwrap()))
+        .collect();
+    sources.push((
+        "generated 4:2:0".into(),
+        generated(Subsamp::Sub2x2, 640, 480, 90),
+    ));
+    let mut changed = 0;
+    for (name, data) in &sources {
+        if !full_size_expected(data) {
+            continue;
+        }
+        for cut in [data.len() / 2, data.len() - 3] {
+            same_full_planes(&format!("{name} cut at {cut}"), &data[..cut]);
+        }
+        for at in [data.len() / 3, data.len() / 2, data.len() * 3 / 4] {
+            let mut bad = data.clone();
+            bad[at] ^= 0x5A;
+            same_full_planes(&format!("{name} byte {at} changed"), &bad);
+            changed += 1;
+        }
+    }
+    assert!(changed > 0 || !vector_idct(), "no 4:2:0 file damaged");
 }

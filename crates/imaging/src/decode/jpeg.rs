@@ -129,9 +129,9 @@ pub fn decode_planes(
 }
 
 /// Whether our decoder is faster than libjpeg-turbo at 1/`denom` on one thread: at 1/8 always, at
-/// 1/4 with the AVX2 inverse DCTs.
+/// 1/4 and 1/1 (planes only) with the AVX2 inverse DCTs.
 fn ours_on_one_thread(denom: u32) -> bool {
-    denom == 8 || (denom == 4 && crate::decode::jpeg_dc::vector_idct())
+    denom == 8 || ((denom == 4 || denom == 1) && crate::decode::jpeg_dc::vector_idct())
 }
 
 /// `window` (fractions of each side) in pixels of the 1/`denom` decode of a `width` x `height`

@@ -1,4 +1,4 @@
-//! Comparing our 1/8- and 1/4-scale JPEG decoder with libjpeg-turbo's.
+//! Comparing our 1/8- and 1/4-scale JPEG decoder (and its full-size planes) with libjpeg-turbo's.
 
 use cyanotype_imaging::decode::jpeg_dc::{
     decode_scaled, decode_scaled_scalar, decode_scaled_window,
@@ -83,12 +83,25 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
     took
 }
 
+/// Our full-size planes (1/1: 4:2:0 only, on a CPU with AVX2) against libjpeg-turbo's, on one
+/// thread and on two, and windows of them; true when ours took the file.
+pub fn same_full_planes(name: &str, data: &[u8]) -> bool {
+    let name = &format!("{name} at 1/1");
+    let one = planes_match(name, data, 1, false);
+    let two = planes_match(name, data, 1, true);
+    assert_eq!(
+        one, two,
+        "{name}: taken on one thread but not on two, or the reverse"
+    );
+    one
+}
+
 /// Our planes (4:2:0 only) against libjpeg-turbo's raw planes at the same scale, over the
-/// picture's samples, and our windows of them against the whole.
-fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) {
+/// picture's samples, and our windows of them against the whole; true when ours took the file.
+fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) -> bool {
     use cyanotype_imaging::decode::{jpeg_dc, jpeg_planes};
     let Some(ours) = jpeg_dc::decode_planes(data, denom, two) else {
-        return;
+        return false;
     };
     let theirs = match jpeg_planes::decode_planes(data, denom as u32) {
         Some(Ok(p)) => p,
@@ -120,7 +133,7 @@ fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) {
         }
     }
     if two {
-        return;
+        return true;
     }
     for want in wants(ours.width as usize, ours.height as usize) {
         let win = jpeg_dc::decode_planes_window(data, denom, want)
@@ -147,6 +160,7 @@ fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) {
             }
         }
     }
+    true
 }
 
 /// The windows tried: the middle columns (a landscape photo filled to a square), the middle rows,

@@ -59,7 +59,10 @@ pub struct HuffTable {
     /// Skipping, in one lookup, as many AC coefficients as have their codes in the next `RUN_BITS`
     /// bits (with their extra bits, at most `RUN_MAX_BITS` in all), up to and including an EOB; see
     /// `run_bits` for the fields. 0 when even the first does not fit. AC tables only (empty for DC).
-    pub runs: Box<[u32]>,
+    /// Made on first use (`runs`): a full-size decode keeps every coefficient and never skips, and
+    /// the table (16 KB each) was 1.4% of a small picture's resize.
+    runs: std::sync::OnceLock<Box<[u32]>>,
+    dc: bool,
     /// Decoding a value (a DC difference, an AC coefficient) whole in one lookup, when its code
     /// and extra bits fit in `LOOKUP_BITS`: `value << 16 | run << 8 | code length + extra bits`
     /// (value as i16, run 0 for DC; a ZRL is run 15 and value 0, an EOB run `EOB_RUN`); 0 for
@@ -81,7 +84,8 @@ impl HuffTable {
         let mut t = HuffTable {
             fast: Box::new([0; LOOKUP_SIZE]),
             skip: Box::new([0; LOOKUP_SIZE]),
-            runs: Box::new([]),
+            runs: std::sync::OnceLock::new(),
+            dc,
             values: Box::new([]),
             maxcode: [-1; 17],
             valoffset: [0; 17],
@@ -117,9 +121,6 @@ impl HuffTable {
             }
             code <<= 1;
         }
-        if !dc {
-            t.fill_runs();
-        }
         t.fill_values(dc);
         Some(t)
     }
@@ -134,7 +135,19 @@ impl HuffTable {
         (e != 0 && len <= rest).then_some(((e >> 8) as u32, (e & 0xFF) as u32))
     }
 
-    fn fill_runs(&mut self) {
+    /// The `runs` table, made on first use; empty for a DC table.
+    #[inline]
+    pub fn runs(&self) -> &[u32] {
+        self.runs.get_or_init(|| {
+            if self.dc {
+                Box::new([])
+            } else {
+                self.make_runs()
+            }
+        })
+    }
+
+    fn make_runs(&self) -> Box<[u32]> {
         let mut runs = vec![0u32; RUN_SIZE];
         for (w, entry) in runs.iter_mut().enumerate() {
             let (mut used, mut all, mut before_last) = (0, 0, 0);
@@ -155,7 +168,7 @@ impl HuffTable {
                 *entry = used | all.min(63) << 8 | before_last.min(63) << 16;
             }
         }
-        self.runs = runs.into_boxed_slice();
+        runs.into_boxed_slice()
     }
 
     fn fill_values(&mut self, dc: bool) {
@@ -266,7 +279,7 @@ mod tests {
         assert_eq!(at(0b110, 3), 15 << 8 | 3);
         // Multi-symbol skip: "10 11" then "10 00" then EOB "0" is 9 bits, k advance 2 + 2 + 64
         // (capped at 63), 4 before the EOB.
-        let e = t.runs[0b1011_1000_0 << (RUN_BITS - 9)];
+        let e = t.runs()[0b1011_1000_0 << (RUN_BITS - 9)];
         assert_eq!((run_bits(e), run_all(e), run_before_last(e)), (9, 63, 4));
     }
 

@@ -85,7 +85,7 @@ impl Tables {
         let size = 1usize << RUN_BITS;
         for (c, &r) in reps.iter().enumerate() {
             let at = c << CLASS_SHIFT;
-            for (e, &run) in entries[at..at + size].iter_mut().zip(ac[r].runs.iter()) {
+            for (e, &run) in entries[at..at + size].iter_mut().zip(ac[r].runs().iter()) {
                 *e = ac_entry(run);
             }
             for (i, e) in entries[at + size..at + 2 * size].iter_mut().enumerate() {

@@ -18,6 +18,8 @@ mod headers;
 mod huffman;
 mod idct;
 #[cfg(target_arch = "x86_64")]
+mod idct8;
+#[cfg(target_arch = "x86_64")]
 mod idct_avx2;
 mod interleave;
 mod pixels;
@@ -85,8 +87,9 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
     ))
 }
 
-/// Decodes a 4:2:0 Y'CbCr `data` at 1/`denom` (8 or 4) to planes, the same bytes as libjpeg-turbo's
-/// raw output; `None` for anything else, or what `decode_scaled` declines.
+/// Decodes a 4:2:0 Y'CbCr `data` at 1/`denom` (8, 4, or 1 where the CPU has AVX2) to planes, the
+/// same bytes as libjpeg-turbo's raw output; `None` for anything else, or what `decode_scaled`
+/// declines.
 pub fn decode_planes(data: &[u8], denom: usize, two_threads: bool) -> Option<ScaledPlanes> {
     planes(decode(
         data,
@@ -212,7 +215,9 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
         as_planes,
     } = how;
     let vector = !scalar && vector_idct();
-    if denom != 8 && denom != 4 {
+    // 1/1 only as planes, with libjpeg-turbo's AVX2 inverse DCT (`idct8`).
+    let full_size = denom == 1 && as_planes && vector;
+    if denom != 8 && denom != 4 && !full_size {
         return None;
     }
     let h = headers::read(data)?;
@@ -226,7 +231,8 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
         .map(|c| match c.size {
             1 => 0,
             2 => scan::KEEP_2X2,
-            _ => scan::KEEP_4X4,
+            4 => scan::KEEP_4X4,
+            _ => scan::KEEP_8X8,
         })
         .collect();
     let mut layout = Layout::new(&h, &keep);

@@ -1,18 +1,20 @@
-//! 4:2:0 pictures as Y'CbCr planes at 1/8 or 1/4, for the JPEG-to-JPEG resize of `crate::planes`:
-//! every block at the scale's own inverse DCT size (1x1 at 1/8, 2x2 at 1/4), chroma at its own
-//! resolution, nothing upsampled or converted. That is what libjpeg-turbo's raw output (TurboJPEG's
-//! decompress to YUV planes) gives for 4:2:0, byte for byte (`tests/jpeg_dc_exact.rs`). At 1/8 the
-//! chroma blocks' AC coefficients are skipped like luma's, where the RGB picture needs three of
-//! each for its 2x2 chroma.
+//! 4:2:0 pictures as Y'CbCr planes at 1/8, 1/4 or 1/1, for the JPEG-to-JPEG resize of
+//! `crate::planes`: every block at the scale's own inverse DCT size (1x1 at 1/8, 2x2 at 1/4, 8x8 at
+//! 1/1), chroma at its own resolution, nothing upsampled or converted. That is what libjpeg-turbo's
+//! raw output (TurboJPEG's decompress to YUV planes) gives for 4:2:0, byte for byte
+//! (`tests/jpeg_dc_exact.rs`). At 1/8 the chroma blocks' AC coefficients are skipped like luma's,
+//! where the RGB picture needs three of each for its 2x2 chroma.
 
 use std::ops::Range;
 
 use super::idct::idct_1x1;
+#[cfg(target_arch = "x86_64")]
+use super::idct8::idct_8x8;
 use super::pixels::{Geometry, Picture};
-use super::scan::{Records, KEEP_2X2};
+use super::scan::{Records, KEEP_2X2, KEEP_8X8};
 
 impl Picture<'_> {
-    /// Samples per block side: 1 at 1/8, 2 at 1/4. An MCU is 2s x 2s luma and s x s of each chroma.
+    /// Samples per block side: 1 at 1/8, 2 at 1/4, 8 at 1/1. An MCU is 2s x 2s luma and s x s of each chroma.
     fn side(&self) -> usize {
         self.comps[0].size
     }
@@ -89,6 +91,28 @@ impl Picture<'_> {
                     for ci in 1..3 {
                         out[ci][c_at] = idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]);
                     }
+                } else if s == 8 {
+                    #[cfg(target_arch = "x86_64")]
+                    for b in 0..6usize {
+                        let ci = b.saturating_sub(3);
+                        let coefs: &[i16; KEEP_8X8] = ac[..KEEP_8X8].try_into().unwrap();
+                        ac = &ac[KEEP_8X8..];
+                        let (at, stride) = if b < 4 {
+                            (y_at + (b / 2) * 8 * ys + (b % 2) * 8, ys)
+                        } else {
+                            (c_at, cs)
+                        };
+                        idct_8x8(
+                            coefs,
+                            value(b, ci),
+                            &self.comps[ci].quant,
+                            out[ci],
+                            at,
+                            stride,
+                        );
+                    }
+                    #[cfg(not(target_arch = "x86_64"))]
+                    unreachable!("a 1/1 decode is only taken with the AVX2 inverse DCT");
                 } else {
                     for b in 0..6usize {
                         let ci = b.saturating_sub(3);

@@ -3,7 +3,7 @@
 //! its AC coefficients are skipped with one table lookup each, their values never read. A component
 //! that libjpeg-turbo reconstructs at 2x2 per block (luma at 1/4, 4:2:0 chroma at 1/8) keeps the 24
 //! AC coefficients its 2x2 inverse DCT reads, and one at 4x4 (4:2:0 chroma at 1/4) the 48 of the
-//! 4x4 inverse DCT.
+//! 4x4 inverse DCT. A full-size decode (to planes) keeps all 63.
 
 use super::headers::{Headers, NATURAL};
 use super::huffman::{
@@ -85,7 +85,7 @@ pub fn whole(pos: usize, end: usize) -> bool {
 #[derive(Clone, Copy)]
 pub(super) struct Slot {
     pub(super) comp: usize,
-    /// How many AC coefficients this block keeps: 0, `KEEP_2X2` or `KEEP_4X4`.
+    /// How many AC coefficients this block keeps: 0, `KEEP_2X2`, `KEEP_4X4` or `KEEP_8X8`.
     pub(super) keep: usize,
 }
 
@@ -93,6 +93,9 @@ pub(super) struct Slot {
 pub const KEEP_2X2: usize = 24;
 /// Those of the 4x4 inverse DCT: rows and columns 0-3, 5-7, DC excluded.
 pub const KEEP_4X4: usize = 48;
+/// All of them, for the full-size inverse DCT (a 1/1 decode), in natural order with slot 0 left for
+/// the DC: a block's records are then the inverse DCT's input as they lie (`idct8`).
+pub const KEEP_8X8: usize = 64;
 
 /// How the scan is laid out, derived from the headers.
 pub struct Layout {
@@ -266,6 +269,16 @@ const fn zigzag_slots(ac_slot: [u8; 64], n: usize) -> [u8; 256] {
 
 const ZIGZAG_2X2: [u8; 256] = zigzag_slots(AC_SLOT_2X2, KEEP_2X2);
 const ZIGZAG_4X4: [u8; 256] = zigzag_slots(AC_SLOT_4X4, KEEP_4X4);
+/// Every AC coefficient at its natural index (slot 0, the DC's, is never written).
+const ZIGZAG_8X8: [u8; 256] = {
+    let mut t = [KEEP_8X8 as u8; 256];
+    let mut k = 1;
+    while k < 80 {
+        t[k] = if k < 64 { NATURAL[k] as u8 } else { 63 };
+        k += 1;
+    }
+    t
+};
 
 /// A big-endian bit reader over the unstuffed bytes that refills without branches (at least 56 bits
 /// after `refill`); the padding after the data keeps its 8-byte reads in bounds. It is `Copy` so the
@@ -496,7 +509,8 @@ fn run_mcus<const WINDOW: bool>(
             let ok = match slot.keep {
                 0 => skip_block(&mut r, table),
                 KEEP_2X2 => keep::<{ KEEP_2X2 + 1 }>(&mut r, table, &ZIGZAG_2X2, &mut out.ac),
-                _ => keep::<{ KEEP_4X4 + 1 }>(&mut r, table, &ZIGZAG_4X4, &mut out.ac),
+                KEEP_4X4 => keep::<{ KEEP_4X4 + 1 }>(&mut r, table, &ZIGZAG_4X4, &mut out.ac),
+                _ => keep::<{ KEEP_8X8 + 1 }>(&mut r, table, &ZIGZAG_8X8, &mut out.ac),
             };
             if !ok {
                 return broken(out, track, dc_mark, ac_mark, r.pos());
@@ -532,7 +546,7 @@ pub(super) fn dc_diff(r: &mut Reader, table: &HuffTable) -> Option<i32> {
 /// Skips one block's AC coefficients; false on a code no table has.
 #[inline(always)]
 pub(super) fn skip_block(r: &mut Reader, table: &HuffTable) -> bool {
-    let runs: &[u32; 1 << RUN_BITS] = table.runs[..].try_into().expect("an AC table");
+    let runs: &[u32; 1 << RUN_BITS] = table.runs().try_into().expect("an AC table");
     let mut k = 1u32;
     // `RUNS_PER_REFILL` lookups per refill: each entry consumes at most 56 / RUNS_PER_REFILL bits
     // (the slow path refills before and after its code).

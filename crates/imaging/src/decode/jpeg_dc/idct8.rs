@@ -1,0 +1,72 @@
+//! The full-size (8x8) inverse DCT of a 1/1 decode: libjpeg-turbo's own AVX2 "accurate integer"
+//! one (simd/x86_64/jidctint-avx2.asm, `jsimd_idct_islow_avx2`), the function its decoder calls for
+//! every block on an AVX2 CPU with the default DCT method. Called on the same coefficients and
+//! quantisation table, it gives libjpeg-turbo's bytes by construction; writing our own would only
+//! add a second implementation to hold to it. It is an internal symbol of the libjpeg-turbo that
+//! turbojpeg-sys (pinned) builds into the binary: hidden from dynamic export, present at static link.
+
+use std::ffi::c_void;
+
+extern "C" {
+    /// Dequantises `coef_block` (64 coefficients in natural order, 16-byte aligned: the code reads
+    /// it with movdqa) by `dct_table` (64 16-bit multipliers, ISLOW_MULT_TYPE with SIMD) and writes 8
+    /// samples at `output_col` of each of the 8 rows `output_buf` points to.
+    fn jsimd_idct_islow_avx2(
+        dct_table: *const c_void,
+        coef_block: *const i16,
+        output_buf: *const *mut u8,
+        output_col: u32,
+    );
+}
+
+/// The inverse DCT of the block whose coefficients are `coefs` (natural order, slot 0 ignored) with
+/// DC `dc`, by `quant`, into the 8x8 samples of `plane` at `at`, rows `stride` apart.
+///
+/// # Panics
+/// When the 8 rows of 8 samples do not lie inside `plane`, or the CPU has no AVX2.
+#[inline]
+pub fn idct_8x8(
+    coefs: &[i16; 64],
+    dc: i16,
+    quant: &[i16; 64],
+    plane: &mut [u8],
+    at: usize,
+    stride: usize,
+) {
+    assert!(
+        stride >= 8 && at + 7 * stride + 8 <= plane.len(),
+        "block inside the plane"
+    );
+    assert!(super::vector_idct(), "the AVX2 code needs AVX2");
+    // SAFETY: AVX2 is there (asserted); the rows lie inside `plane` (asserted).
+    unsafe { idct_avx2(coefs, dc, quant, plane.as_mut_ptr().add(at), stride) }
+}
+
+/// A block of coefficients where the inverse DCT reads it: 16-byte aligned for its movdqa.
+#[repr(C, align(32))]
+struct Block([i16; 64]);
+
+/// `idct_8x8` once checked. The block is copied with the DC put in by four 32-byte stores the
+/// inverse DCT's 32-byte loads then read whole: a DC stored on its own, or a copy at another
+/// alignment, makes each of those loads wait for the stores to reach the cache (a failed
+/// store-to-load forward), which made the inverse DCT half as slow again.
+///
+/// # Safety
+/// The CPU has AVX2; `out + r * stride .. + 8` lies in one live allocation for r in 0..8.
+#[target_feature(enable = "avx2")]
+unsafe fn idct_avx2(coefs: &[i16; 64], dc: i16, quant: &[i16; 64], out: *mut u8, stride: usize) {
+    use std::arch::x86_64::*;
+    let mut block = Block([0; 64]);
+    let src = coefs.as_ptr().cast::<__m256i>();
+    let dst = block.0.as_mut_ptr().cast::<__m256i>();
+    for i in 0..4 {
+        let mut v = _mm256_loadu_si256(src.add(i));
+        if i == 0 {
+            v = _mm256_insert_epi16::<0>(v, dc);
+        }
+        _mm256_store_si256(dst.add(i), v);
+    }
+    let rows: [*mut u8; 8] = std::array::from_fn(|r| out.add(r * stride));
+    // It keeps no pointer after returning.
+    jsimd_idct_islow_avx2(quant.as_ptr().cast(), block.0.as_ptr(), rows.as_ptr(), 0);
+}
