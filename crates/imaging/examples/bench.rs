@@ -2,7 +2,8 @@
 //! `bench <file> <process> [iterations]` prints `{"median_ms":..,"min_ms":..,"bytes":..}`.
 //! `bench <file> decode-1/8` times libjpeg-turbo's bare 1/8-scale DCT decode (the floor of a JPEG
 //! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads,
-//! `decode-dc-1/4` our 1/4 decoder on one thread.
+//! `decode-dc-1/4` our 1/4 decoder on one thread; `decode-planes-1/1` our full-size decode to planes
+//! on one thread, `decode-turbo-planes-1/1` libjpeg-turbo's.
 //! `versus-1/8` alternates libjpeg-turbo and our decoder (one thread) run by run and prints both
 //! medians and the median of the run-by-run ratios, which a noisy machine disturbs least;
 //! `versus-1/4` the same at 1/4, `versus2-1/8` and `versus2-1/4` with ours on two threads.
@@ -60,6 +61,16 @@ fn main() {
                         decode::jpeg_dc::decode_scaled(&data, 8, true)
                             .expect("taken")
                             .bitmap
+                    }
+                    "decode-planes-1/1" => {
+                        let p = decode::jpeg_dc::decode_planes(&data, 1, false).expect("taken");
+                        return p.planes.planes.iter().map(|p| p.data.len()).sum();
+                    }
+                    "decode-turbo-planes-1/1" => {
+                        let p = decode::jpeg_planes::decode_planes(&data, 1)
+                            .expect("planes")
+                            .expect("decoded");
+                        return p.planes.iter().map(|p| p.data.len()).sum();
                     }
                     "decode-dc-1/4" => {
                         decode::jpeg_dc::decode_scaled(&data, 4, false)
