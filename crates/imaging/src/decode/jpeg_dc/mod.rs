@@ -9,6 +9,10 @@
 //! decoder confirms, see `split`). The output is the same bytes as libjpeg-turbo's scaled decode
 //! (TurboJPEG, default flags); the tests compare them.
 //!
+//! The same machinery decodes 4:2:0 files at full size to Y'CbCr planes (for a JPEG resized to a
+//! JPEG by less than 4x), keeping every coefficient and calling libjpeg-turbo's own AVX2 inverse
+//! DCT (`idct8`), so only the entropy decode is ours (0.82x libjpeg-turbo's decode on one core).
+//!
 //! Only what it can do exactly is taken: one interleaved baseline Huffman scan, 8-bit, grey or
 //! three components with the usual subsamplings. Anything else, and any data it cannot decode
 //! cleanly (bad codes, data that ends early, restart markers out of order), returns `None` and the
