@@ -230,3 +230,16 @@ pub fn generated(sub: Subsamp, w: usize, h: usize, q: i32) -> Vec<u8> {
     };
     c.compress_to_vec(img).unwrap()
 }
+
+/// Calls `check` on `data` cut short (at half and 3 bytes before the end) and with one byte changed
+/// (at a third, a half and three quarters of it): the damage both decoder tests feed.
+pub fn cut_and_changed(name: &str, data: &[u8], mut check: impl FnMut(&str, &[u8])) {
+    for cut in [data.len() / 2, data.len() - 3] {
+        check(&format!("{name} cut at {cut}"), &data[..cut]);
+    }
+    for at in [data.len() / 3, data.len() / 2, data.len() * 3 / 4] {
+        let mut bad = data.to_vec();
+        bad[at] ^= 0x5A;
+        check(&format!("{name} byte {at} changed"), &bad);
+    }
+}
