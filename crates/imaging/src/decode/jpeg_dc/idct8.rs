@@ -86,9 +86,10 @@ unsafe fn idct_avx2(coefs: &[i16; 64], dc: i16, quant: &[i16; 64], out: *mut u8,
 /// Every sample of a block with no AC coefficients, as the inverse DCT computes it: the dequantised
 /// DC, shifted left 2 in the first pass and descaled by 5 in the second (with rounding), so
 /// (dc q + 4) >> 3, plus 128, limited to 0-255. Blocks without AC are 1-3% of the OSS example and
-/// the benchmark's photo, 10-32% of the camera photos of the test data (counted by hand). Only where the AVX2 code's 16-bit first pass cannot overflow
-/// (it multiplies and shifts in 16 bits, where libjpeg-turbo's C code does not); `None` otherwise,
-/// and the block takes the inverse DCT (damaged data, or 16-bit quantisation tables).
+/// the benchmark's photo, 10-32% of the camera photos of the test data (counted by hand). Only
+/// where the AVX2 code's 16-bit first pass cannot overflow (it multiplies and shifts in 16 bits,
+/// where libjpeg-turbo's C code does not); `None` otherwise, and the block takes the inverse DCT
+/// (damaged data, or 16-bit quantisation tables).
 fn dc_only(dc: i16, q: i16) -> Option<u8> {
     let p = dc as i32 * q as i32;
     if q <= 0 || p.abs() > 8191 {

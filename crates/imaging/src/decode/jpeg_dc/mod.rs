@@ -66,7 +66,8 @@ enum Rendered {
 pub type Rect = [usize; 4];
 
 /// The most memory the coefficients kept for a split decode may take (a 12 MP 4:2:0 photo at 1/4
-/// takes about 38 MB, at 1/8 about 11 MB).
+/// takes about 38 MB, at 1/8 about 11 MB; at 1/1 about 74 MB, so it is decoded in bands: up to
+/// about 10 MP at 1/1 is split).
 const MAX_RECORDS_BYTES: usize = 64 << 20;
 
 /// Whether this CPU runs the vector inverse DCTs (AVX2), which make the 1/4 decode faster than

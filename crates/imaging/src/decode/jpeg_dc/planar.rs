@@ -14,7 +14,8 @@ use super::pixels::{Geometry, Picture};
 use super::scan::{Records, KEEP_2X2, KEEP_8X8};
 
 impl Picture<'_> {
-    /// Samples per block side: 1 at 1/8, 2 at 1/4, 8 at 1/1. An MCU is 2s x 2s luma and s x s of each chroma.
+    /// Samples per block side: 1 at 1/8, 2 at 1/4, 8 at 1/1. An MCU is 2s x 2s luma and s x s of
+    /// each chroma.
     fn side(&self) -> usize {
         self.comps[0].size
     }
