@@ -6,6 +6,7 @@
 //! turbojpeg-sys (pinned) builds into the binary: hidden from dynamic export, present at static link.
 
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 
 extern "C" {
     /// Dequantises `coef_block` (64 coefficients in natural order, 16-byte aligned: the code reads
@@ -20,7 +21,8 @@ extern "C" {
 }
 
 /// The inverse DCT of the block whose coefficients are `coefs` (natural order, slot 0 ignored) with
-/// DC `dc`, by `quant`, into the 8x8 samples of `plane` at `at`, rows `stride` apart.
+/// DC `dc`, by `quant`, into the 8x8 samples of `plane` at `at`, rows `stride` apart (written
+/// whole).
 ///
 /// # Panics
 /// When the 8 rows of 8 samples do not lie inside `plane`, or the CPU has no AVX2.
@@ -29,7 +31,7 @@ pub fn idct_8x8(
     coefs: &[i16; 64],
     dc: i16,
     quant: &[i16; 64],
-    plane: &mut [u8],
+    plane: &mut [MaybeUninit<u8>],
     at: usize,
     stride: usize,
 ) {
@@ -39,7 +41,7 @@ pub fn idct_8x8(
     );
     assert!(super::vector_idct(), "the AVX2 code needs AVX2");
     // SAFETY: AVX2 is there (asserted); the rows lie inside `plane` (asserted).
-    unsafe { idct_avx2(coefs, dc, quant, plane.as_mut_ptr().add(at), stride) }
+    unsafe { idct_avx2(coefs, dc, quant, plane.as_mut_ptr().add(at).cast(), stride) }
 }
 
 /// A block of coefficients where the inverse DCT reads it: 16-byte aligned for its movdqa.

@@ -5,6 +5,7 @@
 //! (`tests/jpeg_dc_exact.rs`). At 1/8 the chroma blocks' AC coefficients are skipped like luma's,
 //! where the RGB picture needs three of each for its 2x2 chroma.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use super::idct::idct_1x1;
@@ -32,16 +33,18 @@ impl Picture<'_> {
     pub fn render_planes(&self, two_threads: bool) -> [Vec<u8>; 3] {
         let g = Geometry::new(self.comps, self.vector);
         let sizes = self.plane_sizes();
-        let mut planes = sizes.map(|(w, h)| vec![0u8; w * h]);
+        let mut planes = self.unwritten_planes();
         let rows = self.grid.mcus_y;
         let half = rows / 2;
         if two_threads && half > 0 {
             let s = self.side();
-            let mut top: Vec<&mut [u8]> = Vec::with_capacity(3);
-            let mut bottom: Vec<&mut [u8]> = Vec::with_capacity(3);
+            let mut top: Vec<&mut [MaybeUninit<u8>]> = Vec::with_capacity(3);
+            let mut bottom: Vec<&mut [MaybeUninit<u8>]> = Vec::with_capacity(3);
             for (i, p) in planes.iter_mut().enumerate() {
                 let rows_per_mcu = if i == 0 { 2 * s } else { s };
-                let (a, b) = p.split_at_mut(half * rows_per_mcu * sizes[i].0);
+                let (a, b) = p
+                    .spare_capacity_mut()
+                    .split_at_mut(half * rows_per_mcu * sizes[i].0);
                 top.push(a);
                 bottom.push(b);
             }
@@ -50,10 +53,19 @@ impl Picture<'_> {
                 self.write_planes(&g, 0..half, 0, &mut top);
             });
         } else {
-            let mut all: Vec<&mut [u8]> = planes.iter_mut().map(|p| p.as_mut_slice()).collect();
+            let mut all = spare(&mut planes);
             self.write_planes(&g, 0..rows, 0, &mut all);
         }
-        planes
+        // SAFETY: every MCU row of the grid was written, each in full (`write_planes`), and the
+        // planes are the grid's MCUs.
+        unsafe { written(planes, sizes) }
+    }
+
+    /// Room for the planes, not zeroed (that was 2% of a small picture's resize at full size, and
+    /// more at 12 MP): `write_planes` writes every sample of the MCUs it is given, and the planes
+    /// are whole MCUs.
+    fn unwritten_planes(&self) -> [Vec<u8>; 3] {
+        self.plane_sizes().map(|(w, h)| Vec::with_capacity(w * h))
     }
 
     /// As `render_planes` on one thread, decoding as it goes: see `Picture::stream`.
@@ -62,16 +74,28 @@ impl Picture<'_> {
         decode: impl FnMut(usize, &mut Records) -> bool,
     ) -> Option<[Vec<u8>; 3]> {
         let g = Geometry::new(self.comps, self.vector);
-        let mut planes = self.plane_sizes().map(|(w, h)| vec![0u8; w * h]);
+        let mut planes = self.unwritten_planes();
         self.bands(decode, |band, rows| {
-            let mut all: Vec<&mut [u8]> = planes.iter_mut().map(|p| p.as_mut_slice()).collect();
-            band.write_planes(&g, rows, 0, &mut all);
+            band.write_planes(&g, rows, 0, &mut spare(&mut planes));
         })?;
-        Some(planes)
+        // SAFETY: `bands` returns `Some` once it has rendered every MCU row of the grid, and
+        // `write_planes` writes each in full; the planes are the grid's MCUs.
+        Some(unsafe { written(planes, self.plane_sizes()) })
     }
 
-    /// MCU rows `rows` into `out` (Y, Cb, Cr), whose first rows are those of MCU row `first`.
-    fn write_planes(&self, g: &Geometry, rows: Range<usize>, first: usize, out: &mut [&mut [u8]]) {
+    /// MCU rows `rows` into `out` (Y, Cb, Cr), whose first rows are those of MCU row `first`: every
+    /// sample of every MCU of those rows (the unsafe code of the callers counts on it).
+    ///
+    /// # Panics
+    /// When the pieces do not hold every MCU of `rows`.
+    fn write_planes(
+        &self,
+        g: &Geometry,
+        rows: Range<usize>,
+        first: usize,
+        out: &mut [&mut [MaybeUninit<u8>]],
+    ) {
+        let mut mcus = 0;
         let s = self.side();
         let [(ys, _), (cs, _), _] = self.plane_sizes();
         let grid = self.grid;
@@ -85,12 +109,12 @@ impl Picture<'_> {
                 let c_at = row * s * cs + column * s;
                 if s == 1 {
                     let q = self.comps[0].quant[0];
-                    out[0][y_at] = idct_1x1(value(0, 0), q);
-                    out[0][y_at + 1] = idct_1x1(value(1, 0), q);
-                    out[0][y_at + ys] = idct_1x1(value(2, 0), q);
-                    out[0][y_at + ys + 1] = idct_1x1(value(3, 0), q);
+                    out[0][y_at].write(idct_1x1(value(0, 0), q));
+                    out[0][y_at + 1].write(idct_1x1(value(1, 0), q));
+                    out[0][y_at + ys].write(idct_1x1(value(2, 0), q));
+                    out[0][y_at + ys + 1].write(idct_1x1(value(3, 0), q));
                     for ci in 1..3 {
-                        out[ci][c_at] = idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]);
+                        out[ci][c_at].write(idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]));
                     }
                 } else if s == 8 {
                     #[cfg(target_arch = "x86_64")]
@@ -126,10 +150,13 @@ impl Picture<'_> {
                             (c_at, cs)
                         };
                         let plane = &mut out[ci];
-                        plane[at..at + 2].copy_from_slice(&px[..2]);
-                        plane[at + stride..at + stride + 2].copy_from_slice(&px[2..]);
+                        plane[at].write(px[0]);
+                        plane[at + 1].write(px[1]);
+                        plane[at + stride].write(px[2]);
+                        plane[at + stride + 1].write(px[3]);
                     }
                 }
+                mcus += 1;
                 column += 1;
                 if column == grid.mcus_x {
                     column = 0;
@@ -137,5 +164,23 @@ impl Picture<'_> {
                 }
             }
         }
+        assert_eq!(mcus, rows.len() * grid.mcus_x, "every MCU of the rows");
     }
+}
+
+/// The planes' unwritten room, to be written by `write_planes`.
+fn spare(planes: &mut [Vec<u8>; 3]) -> Vec<&mut [MaybeUninit<u8>]> {
+    planes.iter_mut().map(|p| p.spare_capacity_mut()).collect()
+}
+
+/// The planes, `sizes` (width, height) long.
+///
+/// # Safety
+/// The first width x height bytes of each plane's room were written (`Vec::with_capacity` may
+/// give more room than asked).
+unsafe fn written(mut planes: [Vec<u8>; 3], sizes: [(usize, usize); 3]) -> [Vec<u8>; 3] {
+    for (p, (w, h)) in planes.iter_mut().zip(sizes) {
+        p.set_len(w * h);
+    }
+    planes
 }
