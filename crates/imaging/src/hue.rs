@@ -52,8 +52,8 @@ pub fn average_hue(b: &Bitmap) -> (u8, u8, u8) {
         let mut sum = [0u64; 3];
         let mut n = 0u64;
         for (_, bin) in bins.iter().filter(|(m, _)| keep(m)) {
-            for k in 0..3 {
-                sum[k] += bin.sum[k];
+            for (s, b) in sum.iter_mut().zip(&bin.sum) {
+                *s += b;
             }
             n += bin.count;
         }

@@ -71,15 +71,15 @@ pub fn read(data: &[u8]) -> JpegMeta<'_> {
             0xDB => {
                 read_dqt(body, &mut meta.dqt);
             }
-            0xC0..=0xCF if marker != 0xC4 && marker != 0xC8 && marker != 0xCC => {
-                if body.len() >= 6 {
-                    meta.components = body[5];
-                    meta.progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
-                    meta.size = (
-                        u16::from_be_bytes([body[3], body[4]]) as u32,
-                        u16::from_be_bytes([body[1], body[2]]) as u32,
-                    );
-                }
+            0xC0..=0xCF
+                if marker != 0xC4 && marker != 0xC8 && marker != 0xCC && body.len() >= 6 =>
+            {
+                meta.components = body[5];
+                meta.progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+                meta.size = (
+                    u16::from_be_bytes([body[3], body[4]]) as u32,
+                    u16::from_be_bytes([body[1], body[2]]) as u32,
+                );
             }
             _ => {}
         }

@@ -56,6 +56,8 @@ fn start_with(config: &str, prepare: impl FnOnce(&std::path::Path)) -> Server {
             return Server { child, addr, dir };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server exited before it listened");
 }
 

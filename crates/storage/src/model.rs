@@ -65,8 +65,9 @@ pub struct Style {
     pub modified: i64,
 }
 
-/// A bucket's image settings. OSS keeps these in its console only; here they have an API of ours.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A bucket's image settings (all off and empty by default). OSS keeps these in its console only;
+/// here they have an API of ours.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ImageSettings {
     /// Source-image protection: anonymous requests for protected objects may only use styles.
@@ -77,17 +78,6 @@ pub struct ImageSettings {
     pub suffix_case_insensitive: bool,
     /// Style separators enabled besides the defaults (`@!`, `!`): any of `-`, `_`, `/`.
     pub separators: Vec<char>,
-}
-
-impl Default for ImageSettings {
-    fn default() -> Self {
-        ImageSettings {
-            source_protection: false,
-            protected_suffixes: Vec::new(),
-            suffix_case_insensitive: false,
-            separators: Vec::new(),
-        }
-    }
 }
 
 impl ImageSettings {

@@ -197,14 +197,14 @@ mod tests {
                     0 => 90 + channel as u8 * 40,
                     1 => ((x * 255 / w.max(1) + y * 3 + channel * 50) % 256) as u8,
                     2 => {
-                        (if (x / 3 + y / 5 + channel) % 2 == 0 {
+                        (if (x / 3 + y / 5 + channel).is_multiple_of(2) {
                             8
                         } else {
                             247
                         }) as u8
                     }
                     3 => seed as u8,
-                    _ => (if seed % 97 == 0 { 255 } else { 128 }) as u8,
+                    _ => (if seed.is_multiple_of(97) { 255 } else { 128 }) as u8,
                 }
             })
             .collect()

@@ -278,7 +278,8 @@ mod tests {
         assert_eq!(at(0b0, 1), EOB_RUN << 8 | 1);
         assert_eq!(at(0b110, 3), 15 << 8 | 3);
         // Multi-symbol skip: "10 11" then "10 00" then EOB "0" is 9 bits, k advance 2 + 2 + 64
-        // (capped at 63), 4 before the EOB.
+        // (capped at 63), 4 before the EOB. The literal is grouped by symbol, not by nibble.
+        #[allow(clippy::unusual_byte_groupings)]
         let e = t.runs()[0b1011_1000_0 << (RUN_BITS - 9)];
         assert_eq!((run_bits(e), run_all(e), run_before_last(e)), (9, 63, 4));
     }

@@ -304,7 +304,7 @@ mod tests {
         /// `bits`, when `spread`), so the absurd blocks fall on both sides of the bound.
         fn coef(&mut self, bits: u32, spread: bool) -> i16 {
             let r = self.next();
-            if r % 3 != 0 {
+            if !r.is_multiple_of(3) {
                 return 0;
             }
             let bits = if spread {

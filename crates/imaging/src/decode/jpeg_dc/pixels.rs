@@ -432,10 +432,10 @@ impl Picture<'_> {
         stride: usize,
     ) {
         let q0 = self.comps[0].quant[0];
-        for b in 0..4 {
+        for (b, &v) in mcu.iter().enumerate().take(4) {
             let coefs: &[i16; KEEP_2X2] = ac[..KEEP_2X2].try_into().unwrap();
             *ac = &ac[KEEP_2X2..];
-            let dc = mcu[b].wrapping_add(offset[0]) as i16;
+            let dc = v.wrapping_add(offset[0]) as i16;
             let px = g.idct_2x2_any(0, dc, coefs, q0);
             let a = at + (b / 2) * 2 * stride + (b % 2) * 2;
             let y = &mut planes[0];

@@ -113,8 +113,8 @@ impl Picture<'_> {
                     out[0][y_at + 1].write(idct_1x1(value(1, 0), q));
                     out[0][y_at + ys].write(idct_1x1(value(2, 0), q));
                     out[0][y_at + ys + 1].write(idct_1x1(value(3, 0), q));
-                    for ci in 1..3 {
-                        out[ci][c_at].write(idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]));
+                    for (ci, plane) in out.iter_mut().enumerate().take(3).skip(1) {
+                        plane[c_at].write(idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]));
                     }
                 } else if s == 8 {
                     #[cfg(target_arch = "x86_64")]
