@@ -2,8 +2,8 @@
 //! `bench <file> <process> [iterations]` prints `{"median_ms":..,"min_ms":..,"bytes":..}`.
 //! `bench <file> decode-1/8` times libjpeg-turbo's bare 1/8-scale DCT decode (the floor of a JPEG
 //! thumbnail); `decode-dc-1/8` and `decode-dc2-1/8` time our own 1/8 decoder on one and two threads,
-//! `decode-dc-1/4` our 1/4 decoder on one thread; `decode-planes-1/1` our full-size decode to planes
-//! on one thread, `decode-turbo-planes-1/1` libjpeg-turbo's.
+//! `decode-dc-1/4` our 1/4 decoder on one thread; `decode-planes-n/8` (or `-1/1`) our decode to
+//! planes at that scale on one thread, `decode-turbo-planes-n/8` libjpeg-turbo's.
 //! `versus-1/8` alternates libjpeg-turbo and our decoder (one thread) run by run and prints both
 //! medians and the median of the run-by-run ratios, which a noisy machine disturbs least;
 //! `versus-1/4` the same at 1/4, `versus2-1/8` and `versus2-1/4` with ours on two threads.
@@ -62,12 +62,14 @@ fn main() {
                             .expect("taken")
                             .bitmap
                     }
-                    "decode-planes-1/1" => {
-                        let p = decode::jpeg_dc::decode_planes(&data, 1, false).expect("taken");
+                    // Planes at n/8: ours, then libjpeg-turbo's.
+                    m if m.starts_with("decode-planes-") => {
+                        let n = eighths(m);
+                        let p = decode::jpeg_dc::decode_planes(&data, n, false).expect("taken");
                         return p.planes.planes.iter().map(|p| p.data.len()).sum();
                     }
-                    "decode-turbo-planes-1/1" => {
-                        let p = decode::jpeg_planes::decode_planes(&data, 1)
+                    m if m.starts_with("decode-turbo-planes-") => {
+                        let p = decode::jpeg_planes::decode_planes(&data, eighths(m) as u32)
                             .expect("planes")
                             .expect("decoded");
                         return p.planes.iter().map(|p| p.data.len()).sum();
@@ -103,6 +105,18 @@ fn main() {
 }
 
 /// libjpeg-turbo's (one thread) and our 1/`denom` decode (`two` threads or one), alternated so both see the same machine.
+/// n of a mode's `n/8` (or 8 for `1/1`).
+fn eighths(mode: &str) -> usize {
+    match mode.rsplit('-').next() {
+        Some("1/1") => 8,
+        Some(s) => s
+            .strip_suffix("/8")
+            .and_then(|n| n.parse().ok())
+            .expect("n/8"),
+        None => unreachable!(),
+    }
+}
+
 fn versus(data: &[u8], denom: usize, two: bool, iterations: usize) {
     let time = |f: &dyn Fn() -> usize| {
         let t = Instant::now();

@@ -264,11 +264,11 @@ fn jpeg_planes(
     if jpeg_meta::read(data).icc.is_some() {
         return Ok(None);
     }
-    let denom = plan.decode_hint(source.0, source.1).map_or(1, |min| {
-        decode::jpeg::choose_denominator(source.0, source.1, min)
+    let eighths = plan.decode_hint(source.0, source.1).map_or(8, |min| {
+        decode::jpeg::choose_eighths(source.0, source.1, min)
     });
     let window = plan.fill_window().map(|w| (source, w));
-    let Some(decoded) = decode::jpeg::decode_planes(data, denom, window) else {
+    let Some(decoded) = decode::jpeg::decode_planes(data, eighths, window) else {
         return Ok(None);
     };
     let (planes, at) = decoded?;

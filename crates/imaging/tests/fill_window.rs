@@ -73,7 +73,7 @@ fn a_fill_from_its_window_is_the_fill_from_the_whole_picture() {
             let Some(whole) = jpeg_dc::decode_scaled(data, denom as usize, false) else {
                 continue;
             };
-            let want = decode::jpeg::window_rect((w, h), denom, window);
+            let want = decode::jpeg::window_rect((w, h), 8 / denom, window);
             let part = jpeg_dc::decode_scaled_window(data, denom as usize, want)
                 .unwrap_or_else(|| panic!("{name}: the window was declined"));
             if part.bitmap.data.len() < whole.bitmap.data.len() {

@@ -13,8 +13,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::eighth::{cut_and_changed, generated, same, same_at, same_full_planes};
-use cyanotype_imaging::decode::jpeg_dc::vector_idct;
+use common::eighth::{cut_and_changed, generated, same, same_at, same_scaled_planes};
+use cyanotype_imaging::decode::jpeg_dc::{reduced_idct, vector_idct};
 use turbojpeg::{Colorspace, Decompressor, Subsamp};
 
 /// Whether our full-size planes must take `data` when our 1/8 decode took it: 4:2:0 Y'CbCr, on a
@@ -24,14 +24,24 @@ fn full_size_expected(data: &[u8]) -> bool {
     vector_idct() && header.subsamp == Subsamp::Sub2x2 && header.colorspace == Colorspace::YCbCr
 }
 
-/// The full-size planes on `data`: the same bytes as libjpeg-turbo's when taken, and taken when
-/// expected (`taken_at_8`: our 1/8 decode took the file).
+/// The full-size planes on `data`, and those at 3/8, 5/8, 3/4 and 7/8: libjpeg-turbo's samples
+/// when taken (within one at the reduced sizes), and taken when expected (`taken_at_8`: our 1/8
+/// decode took the file; the reduced sizes also need FMA). True when taken at 1/1.
 fn check_full_size(name: &str, data: &[u8], taken_at_8: bool) -> bool {
-    let full = same_full_planes(name, data);
-    if taken_at_8 {
-        assert_eq!(full, full_size_expected(data), "{name}: taken at 1/1");
-    } else {
-        assert!(!full, "{name}: taken at 1/1 but declined at 1/8");
+    let mut full = false;
+    for eighths in [8, 3, 5, 6, 7] {
+        let taken = same_scaled_planes(name, data, eighths);
+        if taken_at_8 {
+            let cpu = eighths == 8 || reduced_idct();
+            assert_eq!(
+                taken,
+                full_size_expected(data) && cpu,
+                "{name}: taken at {eighths}/8"
+            );
+        } else {
+            assert!(!taken, "{name}: taken at {eighths}/8 but declined at 1/8");
+        }
+        full |= eighths == 8 && taken;
     }
     full
 }
@@ -175,7 +185,9 @@ fn damaged_files_at_full_size_are_declined_or_decoded_exactly() {
             continue;
         }
         cut_and_changed(name, data, |name, bad| {
-            same_full_planes(name, bad);
+            for eighths in [8, 5] {
+                same_scaled_planes(name, bad, eighths);
+            }
             changed += 1;
         });
     }

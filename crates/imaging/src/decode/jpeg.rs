@@ -25,6 +25,21 @@ pub fn choose_denominator(width: u32, height: u32, min: (u32, u32)) -> u32 {
     1
 }
 
+/// For a decode to planes (the JPEG-to-JPEG resize), the smallest n/8 scale (n in 1 to 8; libjpeg-turbo
+/// scales by any of them) that still leaves the decoded image at least `min` in both dimensions, as
+/// `choose_denominator` but with 3/8, 5/8, 3/4 and 7/8 too: a 1000 px photo resized to 300 px decodes
+/// at 5/8 (625 px) where the halvings alone leave only 1/1.
+pub fn choose_eighths(width: u32, height: u32, min: (u32, u32)) -> u32 {
+    (1..8)
+        .find(|&n| scaled(width, n) >= min.0 && scaled(height, n) >= min.1)
+        .unwrap_or(8)
+}
+
+/// A side of `side` pixels at `eighths`/8, rounded up as libjpeg-turbo does.
+pub fn scaled(side: u32, eighths: u32) -> u32 {
+    ((side as u64 * eighths as u64).div_ceil(8)) as u32
+}
+
 pub fn header(data: &[u8]) -> Result<(u32, u32)> {
     let h = turbojpeg::read_header(data).map_err(Error::damaged)?;
     Ok((h.width as u32, h.height as u32))
@@ -77,7 +92,7 @@ pub fn decode_window(
 ) -> Result<(Bitmap, Placement)> {
     let ours = ours_on_one_thread(denom) && !crate::cores::spare();
     if ours {
-        let want = window_rect((width, height), denom, window);
+        let want = window_rect((width, height), 8 / denom, window);
         if let Some(e) = crate::decode::jpeg_dc::decode_scaled_window(data, denom as usize, want) {
             return Ok(ours_to_srgb(data, e));
         }
@@ -87,28 +102,37 @@ pub fn decode_window(
     Ok((b, whole))
 }
 
-/// Y'CbCr planes of the 1/`denom` decode, for `crate::planes`, and where they lie. Our decoder takes
-/// 4:2:0 baseline files at 1/8, and at 1/4 with the AVX2 inverse DCTs (as `decode` chooses); for a
-/// fill (`window`: the source's size and the fractions of each side its crop reads) on a loaded
-/// server only the window, as `decode_window`. Everything else that libjpeg-turbo can give as
-/// planes it gives whole. Both give the same samples, so the output does not depend on which did.
-/// `None` when the file has no planes to give (grey, CMYK, ...); an error when libjpeg-turbo
-/// reports anything decoding it, the same one the RGB decode would give (see
-/// `jpeg_planes::decode_planes`), so a damaged file is not decoded again to be refused.
+/// Y'CbCr planes of the `eighths`/8 decode, for `crate::planes`, and where they lie. Our decoder takes
+/// 4:2:0 baseline files at 1/8, at 1/4 and 1/1 with the AVX2 inverse DCTs, and at 3/8, 5/8, 3/4
+/// and 7/8 with its AVX2 and FMA ones (as `decode` chooses); for a fill (`window`: the source's size
+/// and the fractions of each side its crop reads) on a loaded server only the window, as
+/// `decode_window`. Everything else that libjpeg-turbo can give as planes it gives whole. At the
+/// powers of two both give the same samples; at the other scales a sample may differ by one
+/// (`jpeg_dc::idct_n`), and which decoder takes a file depends only on the file and the CPU, so
+/// the output does not depend on the load. `None` when the file has no planes to give (grey, CMYK,
+/// ...); an error when libjpeg-turbo reports anything decoding it, the same one the RGB decode
+/// would give (see `jpeg_planes::decode_planes`), so a damaged file is not decoded again to be
+/// refused.
 pub fn decode_planes(
     data: &[u8],
-    denom: u32,
+    eighths: u32,
     window: Option<((u32, u32), [f64; 4])>,
 ) -> Option<Result<(Planes, Placement)>> {
     use crate::decode::jpeg_dc;
-    if ours_on_one_thread(denom) {
+    let ours = match eighths {
+        1 => true,
+        2 | 8 => jpeg_dc::vector_idct(),
+        3 | 5 | 6 | 7 => jpeg_dc::vector_idct() && jpeg_dc::reduced_idct(),
+        _ => false,
+    };
+    if ours {
         let spare = crate::cores::spare();
         let ours = match window {
             Some((size, fractions)) if !spare => {
-                let want = window_rect(size, denom, fractions);
-                jpeg_dc::decode_planes_window(data, denom as usize, want)
+                let want = window_rect(size, eighths, fractions);
+                jpeg_dc::decode_planes_window(data, eighths as usize, want)
             }
-            _ => jpeg_dc::decode_planes(data, denom as usize, spare),
+            _ => jpeg_dc::decode_planes(data, eighths as usize, spare),
         };
         if let Some(s) = ours {
             let at = Placement {
@@ -118,7 +142,7 @@ pub fn decode_planes(
             return Some(Ok((s.planes, at)));
         }
     }
-    let p = crate::decode::jpeg_planes::decode_planes(data, denom)?;
+    let p = crate::decode::jpeg_planes::decode_planes(data, eighths)?;
     Some(p.map(|p| {
         let whole = Placement {
             origin: (0, 0),
@@ -129,19 +153,22 @@ pub fn decode_planes(
 }
 
 /// Whether our decoder is faster than libjpeg-turbo at 1/`denom` on one thread: at 1/8 always, at
-/// 1/4 and 1/1 (planes only) with the AVX2 inverse DCTs.
+/// 1/4 with the AVX2 inverse DCTs.
 fn ours_on_one_thread(denom: u32) -> bool {
-    denom == 8 || ((denom == 4 || denom == 1) && crate::decode::jpeg_dc::vector_idct())
+    denom == 8 || (denom == 4 && crate::decode::jpeg_dc::vector_idct())
 }
 
-/// `window` (fractions of each side) in pixels of the 1/`denom` decode of a `width` x `height`
+/// `window` (fractions of each side) in pixels of the `eighths`/8 decode of a `width` x `height`
 /// source, rounded outwards.
 pub fn window_rect(
     (width, height): (u32, u32),
-    denom: u32,
+    eighths: u32,
     window: [f64; 4],
 ) -> crate::decode::jpeg_dc::Rect {
-    let (w, h) = (width.div_ceil(denom) as f64, height.div_ceil(denom) as f64);
+    let (w, h) = (
+        scaled(width, eighths) as f64,
+        scaled(height, eighths) as f64,
+    );
     [
         (window[0] * w).floor() as usize,
         (window[1] * h).floor() as usize,

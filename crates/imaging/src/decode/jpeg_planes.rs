@@ -22,12 +22,12 @@ const CHROMA_DENSITY: [Option<(f64, f64)>; 7] = [
     Some((1.0, 0.25)),
 ];
 
-/// The planes of `data` decoded at 1/`denom` (1, 2, 4 or 8); `None` when the file is not a lossy
+/// The planes of `data` decoded at `eighths`/8 (1 to 8); `None` when the file is not a lossy
 /// three-component Y'CbCr JPEG with a known subsampling (the caller decodes it to RGB instead).
 /// When libjpeg-turbo reports anything while decoding (a warning included), the error the RGB
 /// decode gives for the same file: that decode runs the same entropy decoder over the same data
 /// and would fail with the same message (`tests/planes.rs` compares them), so it is not tried.
-pub fn decode_planes(data: &[u8], denom: u32) -> Option<Result<Planes>> {
+pub fn decode_planes(data: &[u8], eighths: u32) -> Option<Result<Planes>> {
     // SAFETY: every call gets a live handle; each plane buffer has room for its plane's width times
     // height as TurboJPEG computes them, and those are the strides passed, so
     // tj3DecompressToYUVPlanes8 writes inside them; on success it has written all of each
@@ -40,14 +40,17 @@ pub fn decode_planes(data: &[u8], denom: u32) -> Option<Result<Planes>> {
             return None;
         }
         let chroma = CHROMA_DENSITY[subsamp as usize]?;
+        // In lowest terms, as libjpeg-turbo lists its factors (6/8 is 3/4).
+        let common = [8, 4, 2, 1].into_iter().find(|d| eighths % d == 0)?;
         let factor = tj::tjscalingfactor {
-            num: 1,
-            denom: denom as c_int,
+            num: (eighths / common) as c_int,
+            denom: (8 / common) as c_int,
         };
         if tj::tj3SetScalingFactor(hp, factor) != 0 {
             return None;
         }
-        let (w, h) = (header.width.div_ceil(denom), header.height.div_ceil(denom));
+        let scaled = |side| super::jpeg::scaled(side, eighths);
+        let (w, h) = (scaled(header.width), scaled(header.height));
         let mut planes = Vec::with_capacity(3);
         for i in 0..3 {
             let pw = tj::tj3YUVPlaneWidth(i, w as c_int, subsamp);

@@ -65,7 +65,7 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
             windows_match(name, data, denom, w, h, &theirs);
         }
         if !scalar {
-            planes_match(name, data, denom, two);
+            planes_match(name, data, 8 / denom, two);
         }
     }
     if !took {
@@ -83,12 +83,13 @@ pub fn same_at(name: &str, data: &[u8], denom: usize) -> bool {
     took
 }
 
-/// Our full-size planes (1/1: 4:2:0 only, on a CPU with AVX2) against libjpeg-turbo's, on one
-/// thread and on two, and windows of them; true when ours took the file.
-pub fn same_full_planes(name: &str, data: &[u8]) -> bool {
-    let name = &format!("{name} at 1/1");
-    let one = planes_match(name, data, 1, false);
-    let two = planes_match(name, data, 1, true);
+/// Our planes at `eighths`/8 (4:2:0 only: 1/1 on a CPU with AVX2, 3/8, 5/8, 3/4 and 7/8 with AVX2
+/// and FMA) against libjpeg-turbo's, on one thread and on two, and windows of them; true when ours
+/// took the file.
+pub fn same_scaled_planes(name: &str, data: &[u8], eighths: usize) -> bool {
+    let name = &format!("{name} at {eighths}/8");
+    let one = planes_match(name, data, eighths, false);
+    let two = planes_match(name, data, eighths, true);
     assert_eq!(
         one, two,
         "{name}: taken on one thread but not on two, or the reverse"
@@ -97,19 +98,23 @@ pub fn same_full_planes(name: &str, data: &[u8]) -> bool {
 }
 
 /// Our planes (4:2:0 only) against libjpeg-turbo's raw planes at the same scale, over the
-/// picture's samples, and our windows of them against the whole; true when ours took the file.
-fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) -> bool {
+/// picture's samples, and our windows of them against the whole; true when ours took the file. At
+/// 1/8, 1/4 and 1/1 the same bytes; at the other scales, whose inverse DCTs are ours (floats where
+/// libjpeg-turbo's are integers), each sample within one, and at most 1 in 20 off (the most seen:
+/// 1.9%, the chroma of hopper_baseline.jpg at 3/8).
+fn planes_match(name: &str, data: &[u8], eighths: usize, two: bool) -> bool {
     use cyanotype_imaging::decode::{jpeg_dc, jpeg_planes};
-    let Some(ours) = jpeg_dc::decode_planes(data, denom, two) else {
+    let Some(ours) = jpeg_dc::decode_planes(data, eighths, two) else {
         return false;
     };
-    let theirs = match jpeg_planes::decode_planes(data, denom as u32) {
+    let theirs = match jpeg_planes::decode_planes(data, eighths as u32) {
         Some(Ok(p)) => p,
         other => panic!(
             "{name}: libjpeg-turbo refused the planes of a file we decoded: {:?}",
             other.map(|r| r.err())
         ),
     };
+    let exact = eighths.is_power_of_two();
     let ours = ours.planes;
     assert_eq!(
         (ours.width, ours.height),
@@ -124,19 +129,36 @@ fn planes_match(name: &str, data: &[u8], denom: usize, two: bool) -> bool {
             (ours.width as usize).div_ceil(div),
             (ours.height as usize).div_ceil(div),
         );
+        let (mut off, mut samples) = (0, 0);
         for y in 0..h {
             let (ra, rb) = (y * a.width as usize, y * b.width as usize);
-            assert!(
-                a.data[ra..ra + w] == b.data[rb..rb + w],
-                "{name} (two threads: {two}): plane {i}, row {y} differs from libjpeg-turbo's"
-            );
+            let (ra, rb) = (&a.data[ra..ra + w], &b.data[rb..rb + w]);
+            if exact {
+                assert!(
+                    ra == rb,
+                    "{name} (two threads: {two}): plane {i}, row {y} differs from libjpeg-turbo's"
+                );
+                continue;
+            }
+            for (x, (p, q)) in ra.iter().zip(rb).enumerate() {
+                assert!(
+                    p.abs_diff(*q) <= 1,
+                    "{name} (two threads: {two}): plane {i} ({x}, {y}): {p}, libjpeg-turbo {q}"
+                );
+                off += (p != q) as usize;
+            }
+            samples += w;
         }
+        assert!(
+            off * 20 <= samples,
+            "{name}: plane {i}, {off} of {samples} samples off by one"
+        );
     }
     if two {
         return true;
     }
     for want in wants(ours.width as usize, ours.height as usize) {
-        let win = jpeg_dc::decode_planes_window(data, denom, want)
+        let win = jpeg_dc::decode_planes_window(data, eighths, want)
             .unwrap_or_else(|| panic!("{name}: the planes' window {want:?} was declined"));
         let (x0, y0) = (win.origin.0 as usize, win.origin.1 as usize);
         assert!(

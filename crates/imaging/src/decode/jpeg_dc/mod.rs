@@ -25,6 +25,8 @@ mod idct;
 mod idct8;
 #[cfg(target_arch = "x86_64")]
 mod idct_avx2;
+#[cfg(target_arch = "x86_64")]
+mod idct_n;
 mod interleave;
 mod pixels;
 mod planar;
@@ -70,6 +72,14 @@ pub type Rect = [usize; 4];
 /// about 10 MP at 1/1 is split).
 const MAX_RECORDS_BYTES: usize = 64 << 20;
 
+/// Whether this CPU runs the reduced inverse DCTs of 3/8, 5/8, 3/4 and 7/8 (`idct_n`: AVX2 and FMA).
+pub fn reduced_idct() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return idct_n::supported();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// Whether this CPU runs the vector inverse DCTs (AVX2), which make the 1/4 decode faster than
 /// libjpeg-turbo's on one thread.
 pub fn vector_idct() -> bool {
@@ -84,7 +94,7 @@ pub fn vector_idct() -> bool {
 pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
     rgb(decode(
         data,
-        denom,
+        8 / denom,
         How {
             two_threads,
             ..How::default()
@@ -92,13 +102,13 @@ pub fn decode_scaled(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
     ))
 }
 
-/// Decodes a 4:2:0 Y'CbCr `data` at 1/`denom` (8, 4, or 1 where the CPU has AVX2) to planes, the
-/// same bytes as libjpeg-turbo's raw output; `None` for anything else, or what `decode_scaled`
-/// declines.
-pub fn decode_planes(data: &[u8], denom: usize, two_threads: bool) -> Option<ScaledPlanes> {
+/// Decodes a 4:2:0 Y'CbCr `data` at `eighths`/8 to planes: at 1/8, 1/4 (and 1/1 where the CPU has
+/// AVX2) the same bytes as libjpeg-turbo's raw output, at 3/8, 5/8, 3/4 and 7/8 (AVX2 and FMA) within
+/// one of them (`idct_n`); `None` for 1/2, for anything else, or what `decode_scaled` declines.
+pub fn decode_planes(data: &[u8], eighths: usize, two_threads: bool) -> Option<ScaledPlanes> {
     planes(decode(
         data,
-        denom,
+        eighths,
         How {
             two_threads,
             as_planes: true,
@@ -108,10 +118,10 @@ pub fn decode_planes(data: &[u8], denom: usize, two_threads: bool) -> Option<Sca
 }
 
 /// As `decode_planes` on one thread, for the MCUs covering `want`, as `decode_scaled_window`.
-pub fn decode_planes_window(data: &[u8], denom: usize, want: Rect) -> Option<ScaledPlanes> {
+pub fn decode_planes_window(data: &[u8], eighths: usize, want: Rect) -> Option<ScaledPlanes> {
     planes(decode(
         data,
-        denom,
+        eighths,
         How {
             want: Some(want),
             as_planes: true,
@@ -159,7 +169,7 @@ fn planes(d: Option<Decoded>) -> Option<ScaledPlanes> {
 pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Scaled> {
     rgb(decode(
         data,
-        denom,
+        8 / denom,
         How {
             want: Some(want),
             ..How::default()
@@ -173,7 +183,7 @@ pub fn decode_scaled_window(data: &[u8], denom: usize, want: Rect) -> Option<Sca
 pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Option<Scaled> {
     rgb(decode(
         data,
-        denom,
+        8 / denom,
         How {
             two_threads,
             scalar: true,
@@ -187,7 +197,7 @@ pub fn decode_scaled_scalar(data: &[u8], denom: usize, two_threads: bool) -> Opt
 pub fn decode_split(data: &[u8], denom: usize) -> Option<Scaled> {
     rgb(decode(
         data,
-        denom,
+        8 / denom,
         How {
             two_threads: true,
             split_only: true,
@@ -211,7 +221,8 @@ struct How {
     as_planes: bool,
 }
 
-fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
+/// Decodes at `size`/8: each block gives `size` x `size` samples.
+fn decode(data: &[u8], size: usize, how: How) -> Option<Decoded> {
     let How {
         two_threads,
         split_only,
@@ -220,16 +231,22 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
         as_planes,
     } = how;
     let vector = !scalar && vector_idct();
-    // 1/1 only as planes, with libjpeg-turbo's AVX2 inverse DCT (`idct8`).
-    let full_size = denom == 1 && as_planes && vector;
-    if denom != 8 && denom != 4 && !full_size {
+    // 1/8 and 1/4 any way; 1/1 only as planes, with libjpeg-turbo's AVX2 inverse DCT (`idct8`);
+    // 3/8, 5/8, 3/4 and 7/8 only as planes, with our AVX2 and FMA ones (`idct_n`).
+    let taken = match size {
+        1 | 2 => true,
+        8 => as_planes && vector,
+        3 | 5 | 6 | 7 => as_planes && vector && reduced_idct(),
+        _ => false,
+    };
+    if !taken {
         return None;
     }
     let h = headers::read(data)?;
     let comps = if as_planes {
-        planar_outputs(&h, 8 / denom)?
+        planar_outputs(&h, size)?
     } else {
-        outputs(&h, 8 / denom)?
+        outputs(&h, size)?
     };
     let keep: Vec<usize> = comps
         .iter()
@@ -250,7 +267,7 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
         return None;
     }
     let total = layout.total_mcus();
-    let (w, hgt) = (h.width.div_ceil(denom), h.height.div_ceil(denom));
+    let (w, hgt) = ((h.width * size).div_ceil(8), (h.height * size).div_ceil(8));
     let full = (w as u32, hgt as u32);
     let grey = comps.len() == 1;
     let picture = |pieces| pixels::Picture {
@@ -292,7 +309,7 @@ fn decode(data: &[u8], denom: usize, how: How) -> Option<Decoded> {
     if layout.restart_interval == 0 && !split && one_core.is_none() {
         // One thread: decode and render a band of MCU rows at a time, of the whole picture or of
         // the MCUs covering `want`.
-        let (mcu_w, mcu_h) = mcu_pixels(&h, denom);
+        let (mcu_w, mcu_h) = mcu_pixels(&h, size);
         let [c0, r0, c1, r1] = match want {
             Some([x0, y0, x1, y1]) if x0 < x1 && y0 < y1 => [
                 (x0 / mcu_w).min(layout.mcus_x),
@@ -423,10 +440,9 @@ fn planar_outputs(h: &headers::Headers, min: usize) -> Option<Vec<CompOut>> {
         .collect()
 }
 
-/// The output pixels of one MCU at 1/`denom`: 8/`denom` per block, times the largest sampling
+/// The output pixels of one MCU at `block`/8: `block` per block, times the largest sampling
 /// factors (a single-component scan has one block per MCU).
-fn mcu_pixels(h: &headers::Headers, denom: usize) -> (usize, usize) {
-    let block = 8 / denom;
+fn mcu_pixels(h: &headers::Headers, block: usize) -> (usize, usize) {
     if h.components.len() == 1 {
         return (block, block);
     }

@@ -11,6 +11,8 @@ use std::ops::Range;
 use super::idct::idct_1x1;
 #[cfg(target_arch = "x86_64")]
 use super::idct8::idct_8x8;
+#[cfg(target_arch = "x86_64")]
+use super::idct_n::idct_nxn;
 use super::pixels::{Geometry, Picture};
 use super::scan::{Records, KEEP_2X2, KEEP_8X8};
 
@@ -138,6 +140,22 @@ impl Picture<'_> {
                     }
                     #[cfg(not(target_arch = "x86_64"))]
                     unreachable!("a 1/1 decode is only taken with the AVX2 inverse DCT");
+                } else if s != 2 {
+                    #[cfg(target_arch = "x86_64")]
+                    for b in 0..6usize {
+                        let ci = b.saturating_sub(3);
+                        let coefs: &[i16; KEEP_8X8] = ac[..KEEP_8X8].try_into().unwrap();
+                        ac = &ac[KEEP_8X8..];
+                        let (at, stride) = if b < 4 {
+                            (y_at + (b / 2) * s * ys + (b % 2) * s, ys)
+                        } else {
+                            (c_at, cs)
+                        };
+                        let q = &self.comps[ci].quant;
+                        idct_nxn(s, coefs, value(b, ci), q, out[ci], at, stride);
+                    }
+                    #[cfg(not(target_arch = "x86_64"))]
+                    unreachable!("an n/8 decode is only taken with the AVX2 inverse DCT");
                 } else {
                     for b in 0..6usize {
                         let ci = b.saturating_sub(3);
