@@ -17,29 +17,44 @@
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
-/// `t(u, x)` for every n up to 8: `tables()[n][u][x]`, lanes x >= n zero.
-type Table = [[f32; 8]; 8];
+/// The factors of one size n: `t[u][x]` = t(u, x) (lanes x >= n zero), and `splat[v][y]` = t(v, y)
+/// in every lane, which the column pass multiplies by straight from memory.
+struct Table {
+    t: [[f32; 8]; 8],
+    splat: [[[f32; 8]; 8]; 8],
+}
 
+/// The tables of every n up to 8, indexed by n.
 fn tables() -> &'static [Table; 9] {
     static TABLES: OnceLock<[Table; 9]> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut all = [[[0f32; 8]; 8]; 9];
-        for (n, table) in all.iter_mut().enumerate().skip(1) {
-            for (u, row) in table.iter_mut().enumerate().take(n) {
+        std::array::from_fn(|n| {
+            let mut table = Table {
+                t: [[0f32; 8]; 8],
+                splat: [[[0f32; 8]; 8]; 8],
+            };
+            for u in 0..n {
                 let c = if u == 0 {
                     std::f64::consts::FRAC_1_SQRT_2
                 } else {
                     1.0
                 };
-                for (x, t) in row.iter_mut().enumerate().take(n) {
+                for x in 0..n {
                     let angle =
                         (2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / (2 * n) as f64;
-                    *t = (c / 2.0 * angle.cos()) as f32;
+                    let t = (c / 2.0 * angle.cos()) as f32;
+                    table.t[u][x] = t;
+                    table.splat[u][x] = [t; 8];
                 }
             }
-        }
-        all
+            table
+        })
     })
+}
+
+/// A quantisation table (natural order) as the floats `idct_nxn` multiplies by.
+pub fn float_quant(quant: &[i16; 64]) -> [f32; 64] {
+    quant.map(f32::from)
 }
 
 /// Whether this CPU runs `idct_nxn` (AVX2 and FMA).
@@ -47,9 +62,10 @@ pub fn supported() -> bool {
     is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
-/// The n x n inverse DCT (n 3, 5, 6 or 7) of the block whose coefficients are `coefs` (natural order,
-/// slot 0 ignored, only rows and columns below n read) with DC `dc`, by `quant`, into the n x n
-/// samples of `plane` at `at`, rows `stride` apart (written whole, nothing else touched).
+/// The n x n inverse DCT (n 3, 5, 6 or 7) of the block whose coefficients are `coefs` (natural
+/// order, slot 0 ignored, only rows and columns below n read) with DC `dc`, by `quant` (see
+/// `float_quant`), into the n x n samples of `plane` at `at`, rows `stride` apart (written whole,
+/// nothing else touched).
 ///
 /// # Panics
 /// When n is out of range, the rows do not lie inside `plane`, or the CPU lacks AVX2 or FMA.
@@ -58,7 +74,7 @@ pub fn idct_nxn(
     n: usize,
     coefs: &[i16; 64],
     dc: i16,
-    quant: &[i16; 64],
+    quant: &[f32; 64],
     plane: &mut [MaybeUninit<u8>],
     at: usize,
     stride: usize,
@@ -91,45 +107,63 @@ pub fn idct_nxn(
 unsafe fn idct_avx2<const N: usize>(
     coefs: &[i16; 64],
     dc: i16,
-    quant: &[i16; 64],
+    quant: &[f32; 64],
     t: &Table,
     out: *mut u8,
     stride: usize,
 ) {
     use std::arch::x86_64::*;
     // The dequantised rows v < N, lanes u (those at u >= N are multiplied by nothing below).
-    let mut rows = [_mm256_setzero_ps(); N];
-    for (v, row) in rows.iter_mut().enumerate() {
+    let rows: [__m256; N] = std::array::from_fn(|v| {
         let mut c = _mm_loadu_si128(coefs.as_ptr().add(v * 8).cast());
         if v == 0 {
             c = _mm_insert_epi16::<0>(c, dc as i32);
         }
-        let q = _mm_loadu_si128(quant.as_ptr().add(v * 8).cast());
-        let p = _mm256_mullo_epi32(_mm256_cvtepi16_epi32(c), _mm256_cvtepi16_epi32(q));
-        *row = _mm256_cvtepi32_ps(p);
-    }
-    // Column pass: r[y] (lanes u) = sum over v of t(v, y) rows[v].
+        let c = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(c));
+        _mm256_mul_ps(c, _mm256_loadu_ps(quant.as_ptr().add(v * 8)))
+    });
+    let splat = |v: usize, y: usize| _mm256_loadu_ps(t.splat[v][y].as_ptr());
+    // Column pass: r[y] (lanes u) = sum over v of t(v, y) rows[v]. Rows y and N - 1 - y share their
+    // products: t(v, N - 1 - y) = (-1)^v t(v, y), so the even v's sum plus the odd v's is one and
+    // minus is the other (and the odd v's vanish in the middle row of an odd N).
     let mut r = [[0f32; 8]; N];
-    for (y, ry) in r.iter_mut().enumerate() {
-        let mut acc = _mm256_mul_ps(_mm256_set1_ps(t[0][y]), rows[0]);
-        for v in 1..N {
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(t[v][y]), rows[v], acc);
+    for y in 0..N.div_ceil(2) {
+        let mut even = _mm256_mul_ps(splat(0, y), rows[0]);
+        for v in (2..N).step_by(2) {
+            even = _mm256_fmadd_ps(splat(v, y), rows[v], even);
         }
-        _mm256_storeu_ps(ry.as_mut_ptr(), acc);
+        if 2 * y + 1 == N {
+            _mm256_storeu_ps(r[y].as_mut_ptr(), even);
+            continue;
+        }
+        let mut odd = _mm256_mul_ps(splat(1, y), rows[1]);
+        for v in (3..N).step_by(2) {
+            odd = _mm256_fmadd_ps(splat(v, y), rows[v], odd);
+        }
+        _mm256_storeu_ps(r[y].as_mut_ptr(), _mm256_add_ps(even, odd));
+        _mm256_storeu_ps(r[N - 1 - y].as_mut_ptr(), _mm256_sub_ps(even, odd));
     }
     // Row pass: out[y] (lanes x) = sum over u of r[y][u] t(u, ·), plus 128, rounded half up (as
     // libjpeg-turbo's descaling does: a flat block of value x.5, common in chroma, must give x + 1;
     // round-to-even made a tenth of some chroma planes one lower) and limited. The 1/1024 keeps an
     // exact x.5 that the float tables leave a hair below it on the same side.
     let level = _mm256_set1_ps(128.5 + 1.0 / 1024.0);
-    let cols: [__m256; N] = std::array::from_fn(|u| _mm256_loadu_ps(t[u].as_ptr()));
+    let cols: [__m256; N] = std::array::from_fn(|u| _mm256_loadu_ps(t.t[u].as_ptr()));
     for (y, ry) in r.iter().enumerate() {
-        let mut acc = _mm256_fmadd_ps(_mm256_set1_ps(ry[0]), cols[0], level);
-        for u in 1..N {
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(ry[u]), cols[u], acc);
+        // Two chains of multiply-adds (even and odd u), half as long to wait for.
+        let mut even = _mm256_fmadd_ps(_mm256_set1_ps(ry[0]), cols[0], level);
+        let mut odd = _mm256_mul_ps(_mm256_set1_ps(ry[1]), cols[1]);
+        for u in 2..N {
+            if u % 2 == 0 {
+                even = _mm256_fmadd_ps(_mm256_set1_ps(ry[u]), cols[u], even);
+            } else {
+                odd = _mm256_fmadd_ps(_mm256_set1_ps(ry[u]), cols[u], odd);
+            }
         }
-        // Down to the integer (exact), then saturate 32 -> 16 -> 8 bits (0-255).
-        let i = _mm256_cvttps_epi32(_mm256_floor_ps(acc));
+        // Truncated, which is down for every sample that is not limited to 0 anyway (a value in
+        // (-1, 0) truncates to 0 where it would floor to -1: both give 0), then saturated 32 ->
+        // 16 -> 8 bits (0-255).
+        let i = _mm256_cvttps_epi32(_mm256_add_ps(even, odd));
         let words = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i));
         let bytes = _mm_packus_epi16(words, words);
         let mut row = [0u8; 8];
@@ -198,7 +232,7 @@ mod tests {
                 let dc = ((next() >> 8) % 2048) as i16 - 1024;
                 let want = reference(n, &coefs, dc, &quant);
                 let mut plane = vec![MaybeUninit::new(7u8); 10 * 10];
-                idct_nxn(n, &coefs, dc, &quant, &mut plane, 11, 10);
+                idct_nxn(n, &coefs, dc, &float_quant(&quant), &mut plane, 11, 10);
                 let plane: Vec<u8> = plane.iter().map(|b| unsafe { b.assume_init() }).collect();
                 for y in 0..10 {
                     for x in 0..10 {
@@ -233,7 +267,7 @@ mod tests {
             for dc in [-1024i16, -100, -3, 0, 5, 77, 1023] {
                 let quant = [8i16; 64];
                 let mut plane = vec![MaybeUninit::new(0u8); 64];
-                idct_nxn(n, &[0; 64], dc, &quant, &mut plane, 0, 8);
+                idct_nxn(n, &[0; 64], dc, &float_quant(&quant), &mut plane, 0, 8);
                 let want = (dc as i32 + 128).clamp(0, 255) as u8;
                 for y in 0..n {
                     for x in 0..n {

@@ -12,7 +12,7 @@ use super::idct::idct_1x1;
 #[cfg(target_arch = "x86_64")]
 use super::idct8::idct_8x8;
 #[cfg(target_arch = "x86_64")]
-use super::idct_n::idct_nxn;
+use super::idct_n::{float_quant, idct_nxn};
 use super::pixels::{Geometry, Picture};
 use super::scan::{Records, KEEP_2X2, KEEP_8X8};
 
@@ -99,6 +99,11 @@ impl Picture<'_> {
     ) {
         let mut mcus = 0;
         let s = self.side();
+        #[cfg(target_arch = "x86_64")]
+        let quant: Vec<[f32; 64]> = match s {
+            3 | 5 | 6 | 7 => self.comps.iter().map(|c| float_quant(&c.quant)).collect(),
+            _ => Vec::new(),
+        };
         let [(ys, _), (cs, _), _] = self.plane_sizes();
         let grid = self.grid;
         let (mut row, mut column) = (rows.start - first, 0);
@@ -151,8 +156,7 @@ impl Picture<'_> {
                         } else {
                             (c_at, cs)
                         };
-                        let q = &self.comps[ci].quant;
-                        idct_nxn(s, coefs, value(b, ci), q, out[ci], at, stride);
+                        idct_nxn(s, coefs, value(b, ci), &quant[ci], out[ci], at, stride);
                     }
                     #[cfg(not(target_arch = "x86_64"))]
                     unreachable!("an n/8 decode is only taken with the AVX2 inverse DCT");
