@@ -9,6 +9,7 @@ use super::headers::{Headers, NATURAL};
 use super::huffman::{
     advance, run_all, run_before_last, run_bits, HuffTable, LOOKUP_BITS, RUNS_PER_REFILL, RUN_BITS,
 };
+use std::mem::MaybeUninit;
 
 /// Zero bytes after the data, so a read of 8 bytes anywhere a block may reach stays in bounds; a
 /// run is stopped once it passes the data's end, so this bounds one MCU (at most 10 blocks of 64
@@ -612,7 +613,16 @@ fn keep<const N: usize>(
     out: &mut Vec<i16>,
 ) -> bool {
     let values: &[u32; 1 << LOOKUP_BITS] = table.values[..].try_into().expect("an AC table");
-    let mut kept = [0i16; N];
+    // Written in place, in the records' room (no copy after): N slots zeroed, the last one the
+    // ignored coefficients' (left as room past the length, the next block's first slot).
+    out.reserve(N);
+    let len = out.len();
+    let kept: &mut [MaybeUninit<i16>; N] = (&mut out.spare_capacity_mut()[..N])
+        .try_into()
+        .expect("N slots reserved");
+    for slot in kept.iter_mut() {
+        slot.write(0);
+    }
     let mut k = 1usize;
     'block: while k < 64 {
         r.refill();
@@ -638,20 +648,21 @@ fn keep<const N: usize>(
                 k += run;
                 let v = extend(bits_after(r.buf, len, s), s);
                 r.consume(len + s);
-                kept[zigzag[k] as usize] = v as i16;
+                kept[zigzag[k] as usize].write(v as i16);
                 k += 1;
                 continue 'block;
             }
             r.consume(e & 0xFF);
             k += ((e >> 8) & 0xFF) as usize;
-            kept[zigzag[k & 255] as usize] = (e >> 16) as i16;
+            kept[zigzag[k & 255] as usize].write((e >> 16) as i16);
             k += 1;
             if k >= 64 {
                 break 'block;
             }
         }
     }
-    out.extend_from_slice(&kept[..N - 1]);
+    // SAFETY: the N - 1 slots past `len` were zeroed above (and some then written).
+    unsafe { out.set_len(len + N - 1) };
     true
 }
 
