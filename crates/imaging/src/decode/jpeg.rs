@@ -1,4 +1,5 @@
-//! JPEG decode through libjpeg-turbo, with DCT-domain shrink-on-load (1/2, 1/4, 1/8).
+//! JPEG decode through libjpeg-turbo, with DCT-domain shrink-on-load (1/2, 1/4, 1/8; and 5/8 for
+//! the planes of a JPEG resized to a JPEG).
 //! Grey becomes RGB; CMYK and YCCK become sRGB (Adobe files store inverted CMYK); an embedded ICC
 //! profile is converted to sRGB.
 

@@ -41,7 +41,9 @@ pub fn decode_planes(data: &[u8], eighths: u32) -> Option<Result<Planes>> {
         }
         let chroma = CHROMA_DENSITY[subsamp as usize]?;
         // In lowest terms, as libjpeg-turbo lists its factors (6/8 is 3/4).
-        let common = [8, 4, 2, 1].into_iter().find(|d| eighths % d == 0)?;
+        let common = [8, 4, 2, 1]
+            .into_iter()
+            .find(|&d| eighths.is_multiple_of(d))?;
         let factor = tj::tjscalingfactor {
             num: (eighths / common) as c_int,
             denom: (8 / common) as c_int,

@@ -11,7 +11,9 @@
 //!
 //! The same machinery decodes 4:2:0 files at full size to Y'CbCr planes (for a JPEG resized to a
 //! JPEG by less than 4x), keeping every coefficient and calling libjpeg-turbo's own AVX2 inverse
-//! DCT (`idct8`), so only the entropy decode is ours (0.82x libjpeg-turbo's decode on one core).
+//! DCT (`idct8`), so only the entropy decode is ours (0.82x libjpeg-turbo's decode on one core);
+//! and at 3/8, 5/8, 3/4 and 7/8 with our own n x n inverse DCTs (`idct_n`: within one of
+//! libjpeg-turbo's samples, not the same bytes).
 //!
 //! Only what it can do exactly is taken: one interleaved baseline Huffman scan, 8-bit, grey or
 //! three components with the usual subsamplings. Anything else, and any data it cannot decode
