@@ -30,10 +30,12 @@ pub fn choose_denominator(width: u32, height: u32, min: (u32, u32)) -> u32 {
 /// still leaves the decoded image at least `min` in both dimensions: `choose_denominator` with 5/8
 /// too, so a 1000 px photo resized to 300 px decodes at 5/8 (625 px) where the halvings alone leave
 /// only 1/1 (10-15% of that resize). libjpeg-turbo scales by any n/8 and our decoder has the inverse
-/// DCTs of 3/8, 3/4 and 7/8 as well, but those are not chosen: against Pillow's Lanczos of the whole
-/// decode, 5/8 kept the SSIM of the resized JPEG within 0.001 of the 1/1 decode's on every case
-/// measured, where 3/8, 3/4 and 7/8 lost up to 0.011, 0.009 and 0.005 on some photos (the OSS example,
-/// the benchmark photo), and 3/4 and 7/8 gained at most 2% of time.
+/// DCTs of 3/8, 3/4 and 7/8 as well, but those are not chosen. Against Pillow's Lanczos of the whole
+/// decode (`bench/scale_quality.py`), 5/8 kept the SSIM of the resized JPEG within 0.001 of the 1/1
+/// decode's on the benchmark photo, the OSS example and two more, and lost 0.010-0.014 on a sharp
+/// small photo, as a 1/2 decode does at the same 2x margin; 3/8, 3/4 and 7/8 lost up to 0.011, 0.009
+/// and 0.005 on the benchmark photo and the OSS example, and 3/4 and 7/8 saved at most 2% of time.
+/// 5/8 is taken only by our decoder (`decode_planes`).
 pub fn choose_eighths(width: u32, height: u32, min: (u32, u32)) -> u32 {
     [1, 2, 4, 5]
         .into_iter()
@@ -112,10 +114,10 @@ pub fn decode_window(
 /// 4:2:0 baseline files at 1/8, at 1/4 and 1/1 with the AVX2 inverse DCTs, and at 3/8, 5/8, 3/4
 /// and 7/8 with its AVX2 and FMA ones (as `decode` chooses); for a fill (`window`: the source's size
 /// and the fractions of each side its crop reads) on a loaded server only the window, as
-/// `decode_window`. Everything else that libjpeg-turbo can give as planes it gives whole. At the
-/// powers of two both give the same samples; at the other scales a sample may differ by one
-/// (`jpeg_dc::idct_n`), and which decoder takes a file depends only on the file and the CPU, so
-/// the output does not depend on the load. `None` when the file has no planes to give (grey, CMYK,
+/// `decode_window`. Everything else that libjpeg-turbo can give as planes it gives whole, at 1/1
+/// where ours would have taken 5/8 (below). At the powers of two both give the same samples; which
+/// decoder takes a file depends only on the file and the CPU, so the output does not depend on the
+/// load. `None` when the file has no planes to give (grey, CMYK,
 /// ...); an error when libjpeg-turbo reports anything decoding it, the same one the RGB decode
 /// would give (see `jpeg_planes::decode_planes`), so a damaged file is not decoded again to be
 /// refused.
@@ -148,7 +150,17 @@ pub fn decode_planes(
             return Some(Ok((s.planes, at)));
         }
     }
-    let p = crate::decode::jpeg_planes::decode_planes(data, eighths)?;
+    // libjpeg-turbo's own n/8 inverse DCTs (n not a power of two) are scalar C: its 5/8 took as long
+    // as its 1/1 (3.08 against 3.10 ms for the 1000 px photo to 300 px), so there it would cost the
+    // n/8 decode's SSIM (0.033 on a 4:4:4 photo of the JPEG size benchmark, Picture_1A_by_freespace
+    // filled to 300x300) for no time. Such files decode at 1/1; the caller resizes from whatever
+    // size the planes have.
+    let turbo = if eighths.is_power_of_two() {
+        eighths
+    } else {
+        8
+    };
+    let p = crate::decode::jpeg_planes::decode_planes(data, turbo)?;
     Some(p.map(|p| {
         let whole = Placement {
             origin: (0, 0),

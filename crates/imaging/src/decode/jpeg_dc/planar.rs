@@ -2,8 +2,9 @@
 //! resize of `crate::planes`: every block at the scale's own inverse DCT size (1x1 at 1/8, 2x2 at
 //! 1/4, n x n at n/8, 8x8 at 1/1), chroma at its own resolution, nothing upsampled or converted.
 //! That is what libjpeg-turbo's raw output (TurboJPEG's decompress to YUV planes) gives for 4:2:0,
-//! byte for byte, and within one at n/8, whose inverse DCTs are ours (`tests/jpeg_dc_exact.rs`). At 1/8 the chroma blocks' AC coefficients are skipped like luma's,
-//! where the RGB picture needs three of each for its 2x2 chroma.
+//! byte for byte, and within one at n/8, whose inverse DCTs are ours (`tests/jpeg_dc_exact.rs`). At
+//! 1/8 the chroma blocks' AC coefficients are skipped like luma's, where the RGB picture needs three
+//! of each for its 2x2 chroma.
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -17,8 +18,8 @@ use super::pixels::{Geometry, Picture};
 use super::scan::{Records, KEEP_2X2, KEEP_8X8};
 
 impl Picture<'_> {
-    /// Samples per block side: 1 at 1/8, 2 at 1/4, n at n/8, 8 at 1/1. An MCU is 2s x 2s luma and s x s of
-    /// each chroma.
+    /// Samples per block side: 1 at 1/8, 2 at 1/4, n at n/8, 8 at 1/1. An MCU is 2s x 2s luma and
+    /// s x s of each chroma.
     fn side(&self) -> usize {
         self.comps[0].size
     }
