@@ -124,29 +124,8 @@ impl Picture<'_> {
                     for (ci, plane) in out.iter_mut().enumerate().take(3).skip(1) {
                         plane[c_at].write(idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]));
                     }
-                } else if s == 8 {
-                    #[cfg(target_arch = "x86_64")]
-                    for b in 0..6usize {
-                        let ci = b.saturating_sub(3);
-                        let coefs: &[i16; KEEP_8X8] = ac[..KEEP_8X8].try_into().unwrap();
-                        ac = &ac[KEEP_8X8..];
-                        let (at, stride) = if b < 4 {
-                            (y_at + (b / 2) * 8 * ys + (b % 2) * 8, ys)
-                        } else {
-                            (c_at, cs)
-                        };
-                        idct_8x8(
-                            coefs,
-                            value(b, ci),
-                            &self.comps[ci].quant,
-                            out[ci],
-                            at,
-                            stride,
-                        );
-                    }
-                    #[cfg(not(target_arch = "x86_64"))]
-                    unreachable!("a 1/1 decode is only taken with the AVX2 inverse DCT");
                 } else if s != 2 {
+                    // 1/1 and n/8: every block keeps all its coefficients.
                     #[cfg(target_arch = "x86_64")]
                     for b in 0..6usize {
                         let ci = b.saturating_sub(3);
@@ -157,10 +136,15 @@ impl Picture<'_> {
                         } else {
                             (c_at, cs)
                         };
-                        idct_nxn(s, coefs, value(b, ci), &quant[ci], out[ci], at, stride);
+                        let (dc, plane) = (value(b, ci), &mut *out[ci]);
+                        if s == 8 {
+                            idct_8x8(coefs, dc, &self.comps[ci].quant, plane, at, stride);
+                        } else {
+                            idct_nxn(s, coefs, dc, &quant[ci], plane, at, stride);
+                        }
                     }
                     #[cfg(not(target_arch = "x86_64"))]
-                    unreachable!("an n/8 decode is only taken with the AVX2 inverse DCT");
+                    unreachable!("1/1 and n/8 decodes are only taken with the AVX2 inverse DCTs");
                 } else {
                     for b in 0..6usize {
                         let ci = b.saturating_sub(3);
