@@ -140,15 +140,18 @@ pub fn estimate_quality(meta: &JpegMeta) -> Option<u32> {
     let mut best = (u64::MAX, 0u32);
     for q in 1..=100u32 {
         let scale = if q < 50 { 5000 / q } else { 200 - 2 * q };
-        let err: u64 = table
-            .iter()
-            .zip(STD_LUMA.iter())
-            .map(|(&t, &s)| {
-                let expect = ((s as u32 * scale + 50) / 100).clamp(1, 255);
-                let d = expect as i64 - t as i64;
-                (d * d) as u64
-            })
-            .sum();
+        // A quality is dropped as soon as its error reaches the best one's: the first with the
+        // least error is the answer either way, and most stop after a few entries (this ran for
+        // every JPEG a request re-encodes, 0.6% of a small resize).
+        let mut err = 0u64;
+        for (&t, &s) in table.iter().zip(STD_LUMA.iter()) {
+            let expect = ((s as u32 * scale + 50) / 100).clamp(1, 255);
+            let d = expect as i64 - t as i64;
+            err += (d * d) as u64;
+            if err >= best.0 {
+                break;
+            }
+        }
         if err < best.0 {
             best = (err, q);
         }
