@@ -78,8 +78,8 @@ impl Planes {
 }
 
 /// Resample `region` (left, top, width, height in samples) of the top left `valid` samples of `p` to
-/// `size` with Lanczos3. The resizer sees those samples as the whole plane (a view, no copy: the
-/// copy was about 1.5% of a small JPEG resize), so its filter stops at their edge. A region reaching
+/// `size` with Lanczos3. The resizer sees those samples as the whole plane (a cropped view of the
+/// decoder's MCU-padded plane, not a copy), so its filter stops at their edge. A region reaching
 /// past that edge (by the part of a sample an odd size leaves over) reads the edge repeated.
 fn scale_plane(p: &Plane, valid: (u32, u32), size: (u32, u32), region: Rect) -> Result<Plane> {
     let (left, top, w, h) = region;
