@@ -152,7 +152,8 @@ unsafe fn idct_avx2<const N: usize>(
     let level = _mm256_set1_ps(128.5 + 1.0 / 1024.0);
     let cols: [__m256; N] = std::array::from_fn(|u| _mm256_loadu_ps(t.t[u].as_ptr()));
     for (y, ry) in r.iter().enumerate() {
-        // Two chains of multiply-adds (even and odd u), half as long to wait for.
+        // Two chains of multiply-adds (even and odd u). Measured no faster than one chain (decode
+        // to planes at 5/8: 1.45-1.47 against 1.45-1.58 ms); kept, as the tests hold these sums.
         let mut even = _mm256_fmadd_ps(_mm256_set1_ps(ry[0]), cols[0], level);
         let mut odd = _mm256_mul_ps(_mm256_set1_ps(ry[1]), cols[1]);
         for u in 2..N {
