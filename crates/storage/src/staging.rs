@@ -5,19 +5,17 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crc::{Crc, Digest as CrcDigest, Table, CRC_64_XZ};
 use md5::{Digest, Md5};
 
-/// OSS's `x-oss-hash-crc64ecma` is CRC-64/XZ (ECMA-182 reflected, init and xorout all ones).
-/// Sixteen tables (32 KB) rather than the crate's default one: a processed image's CRC is taken on
-/// every request, and byte at a time it cost about 3 ns a byte (over a quarter of the async
-/// threads' CPU time at 400 small thumbnails a second).
-type Crc64 = Crc<u64, Table<16>>;
-static CRC64: Crc64 = Crc64::new(&CRC_64_XZ);
-
-/// CRC-64/ECMA of a whole buffer.
+/// OSS's `x-oss-hash-crc64ecma` is CRC-64/XZ (ECMA-182 reflected, init and xorout all ones), which
+/// is what crc64fast computes. A processed image's CRC is taken on every request: with the carry-less
+/// multiply instructions crc64fast takes 1.3 us for a small thumbnail's 18.6 KB, where the `crc`
+/// crate's sixteen tables took 6.9 us (and byte at a time about 55), a tenth of the async threads'
+/// CPU time at 870 small thumbnails a second. Without those instructions it falls back to tables.
 pub fn crc64(data: &[u8]) -> u64 {
-    CRC64.checksum(data)
+    let mut c = crc64fast::Digest::new();
+    c.write(data);
+    c.sum64()
 }
 
 /// A body written aside and fsynced, with its size and hashes. Dropping it without committing
@@ -79,7 +77,7 @@ impl Staging {
             file: Some(file),
             size: 0,
             md5: Md5::new(),
-            crc: CRC64.digest(),
+            crc: crc64fast::Digest::new(),
         })
     }
 
@@ -97,7 +95,7 @@ pub struct StagingFile {
     file: Option<File>,
     size: u64,
     md5: Md5,
-    crc: CrcDigest<'static, u64, Table<16>>,
+    crc: crc64fast::Digest,
 }
 
 impl StagingFile {
@@ -107,7 +105,7 @@ impl StagingFile {
             .expect("open until finish")
             .write_all(chunk)?;
         self.md5.update(chunk);
-        self.crc.update(chunk);
+        self.crc.write(chunk);
         self.size += chunk.len() as u64;
         Ok(())
     }
@@ -123,7 +121,7 @@ impl StagingFile {
         drop(file);
         let path = std::mem::take(&mut self.path);
         let md5 = std::mem::take(&mut self.md5).finalize().into();
-        let crc = std::mem::replace(&mut self.crc, CRC64.digest()).finalize();
+        let crc = self.crc.sum64();
         Ok(Staged {
             path,
             size: self.size,
@@ -149,6 +147,36 @@ mod tests {
     fn crc64_check_values() {
         assert_eq!(crc64(b"123456789"), 0x995DC9BBDF1939FA);
         assert_eq!(crc64(b""), 0);
+    }
+
+    /// CRC-64/XZ bit by bit, as its definition reads: the reference for the folded SIMD path.
+    fn crc64_bitwise(data: &[u8]) -> u64 {
+        let mut crc = !0u64;
+        for &b in data {
+            crc ^= b as u64;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xC96C5795D7870F42
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn crc64_of_whole_and_streamed_bodies_match_the_definition() {
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i * 131 + i / 7) as u8).collect();
+        for n in [1, 15, 16, 17, 127, 128, 129, 18_629, 70_000] {
+            assert_eq!(crc64(&data[..n]), crc64_bitwise(&data[..n]), "{n} bytes");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = Staging::new(dir.path()).create().unwrap();
+        for chunk in data.chunks(4099) {
+            f.write(chunk).unwrap();
+        }
+        assert_eq!(f.finish().unwrap().crc64, crc64_bitwise(&data));
     }
 
     #[test]
