@@ -7,6 +7,12 @@ Writes bench/results/http.json.
 Usage: python http_bench.py <work dir> [seconds per run (10)] [soak seconds (0)]
 With a soak time, Cyanotype also serves thumbnails at concurrency 16 for that long while its RSS is
 sampled every 10 s (bench/results/soak.json): the allocator's answer to RSS that keeps growing.
+
+Each of Cyanotype's runs at concurrency 4 also records the server's CPU time per request (utime and
+stime from /proc) and, right after it, the op's in-process time on one core (the bench example, pinned
+with taskset): the overhead target compares the two rates, and this VM's speed drifts by several
+percent within minutes (a neighbour's load), so the in-process time measured beside each run is the
+fair comparison; the ops table's one-core median, taken earlier in the run, is shown too.
 """
 import json
 import os
@@ -36,6 +42,8 @@ OPS = [
 
 
 ROUNDS = 3
+# In-process iterations beside each concurrency-4 run: about two seconds of each op.
+BESIDE_ITERATIONS = {"thumb": 300, "fill": 150, "small": 1000}
 
 
 def free_port():
@@ -98,7 +106,32 @@ def wrk(url, conc, seconds):
         return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return {"rps": rps, "p50_ms": pct(50), "p99_ms": pct(99), "non_2xx": int(errors.group(1)) if errors else 0}
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    return {"rps": rps, "requests": requests, "p50_ms": pct(50), "p99_ms": pct(99), "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pids):
+    """User and system CPU time of the processes, in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def in_process_ms(work, op):
+    """The op's median in-process time on one core (CPU 0), as the ops table's "one core" measures it."""
+    _, f, process, _ = next(o for o in OPS if o[0] == op)
+    cmd = ["taskset", "-c", "0", os.path.join(ROOT, "target", "release", "examples", "bench"),
+           os.path.join(work, f), process, str(BESIDE_ITERATIONS[op])]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["median_ms"]
 
 
 def start_cyanotype(work):
@@ -149,11 +182,18 @@ def main():
     print(f"{'server':<10} {'op':<6} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12}")
 
     def one(server, pids_of, url, op, c, into):
+        cpu = cpu_ticks(pids_of())
         r = wrk(url, c, seconds)
-        r.update(server=server, op=op, concurrency=c, peak_rss_mb=round(rss_kb(pids_of()) / 1024, 1))
+        cpu = cpu_ticks(pids_of()) - cpu
+        r.update(server=server, op=op, concurrency=c, peak_rss_mb=round(rss_kb(pids_of()) / 1024, 1),
+                 cpu_ms_per_request=round(cpu / TICKS * 1000 / max(r["requests"], 1), 3))
+        beside = ""
+        if server == "cyanotype" and c == 4:
+            r["in_process_ms"] = in_process_ms(work, op)
+            beside = f"  cpu/request {r['cpu_ms_per_request']:.2f} ms, in-process beside {r['in_process_ms']:.2f} ms"
         into.append(r)
         print(f"{server:<10} {op:<6} {c:>4} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['peak_rss_mb']:>12}"
-              + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] else ""), flush=True)
+              + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] else "") + beside, flush=True)
 
     def bench(server, pids_of, url_of, concs):
         for op, f, process, topts in OPS:

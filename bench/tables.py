@@ -16,6 +16,13 @@ def c4_median(results, server, op):
     return v[len(v) // 2] if v else None
 
 
+def median(values):
+    """The median; of an even count, the mean of the middle two."""
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def load(name):
     with open(os.path.join(HERE, "results", name)) as f:
         return json.load(f)
@@ -87,6 +94,17 @@ def main():
             possible = http["cores"] * 1000 / one_core[op]
             print(f"{op} c4 overhead: {http['cores']} cores / {one_core[op]:.2f} ms = {possible:.0f} req/s possible, "
                   f"{served:.1f} served ({served / possible:.0%})")
+        # The same target against the in-process time measured right after each round (the machine's
+        # speed drifts): each round's served / possible, and the server's CPU per request beside it.
+        paired = [r for r in http["runs"] + http.get("c4_rounds", [])
+                  if (r["server"], r["op"], r["concurrency"]) == ("cyanotype", op, 4) and r.get("in_process_ms")]
+        if paired:
+            shares = [r["rps"] * r["in_process_ms"] / (http["cores"] * 1000) for r in paired]
+            print(f"{op} c4 overhead beside each round: {median(shares):.0%} (rounds: "
+                  + ", ".join(f"{r['rps']:.1f} of {http['cores'] * 1000 / r['in_process_ms']:.0f} possible "
+                              f"at {r['in_process_ms']:.2f} ms = {v:.1%}" for r, v in zip(paired, shares))
+                  + "); server CPU per request: "
+                  + ", ".join(f"{r['cpu_ms_per_request']:.2f}" for r in paired) + " ms")
         best = max((r["rps"] for r in http["runs"] + http.get("c4_rounds", [])
                     if (r["server"], r["op"], r["concurrency"]) == ("thumbor", op, 4)), default=None)
         if served and best:

@@ -28,6 +28,9 @@ pub struct Config {
     pub workers: usize,
     /// Processing requests that may wait for a worker before the server answers 503.
     pub queue: usize,
+    /// Threads for connections and requests (tokio's workers; images run on `workers`); 0 means half
+    /// the CPU cores, at least one.
+    pub async_threads: usize,
     /// Memory the images being processed may reserve together, MB (each reserves an estimate of
     /// its peak from its header; see cyanotype_imaging::memory); 0 means half the memory of the
     /// machine, or half the server's cgroup limit (v2 or v1) when that is less.
@@ -75,6 +78,7 @@ impl Default for Config {
             keys: Vec::new(),
             workers: 0,
             queue: 64,
+            async_threads: 0,
             image_memory_mb: 0,
             header_timeout_seconds: 30,
             body_timeout_seconds: 60,
@@ -193,6 +197,8 @@ mod tests {
         assert_eq!(c.listen, d.listen);
         assert_eq!(c.limits, d.limits);
         assert_eq!(c.queue, d.queue);
+        assert_eq!(c.async_threads, d.async_threads);
+        assert_eq!(c.workers, d.workers);
         assert_eq!(c.image_memory_mb, d.image_memory_mb);
         assert_eq!(c.max_object_size, d.max_object_size);
         assert_eq!(c.header_timeout_seconds, d.header_timeout_seconds);
