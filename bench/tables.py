@@ -4,6 +4,7 @@ match the committed results: `python3 bench/tables.py`."""
 import json
 import math
 import os
+from statistics import median
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = ["cyanotype", "sharp", "libvips", "pillow"]
@@ -14,13 +15,6 @@ def c4_median(results, server, op):
     v = sorted(r["rps"] for r in results["runs"] + results.get("c4_rounds", [])
                if (r["server"], r["op"], r["concurrency"]) == (server, op, 4))
     return v[len(v) // 2] if v else None
-
-
-def median(values):
-    """The median; of an even count, the mean of the middle two."""
-    v = sorted(values)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
 def load(name):
