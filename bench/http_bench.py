@@ -26,6 +26,7 @@ import time
 
 import oss2
 
+from ops import run_peer
 from tables import c4_median
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,12 +127,9 @@ def cpu_ticks(pids):
 
 
 def in_process_ms(work, op):
-    """The op's median in-process time on one core (CPU 0), as the ops table's "one core" measures it."""
+    """The op's median in-process time on one core, measured as the ops table's "one core" is."""
     _, f, process, _ = next(o for o in OPS if o[0] == op)
-    cmd = ["taskset", "-c", "0", os.path.join(ROOT, "target", "release", "examples", "bench"),
-           os.path.join(work, f), process, str(BESIDE_ITERATIONS[op])]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["median_ms"]
+    return run_peer("cyanotype", op, process, os.path.join(work, f), BESIDE_ITERATIONS[op], "one_core")["median_ms"]
 
 
 def start_cyanotype(work):

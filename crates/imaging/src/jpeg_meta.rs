@@ -122,7 +122,7 @@ pub fn read_dqt(mut body: &[u8], out: &mut [Option<[u16; 64]>; 4]) -> bool {
     true
 }
 
-/// The IJG standard luminance and chrominance tables (Annex K), in zig-zag order.
+/// The IJG standard luminance table (Annex K), in zig-zag order.
 const STD_LUMA: [u16; 64] = [
     16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35, 37,
     29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109, 81,
@@ -139,13 +139,12 @@ pub fn estimate_quality(meta: &JpegMeta) -> Option<u32> {
     }
     let mut best = (u64::MAX, 0u32);
     for q in 1..=100u32 {
-        let scale = if q < 50 { 5000 / q } else { 200 - 2 * q };
         // A quality is dropped as soon as its error reaches the best one's: the first with the
         // least error is the answer either way, and most stop after a few entries (this ran for
         // every JPEG a request re-encodes, 0.6% of a small resize).
         let mut err = 0u64;
         for (&t, &s) in table.iter().zip(STD_LUMA.iter()) {
-            let expect = ((s as u32 * scale + 50) / 100).clamp(1, 255);
+            let expect = crate::encode::jpeg_tables::scaled(s as u32, q);
             let d = expect as i64 - t as i64;
             err += (d * d) as u64;
             if err >= best.0 {

@@ -100,8 +100,9 @@ pub fn tables(quality: u32) -> ([u32; 64], [u32; 64]) {
     )
 }
 
-/// A base table entry at `quality`, as `tables` scales it.
-fn scaled(base: u32, quality: u32) -> u32 {
+/// A base table entry at `quality`, by libjpeg's quality scaling, as `tables` scales it (and as
+/// `jpeg_meta::estimate_quality` matches a source's table against the IJG standard one).
+pub fn scaled(base: u32, quality: u32) -> u32 {
     let q = quality.clamp(1, 100);
     let percent = if q < 50 { 5000 / q } else { 200 - 2 * q };
     ((base * percent + 50) / 100).clamp(1, 255)
