@@ -12,7 +12,10 @@ Each of Cyanotype's runs at concurrency 4 also records the server's CPU time per
 stime from /proc) and, right after it, the op's in-process time on one core (the bench example, pinned
 with taskset): the overhead target compares the two rates, and this VM's speed drifts by several
 percent within minutes (a neighbour's load), so the in-process time measured beside each run is the
-fair comparison; the ops table's one-core median, taken earlier in the run, is shown too.
+fair comparison; the ops table's one-core median, taken earlier in the run, is shown too. Those runs also
+record where the server's time goes (its image workers' and its async thread's CPU per request, from
+each thread's schedstat) and the share of the cores wrk itself took, since the load generator shares
+the cores the target counts as the server's.
 """
 import json
 import os
@@ -96,6 +99,7 @@ def family(pid):
 
 
 def wrk(url, conc, seconds):
+    before = os.times()
     r = subprocess.run(["wrk", "-t", "2", "-c", str(conc), "-d", f"{seconds}s", "--latency", "--timeout", "30s", url],
                        capture_output=True, text=True)
     text = r.stdout
@@ -108,7 +112,11 @@ def wrk(url, conc, seconds):
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     requests = int(re.search(r"(\d+) requests in", text).group(1))
-    return {"rps": rps, "requests": requests, "p50_ms": pct(50), "p99_ms": pct(99), "non_2xx": int(errors.group(1)) if errors else 0}
+    after = os.times()
+    # The load generator runs on the same cores as the server: the part of them it took.
+    wrk_cpu = after.children_user + after.children_system - before.children_user - before.children_system
+    return {"rps": rps, "requests": requests, "p50_ms": pct(50), "p99_ms": pct(99), "non_2xx": int(errors.group(1)) if errors else 0,
+            "wrk_cpu_share": round(wrk_cpu / (CORES * seconds), 4)}
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -124,6 +132,20 @@ def cpu_ticks(pids):
             continue
         total += int(fields[11]) + int(fields[12])
     return total
+
+
+def thread_cpu_ns(pid):
+    """CPU time (ns, from schedstat: exact, not sampled at clock ticks) of the process's threads by
+    kind: "image" for the image workers (threads named cyanotype-image-N), "async" for the rest."""
+    out = {"image": 0, "async": 0}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            name = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
+            ns = int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+        out["image" if name.startswith("cyanotype-imag") else "async"] += ns
+    return out
 
 
 def in_process_ms(work, op):
@@ -181,14 +203,23 @@ def main():
 
     def one(server, pids_of, url, op, c, into):
         cpu = cpu_ticks(pids_of())
+        split = thread_cpu_ns(pids_of()[0]) if server == "cyanotype" else None
         r = wrk(url, c, seconds)
         cpu = cpu_ticks(pids_of()) - cpu
+        if split:
+            # Where the server's time goes: its image workers (the in-process work, the source's read
+            # and what sharing the cores costs them) and the async thread (HTTP, routing, checks).
+            after = thread_cpu_ns(pids_of()[0])
+            for kind in ("image", "async"):
+                r[f"{kind}_ms_per_request"] = round((after[kind] - split[kind]) / 1e6 / max(r["requests"], 1), 3)
         r.update(server=server, op=op, concurrency=c, peak_rss_mb=round(rss_kb(pids_of()) / 1024, 1),
                  cpu_ms_per_request=round(cpu / TICKS * 1000 / max(r["requests"], 1), 3))
         beside = ""
         if server == "cyanotype" and c == 4:
             r["in_process_ms"] = in_process_ms(work, op)
-            beside = f"  cpu/request {r['cpu_ms_per_request']:.2f} ms, in-process beside {r['in_process_ms']:.2f} ms"
+            beside = (f"  cpu/request {r['cpu_ms_per_request']:.2f} ms (image {r['image_ms_per_request']:.2f}, "
+                      f"async {r['async_ms_per_request']:.3f}), in-process beside {r['in_process_ms']:.2f} ms, "
+                      f"wrk {r['wrk_cpu_share']:.1%} of the cores")
         into.append(r)
         print(f"{server:<10} {op:<6} {c:>4} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['peak_rss_mb']:>12}"
               + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] else "") + beside, flush=True)

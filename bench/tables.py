@@ -99,6 +99,12 @@ def main():
                               f"at {r['in_process_ms']:.2f} ms = {v:.1%}" for r, v in zip(paired, shares))
                   + "); server CPU per request: "
                   + ", ".join(f"{r['cpu_ms_per_request']:.2f}" for r in paired) + " ms")
+            split = [r for r in paired if "image_ms_per_request" in r]
+            if split:
+                print(f"{op} c4 where the time goes (per round): image workers "
+                      + ", ".join(f"{r['image_ms_per_request']:.2f}" for r in split) + " ms, async thread "
+                      + ", ".join(f"{r['async_ms_per_request']:.3f}" for r in split) + " ms per request; wrk took "
+                      + ", ".join(f"{r['wrk_cpu_share']:.1%}" for r in split) + " of the cores")
         best = max((r["rps"] for r in http["runs"] + http.get("c4_rounds", [])
                     if (r["server"], r["op"], r["concurrency"]) == ("thumbor", op, 4)), default=None)
         if served and best:
