@@ -77,6 +77,71 @@ impl Planes {
     }
 }
 
+/// Whether orientation `o` (1-8) moves a 4:2:0 picture of `size` pixels with its chroma grid: each
+/// chroma sample covers two pixels a side, and a side with an odd number of pixels ends with one
+/// that covers only one; reversed, that one would have to cover the first pixel and one before it.
+/// So a side that `o` reverses must be even for the planes to be encoded as they are.
+pub fn orient_keeps_chroma(o: u8, (w, h): (u32, u32)) -> bool {
+    let (x, y) = reverses(o);
+    !(x && w % 2 == 1) && !(y && h % 2 == 1)
+}
+
+/// Which sides of the source orientation `o` reverses (x, y).
+fn reverses(o: u8) -> (bool, bool) {
+    (matches!(o, 2 | 3 | 7 | 8), matches!(o, 3 | 4 | 6 | 7))
+}
+
+impl Planes {
+    /// The picture under EXIF orientation `o` (1-8; `rotate` by 90, 180 and 270 is 6, 3 and 8),
+    /// sample by sample: each plane is cut to the picture's own samples (a decoder pads them to
+    /// whole blocks), then moved. 4:2:0 planes only (`None` otherwise).
+    ///
+    /// A reversed odd side (see `orient_keeps_chroma`) gets one more luma sample, the edge repeated,
+    /// so that the side's last chroma sample covers two again; moved, that sample comes first. The
+    /// second value is where the picture starts in the planes returned: (1, 0) when such a sample
+    /// leads each row, (0, 1) when a row leads, for `scale` to read from (its chroma then reads
+    /// from half a sample in, which is where the picture's chroma lies).
+    pub fn orient(&self, o: u8) -> Option<(Planes, (u32, u32))> {
+        if self.density != OUT_DENSITY {
+            return None;
+        }
+        let (rx, ry) = reverses(o);
+        let more = (
+            (rx && self.width % 2 == 1) as u32,
+            (ry && self.height % 2 == 1) as u32,
+        );
+        let swaps = crate::ops::orient::swaps_sides(o);
+        let swap = |(a, b): (u32, u32)| if swaps { (b, a) } else { (a, b) };
+        let mut planes = Vec::with_capacity(3);
+        for (i, (plane, (dx, dy))) in self.planes.iter().zip(self.density).enumerate() {
+            let valid = (
+                ((self.width as f64 * dx).ceil() as u32).min(plane.width),
+                ((self.height as f64 * dy).ceil() as u32).min(plane.height),
+            );
+            let trimmed = trim(plane, valid);
+            let p = match (i, more) {
+                (0, (0, 0)) | (1.., _) => trimmed,
+                (0, (mx, my)) => std::borrow::Cow::Owned(pad(&trimmed, mx, my)),
+            };
+            let data = crate::ops::orient::plane(p.width as usize, p.height as usize, &p.data, o);
+            let (width, height) = swap((p.width, p.height));
+            planes.push(Plane {
+                width,
+                height,
+                data,
+            });
+        }
+        let (width, height) = swap((self.width + more.0, self.height + more.1));
+        let planes = Planes {
+            width,
+            height,
+            planes: planes.try_into().ok()?,
+            density: OUT_DENSITY,
+        };
+        Some((planes, swap(more)))
+    }
+}
+
 /// Resample `region` (left, top, width, height in samples) of the top left `valid` samples of `p` to
 /// `size` with Lanczos3. The resizer sees those samples as the whole plane (a cropped view of the
 /// decoder's MCU-padded plane, not a copy), so its filter stops at their edge. A region reaching
@@ -178,6 +243,66 @@ mod tests {
         let q = pad(&p, 2, 1);
         assert_eq!((q.width, q.height), (4, 3));
         assert_eq!(q.data, vec![1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4]);
+    }
+
+    /// A 4x2 picture with 2x1 chroma, padded as a decoder pads to blocks, turned a quarter: the
+    /// padding is cut and every plane turns with the picture; odd sides that would be reversed are
+    /// refused.
+    #[test]
+    fn orient_moves_every_plane() {
+        let pad = 9;
+        let luma = Plane {
+            width: 5,
+            height: 3,
+            data: vec![1, 2, 3, 4, pad, 5, 6, 7, 8, pad, pad, pad, pad, pad, pad],
+        };
+        let chroma = |a, b| Plane {
+            width: 3,
+            height: 2,
+            data: vec![a, b, pad, pad, pad, pad],
+        };
+        let p = Planes {
+            width: 4,
+            height: 2,
+            planes: [luma, chroma(10, 11), chroma(20, 21)],
+            density: OUT_DENSITY,
+        };
+        let (q, at) = p.orient(6).unwrap();
+        assert_eq!(at, (0, 0));
+        assert_eq!((q.width, q.height), (2, 4));
+        assert_eq!(q.planes[0].data, vec![5, 1, 6, 2, 7, 3, 8, 4]);
+        assert_eq!((q.planes[1].width, q.planes[1].height), (1, 2));
+        assert_eq!(q.planes[1].data, vec![10, 11]);
+        assert_eq!(q.planes[2].data, vec![20, 21]);
+        let (q, _) = p.orient(2).unwrap();
+        assert_eq!(q.planes[0].data, vec![4, 3, 2, 1, 8, 7, 6, 5]);
+        assert_eq!(q.planes[1].data, vec![11, 10]);
+        // Three pixels wide (chroma 2 wide, its second sample covering the third pixel only),
+        // mirrored: a fourth pixel (the third repeated) is added first, so it leads the rows,
+        // and the picture starts one pixel in.
+        let mut odd = p.clone();
+        odd.width = 3;
+        let (q, at) = odd.orient(2).unwrap();
+        assert_eq!(at, (1, 0));
+        assert_eq!((q.width, q.height), (4, 2));
+        assert_eq!(q.planes[0].data, vec![3, 3, 2, 1, 7, 7, 6, 5]);
+        assert_eq!(q.planes[1].data, vec![11, 10]);
+        // Turned a quarter clockwise (6 reverses the rows): the sides swap, rows stay even.
+        let (q, at) = odd.orient(6).unwrap();
+        assert_eq!((at, q.width, q.height), ((0, 0), 2, 3));
+        // A quarter anticlockwise (8 reverses x, which becomes y): the extra pixel leads a row.
+        let (q, at) = odd.orient(8).unwrap();
+        assert_eq!((at, q.width, q.height), ((0, 1), 2, 4));
+        assert_eq!(q.planes[0].data, vec![3, 7, 3, 7, 2, 6, 1, 5]);
+        // A 3-pixel-wide picture can be turned so its width becomes height unreversed (8 reverses
+        // x, 6 reverses y), but not mirrored.
+        assert!(orient_keeps_chroma(6, (3, 2)));
+        assert!(!orient_keeps_chroma(8, (3, 2)));
+        assert!(!orient_keeps_chroma(2, (3, 2)));
+        assert!(orient_keeps_chroma(5, (3, 3)));
+        let mut q = p.clone();
+        q.density = [(1.0, 1.0); 3];
+        assert!(q.orient(6).is_none(), "only 4:2:0 planes");
     }
 
     /// Odd output sizes make chroma planes that reach past the picture; each plane still comes out

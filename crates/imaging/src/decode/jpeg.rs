@@ -48,6 +48,11 @@ pub fn scaled(side: u32, eighths: u32) -> u32 {
     ((side as u64 * eighths as u64).div_ceil(8)) as u32
 }
 
+/// Whether the header says 4:2:0 (the subsampling our encoder writes).
+pub fn is_420(data: &[u8]) -> bool {
+    turbojpeg::read_header(data).is_ok_and(|h| h.subsamp == turbojpeg::Subsamp::Sub2x2)
+}
+
 pub fn header(data: &[u8]) -> Result<(u32, u32)> {
     let h = turbojpeg::read_header(data).map_err(Error::damaged)?;
     Ok((h.width as u32, h.height as u32))
