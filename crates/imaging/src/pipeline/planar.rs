@@ -1,0 +1,148 @@
+//! The two ways a JPEG goes to a JPEG without bitmaps (see `crate::planes`): resized
+//! (`jpeg_planes`), or with its pixels only moved or re-encoded (`jpeg_moved`). Each answers `None`
+//! when the request is not one it takes, and the pipeline goes on with bitmaps.
+
+use cyanotype_process::{Format, Op, Result};
+
+use super::{Ctx, Output};
+use crate::decode::{self, Probe};
+use crate::encode::{self, Settings};
+use crate::jpeg_meta;
+use crate::ops::{orient, resize};
+
+/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
+/// decoded by our decoder at 1/8 and 1/4 (a fill's window only, under load) and otherwise by
+/// libjpeg-turbo; with `auto-orient,1` the decoded planes are turned upright first, when they are
+/// 4:2:0 and the turn keeps their chroma grid (`Planes::orient`). Sources with an ICC profile
+/// (converted to sRGB on the way), grey and CMYK ones stay on bitmaps. A file libjpeg-turbo warns about fails here with the error the bitmap path
+/// would give (see `decode::jpeg::decode_planes`).
+pub(super) fn jpeg_planes(
+    data: &[u8],
+    probe: &Probe,
+    pixel_ops: &[&Op],
+    describe: Option<&Op>,
+    orientation: u8,
+    settings: &Settings,
+    ctx: &Ctx,
+) -> Result<Option<Output>> {
+    let (Format::Jpg, Format::Jpg, None, [Op::Resize(r)]) =
+        (probe.format, settings.format, describe, pixel_ops)
+    else {
+        return Ok(None);
+    };
+    let source = (probe.width, probe.height);
+    // The resize sees the picture upright (`auto-orient,1`): the planes are turned once decoded.
+    let swaps = orient::swaps_sides(orientation);
+    let swap = |(a, b): (u32, u32)| if swaps { (b, a) } else { (a, b) };
+    let upright = swap(source);
+    let plan = resize::plan(upright.0, upright.1, r, ctx.never_enlarge, ctx.limits)?;
+    let resize::Plan::Scale { pad: None, .. } = plan else {
+        return Ok(None);
+    };
+    if jpeg_meta::read(data).icc.is_some() {
+        return Ok(None);
+    }
+    let eighths = plan.decode_hint(upright.0, upright.1).map_or(8, |min| {
+        decode::jpeg::choose_eighths(source.0, source.1, swap(min))
+    });
+    if orientation != 1 && !decode::jpeg::is_420(data) {
+        return Ok(None);
+    }
+    // Only the window of an upright picture: the window is in the resize's terms.
+    let window = plan
+        .fill_window()
+        .filter(|_| orientation == 1)
+        .map(|w| (source, w));
+    let Some(decoded) = decode::jpeg::decode_planes(data, eighths, window) else {
+        return Ok(None);
+    };
+    let (planes, at) = decoded?;
+    // Where the picture starts in the planes: one sample in along a side the turn reversed and
+    // made even (`Planes::orient`).
+    let (planes, at, start) = if orientation == 1 {
+        (planes, at, (0, 0))
+    } else {
+        let Some((upright, start)) = planes.orient(orientation) else {
+            return Ok(None);
+        };
+        let full = (upright.width - start.0, upright.height - start.1);
+        let whole = resize::Placement {
+            origin: (0, 0),
+            full,
+        };
+        (upright, whole, start)
+    };
+    let picture = (planes.width - start.0, planes.height - start.1);
+    let Some(((w, h), rect)) = resize::read_rect(plan, picture, at)? else {
+        return Ok(None);
+    };
+    let rect = (
+        rect.0 + start.0 as f64,
+        rect.1 + start.1 as f64,
+        rect.2,
+        rect.3,
+    );
+    let scaled = planes.scale((w, h), rect)?;
+    ctx.deadline.before_encoding(Format::Jpg, false)?;
+    let body = encode::jpeg::encode_planes(&scaled, settings.quality, settings.progressive)?;
+    Ok(Some(Output {
+        body,
+        content_type: Format::Jpg.mime(),
+        format: Some(Format::Jpg),
+        width: w,
+        height: h,
+    }))
+}
+
+/// A JPEG to a JPEG whose pixels only move or stay: no pixel action (a new quality, progressive),
+/// the EXIF orientation (`auto-orient,1`), or one `rotate` by a right angle. Re-encoded from its
+/// own Y'CbCr planes, moved sample by sample (`Planes::orient`): no colour conversion either way,
+/// and the chroma is the file's own, not upsampled and averaged down again (`tests/planes.rs`
+/// holds it to the bitmap path). 4:2:0 sources only, the encoder's subsampling, and of those the
+/// ones whose chroma grid survives the move; no ICC profile (converted to sRGB on the bitmap path).
+pub(super) fn jpeg_moved(
+    data: &[u8],
+    probe: &Probe,
+    pixel_ops: &[&Op],
+    describe: Option<&Op>,
+    orientation: u8,
+    settings: &Settings,
+    ctx: &Ctx,
+) -> Result<Option<Output>> {
+    let o = match (pixel_ops, orientation) {
+        ([], o) => o,
+        ([Op::Rotate(d)], 1) if d % 90 == 0 => [1, 6, 3, 8][(d % 360 / 90) as usize],
+        _ => return Ok(None),
+    };
+    let (Format::Jpg, Format::Jpg, None) = (probe.format, settings.format, describe) else {
+        return Ok(None);
+    };
+    if !decode::jpeg::is_420(data)
+        || !crate::planes::orient_keeps_chroma(o, (probe.width, probe.height))
+        || jpeg_meta::read(data).icc.is_some()
+    {
+        return Ok(None);
+    }
+    let Some(decoded) = decode::jpeg::decode_planes(data, 8, None) else {
+        return Ok(None);
+    };
+    let (planes, _) = decoded?;
+    let moved = match o {
+        // The encoder reads the decoder's block-padded planes as they are.
+        1 if planes.density == crate::planes::OUT_DENSITY => planes,
+        // Checked above; planes of another subsampling than the header's go to the bitmaps.
+        _ => match planes.orient(o) {
+            Some((moved, (0, 0))) => moved,
+            _ => return Ok(None),
+        },
+    };
+    ctx.deadline.before_encoding(Format::Jpg, false)?;
+    let body = encode::jpeg::encode_planes(&moved, settings.quality, settings.progressive)?;
+    Ok(Some(Output {
+        body,
+        content_type: Format::Jpg.mime(),
+        format: Some(Format::Jpg),
+        width: moved.width,
+        height: moved.height,
+    }))
+}
