@@ -1,4 +1,4 @@
-//! A JPEG resized to a JPEG goes through Y'CbCr planes (`pipeline::jpeg_planes`), decoded by our
+//! A JPEG resized to a JPEG goes through Y'CbCr planes (`pipeline::planar`), decoded by our
 //! decoder at 1/8 and 1/4 and by libjpeg-turbo otherwise. Here every test JPEG and generated ones of each subsampling and odd
 //! sizes go both ways, for resizes of every mode that path takes: through the planes, and through
 //! bitmaps (forced by a `bright,0` after the resize, which changes no pixel). The answers must agree
@@ -11,7 +11,7 @@ mod common;
 use common::eighth::generated;
 use common::{decode_rgba, jpeg_files, ops, testdata};
 use cyanotype_imaging::decode::{self, jpeg_planes};
-use cyanotype_imaging::{jpeg_meta, ops::resize, process, Bitmap, Limits};
+use cyanotype_imaging::{jpeg_meta, ops::resize, process, Bitmap, Limits, Output};
 use cyanotype_process::Op;
 use turbojpeg::Subsamp;
 
@@ -55,7 +55,33 @@ fn psnr(a: &Bitmap, b: &Bitmap) -> f64 {
     10.0 * (255.0f64 * 255.0 / (sum as f64 / n as f64)).log10()
 }
 
-/// What `pipeline::jpeg_planes` requires besides a file with planes: a resize that scales without
+/// `text` through the planes and through bitmaps (a `bright,0` after it, which changes no pixel):
+/// both must fail alike or give the same size and type; the two answers and their PSNR when they
+/// succeed.
+fn both_ways(name: &str, data: &[u8], text: &str) -> Option<(Output, Output, f64)> {
+    let limits = Limits::default();
+    let planes = process(data, &ops(text), &limits);
+    let bitmaps = process(data, &ops(&format!("{text}/bright,0")), &limits);
+    let (planes, bitmaps) = match (planes, bitmaps) {
+        (Ok(p), Ok(b)) => (p, b),
+        (Err(p), Err(b)) => {
+            assert_eq!((p.code, &p.message), (b.code, &b.message), "{name} {text}");
+            return None;
+        }
+        (p, b) => panic!("{name} {text}: planes {:?}, bitmaps {:?}", p.err(), b.err()),
+    };
+    assert_eq!(
+        (planes.width, planes.height, planes.content_type),
+        (bitmaps.width, bitmaps.height, bitmaps.content_type),
+        "{name} {text}"
+    );
+    let (a, b) = (decode_rgba(&planes.body), decode_rgba(&bitmaps.body));
+    assert_eq!((a.width, a.height), (planes.width, planes.height));
+    let q = psnr(&a, &b);
+    Some((planes, bitmaps, q))
+}
+
+/// What `pipeline::planar` requires besides a file with planes: a resize that scales without
 /// padding, and no ICC profile.
 fn takes_planes(data: &[u8], text: &str) -> bool {
     let Some(Op::Resize(r)) = ops(text).into_iter().next() else {
@@ -106,31 +132,15 @@ fn sources() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn planes_agree_with_bitmaps() {
-    let limits = Limits::default();
     let (mut taken, mut compared, mut worst) = (0, 0, f64::INFINITY);
     let mut worst_case = String::new();
     for (name, data) in sources() {
         let decodable = matches!(jpeg_planes::decode_planes(&data, 1), Some(Ok(_)));
         for text in RESIZES {
-            let planes = process(&data, &ops(text), &limits);
-            let bitmaps = process(&data, &ops(&format!("{text}/bright,0")), &limits);
-            let (planes, bitmaps) = match (planes, bitmaps) {
-                (Ok(p), Ok(b)) => (p, b),
-                (Err(p), Err(b)) => {
-                    assert_eq!((p.code, &p.message), (b.code, &b.message), "{name} {text}");
-                    continue;
-                }
-                (p, b) => panic!("{name} {text}: planes {:?}, bitmaps {:?}", p.err(), b.err()),
+            let Some((planes, bitmaps, q)) = both_ways(&name, &data, text) else {
+                continue;
             };
-            assert_eq!(
-                (planes.width, planes.height, planes.content_type),
-                (bitmaps.width, bitmaps.height, bitmaps.content_type),
-                "{name} {text}"
-            );
-            let (a, b) = (decode_rgba(&planes.body), decode_rgba(&bitmaps.body));
-            assert_eq!((a.width, a.height), (planes.width, planes.height));
-            let q = psnr(&a, &b);
-            let tiny = a.width.min(a.height) < 32;
+            let tiny = planes.width.min(planes.height) < 32;
             let min = if tiny { MIN_PSNR_TINY } else { MIN_PSNR };
             assert!(q >= min, "{name} {text}: {q:.1} dB");
             if !tiny && q < worst {
@@ -190,29 +200,14 @@ fn takes_moved(data: &[u8], text: &str) -> bool {
 
 #[test]
 fn moved_planes_agree_with_bitmaps() {
-    let limits = Limits::default();
     let (mut taken, mut compared, mut worst) = (0, 0, f64::INFINITY);
     let mut worst_case = String::new();
     for (name, data) in sources() {
         let decodable = matches!(jpeg_planes::decode_planes(&data, 8), Some(Ok(_)));
         for text in MOVES {
-            let planes = process(&data, &ops(text), &limits);
-            let bitmaps = process(&data, &ops(&format!("{text}/bright,0")), &limits);
-            let (planes, bitmaps) = match (planes, bitmaps) {
-                (Ok(p), Ok(b)) => (p, b),
-                (Err(p), Err(b)) => {
-                    assert_eq!((p.code, &p.message), (b.code, &b.message), "{name} {text}");
-                    continue;
-                }
-                (p, b) => panic!("{name} {text}: planes {:?}, bitmaps {:?}", p.err(), b.err()),
+            let Some((planes, bitmaps, q)) = both_ways(&name, &data, text) else {
+                continue;
             };
-            assert_eq!(
-                (planes.width, planes.height, planes.content_type),
-                (bitmaps.width, bitmaps.height, bitmaps.content_type),
-                "{name} {text}"
-            );
-            let (a, b) = (decode_rgba(&planes.body), decode_rgba(&bitmaps.body));
-            let q = psnr(&a, &b);
             assert!(q >= MIN_PSNR, "{name} {text}: {q:.1} dB");
             if q < worst {
                 worst = q;
@@ -231,7 +226,7 @@ fn moved_planes_agree_with_bitmaps() {
     assert!(taken >= 3 * MOVES.len(), "only {taken} through planes");
 }
 
-/// Resizes of pictures turned upright first: `pipeline::jpeg_planes` turns the decoded planes.
+/// Resizes of pictures turned upright first: `pipeline::planar` turns the decoded planes.
 /// Measured (the test prints it): 136 through planes, 33.5 dB at the worst.
 const ORIENTED: [&str; 4] = [
     "image/auto-orient,1/resize,w_300",
@@ -242,28 +237,13 @@ const ORIENTED: [&str; 4] = [
 
 #[test]
 fn oriented_planes_agree_with_bitmaps() {
-    let limits = Limits::default();
     let (mut taken, mut worst) = (0, f64::INFINITY);
     for (name, data) in sources() {
         for text in ORIENTED {
-            let planes = process(&data, &ops(text), &limits);
-            let bitmaps = process(&data, &ops(&format!("{text}/bright,0")), &limits);
-            let (planes, bitmaps) = match (planes, bitmaps) {
-                (Ok(p), Ok(b)) => (p, b),
-                (Err(p), Err(b)) => {
-                    assert_eq!((p.code, &p.message), (b.code, &b.message), "{name} {text}");
-                    continue;
-                }
-                (p, b) => panic!("{name} {text}: planes {:?}, bitmaps {:?}", p.err(), b.err()),
+            let Some((planes, bitmaps, q)) = both_ways(&name, &data, text) else {
+                continue;
             };
-            assert_eq!(
-                (planes.width, planes.height),
-                (bitmaps.width, bitmaps.height),
-                "{name} {text}"
-            );
-            let (a, b) = (decode_rgba(&planes.body), decode_rgba(&bitmaps.body));
-            let q = psnr(&a, &b);
-            let min = if a.width.min(a.height) < 32 {
+            let min = if planes.width.min(planes.height) < 32 {
                 MIN_PSNR_TINY
             } else {
                 MIN_PSNR

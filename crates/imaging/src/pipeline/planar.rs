@@ -1,6 +1,6 @@
-//! The two ways a JPEG goes to a JPEG without bitmaps (see `crate::planes`): resized
-//! (`jpeg_planes`), or with its pixels only moved or re-encoded (`jpeg_moved`). Each answers `None`
-//! when the request is not one it takes, and the pipeline goes on with bitmaps.
+//! The two ways a JPEG goes to a JPEG without bitmaps (see `crate::planes`): resized (`resized`), or
+//! with its pixels only moved or re-encoded (`moved`). Each answers `None` when the request is not
+//! one it takes, and the pipeline goes on with bitmaps.
 
 use cyanotype_process::{Format, Op, Result};
 
@@ -9,14 +9,12 @@ use crate::decode::{self, Probe};
 use crate::encode::{self, Settings};
 use crate::jpeg_meta;
 use crate::ops::{orient, resize};
+use crate::planes::Planes;
 
-/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
-/// decoded by our decoder at 1/8 and 1/4 (a fill's window only, under load) and otherwise by
-/// libjpeg-turbo; with `auto-orient,1` the decoded planes are turned upright first, when they are
-/// 4:2:0 and the turn keeps their chroma grid (`Planes::orient`). Sources with an ICC profile
-/// (converted to sRGB on the way), grey and CMYK ones stay on bitmaps. A file libjpeg-turbo warns about fails here with the error the bitmap path
-/// would give (see `decode::jpeg::decode_planes`).
-pub(super) fn jpeg_planes(
+/// A JPEG to a JPEG through its Y'CbCr planes, when nothing but a resize or a move touches the
+/// pixels; `None` for everything else. Sources with an ICC profile (converted to sRGB on the
+/// bitmap path), grey and CMYK ones stay on bitmaps.
+pub(super) fn jpeg_to_jpeg(
     data: &[u8],
     probe: &Probe,
     pixel_ops: &[&Op],
@@ -25,11 +23,43 @@ pub(super) fn jpeg_planes(
     settings: &Settings,
     ctx: &Ctx,
 ) -> Result<Option<Output>> {
-    let (Format::Jpg, Format::Jpg, None, [Op::Resize(r)]) =
-        (probe.format, settings.format, describe, pixel_ops)
-    else {
+    let (Format::Jpg, Format::Jpg, None) = (probe.format, settings.format, describe) else {
         return Ok(None);
     };
+    if jpeg_meta::read(data).icc.is_some() {
+        return Ok(None);
+    }
+    let planes = match pixel_ops {
+        [Op::Resize(r)] => resized(data, probe, r, orientation, ctx)?,
+        _ => moved(data, probe, pixel_ops, orientation)?,
+    };
+    let Some(planes) = planes else {
+        return Ok(None);
+    };
+    ctx.deadline.before_encoding(Format::Jpg, false)?;
+    let body = encode::jpeg::encode_planes(&planes, settings.quality, settings.progressive)?;
+    Ok(Some(Output {
+        body,
+        content_type: Format::Jpg.mime(),
+        format: Some(Format::Jpg),
+        width: planes.width,
+        height: planes.height,
+    }))
+}
+
+/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
+/// decoded by our decoder at 1/8 and 1/4 (a fill's window only, under load) and otherwise by
+/// libjpeg-turbo; with `auto-orient,1` the decoded planes are turned upright first, when they are
+/// 4:2:0 (`Planes::orient`).
+/// A file libjpeg-turbo warns about fails here with the error the bitmap path would give (see
+/// `decode::jpeg::decode_planes`).
+fn resized(
+    data: &[u8],
+    probe: &Probe,
+    r: &cyanotype_process::Resize,
+    orientation: u8,
+    ctx: &Ctx,
+) -> Result<Option<Planes>> {
     let source = (probe.width, probe.height);
     // The resize sees the picture upright (`auto-orient,1`): the planes are turned once decoded.
     let swaps = orient::swaps_sides(orientation);
@@ -39,9 +69,6 @@ pub(super) fn jpeg_planes(
     let resize::Plan::Scale { pad: None, .. } = plan else {
         return Ok(None);
     };
-    if jpeg_meta::read(data).icc.is_some() {
-        return Ok(None);
-    }
     let eighths = plan.decode_hint(upright.0, upright.1).map_or(8, |min| {
         decode::jpeg::choose_eighths(source.0, source.1, swap(min))
     });
@@ -82,16 +109,7 @@ pub(super) fn jpeg_planes(
         rect.2,
         rect.3,
     );
-    let scaled = planes.scale((w, h), rect)?;
-    ctx.deadline.before_encoding(Format::Jpg, false)?;
-    let body = encode::jpeg::encode_planes(&scaled, settings.quality, settings.progressive)?;
-    Ok(Some(Output {
-        body,
-        content_type: Format::Jpg.mime(),
-        format: Some(Format::Jpg),
-        width: w,
-        height: h,
-    }))
+    Ok(Some(planes.scale((w, h), rect)?))
 }
 
 /// A JPEG to a JPEG whose pixels only move or stay: no pixel action (a new quality, progressive),
@@ -99,27 +117,15 @@ pub(super) fn jpeg_planes(
 /// own Y'CbCr planes, moved sample by sample (`Planes::orient`): no colour conversion either way,
 /// and the chroma is the file's own, not upsampled and averaged down again (`tests/planes.rs`
 /// holds it to the bitmap path). 4:2:0 sources only, the encoder's subsampling, and of those the
-/// ones whose chroma grid survives the move; no ICC profile (converted to sRGB on the bitmap path).
-pub(super) fn jpeg_moved(
-    data: &[u8],
-    probe: &Probe,
-    pixel_ops: &[&Op],
-    describe: Option<&Op>,
-    orientation: u8,
-    settings: &Settings,
-    ctx: &Ctx,
-) -> Result<Option<Output>> {
+/// ones whose chroma grid survives the move.
+fn moved(data: &[u8], probe: &Probe, pixel_ops: &[&Op], orientation: u8) -> Result<Option<Planes>> {
     let o = match (pixel_ops, orientation) {
         ([], o) => o,
         ([Op::Rotate(d)], 1) if d % 90 == 0 => [1, 6, 3, 8][(d % 360 / 90) as usize],
         _ => return Ok(None),
     };
-    let (Format::Jpg, Format::Jpg, None) = (probe.format, settings.format, describe) else {
-        return Ok(None);
-    };
     if !decode::jpeg::is_420(data)
         || !crate::planes::orient_keeps_chroma(o, (probe.width, probe.height))
-        || jpeg_meta::read(data).icc.is_some()
     {
         return Ok(None);
     }
@@ -136,13 +142,5 @@ pub(super) fn jpeg_moved(
             _ => return Ok(None),
         },
     };
-    ctx.deadline.before_encoding(Format::Jpg, false)?;
-    let body = encode::jpeg::encode_planes(&moved, settings.quality, settings.progressive)?;
-    Ok(Some(Output {
-        body,
-        content_type: Format::Jpg.mime(),
-        format: Some(Format::Jpg),
-        width: moved.width,
-        height: moved.height,
-    }))
+    Ok(Some(moved))
 }
