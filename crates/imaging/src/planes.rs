@@ -38,6 +38,17 @@ pub struct Planes {
 pub const OUT_DENSITY: [(f64, f64); 3] = [(1.0, 1.0), (0.5, 0.5), (0.5, 0.5)];
 
 impl Planes {
+    /// How many samples of plane `i` are the picture's own, across and down: past them a decoder's
+    /// planes hold block padding, which libjpeg-turbo leaves undefined where a whole block lies
+    /// outside the image.
+    fn valid(&self, i: usize) -> (u32, u32) {
+        let ((dx, dy), plane) = (self.density[i], &self.planes[i]);
+        (
+            ((self.width as f64 * dx).ceil() as u32).min(plane.width),
+            ((self.height as f64 * dy).ceil() as u32).min(plane.height),
+        )
+    }
+
     /// Resample to `out` pixels, 4:2:0, from the rectangle `src` (left, top, width, height in
     /// picture pixels) with Lanczos3, as `resize::scale` does for a bitmap. Each output plane reads
     /// the part of its source plane that covers the same part of the picture, so the planes stay in
@@ -59,13 +70,7 @@ impl Planes {
                 size.1 as f64 / (out.1 as f64 * oy),
             );
             let region = (left * dx, top * dy, w * dx * cover_x, h * dy * cover_y);
-            // Only the picture's own samples: past them a decoder's planes hold block padding,
-            // which libjpeg-turbo leaves undefined where a whole block lies outside the image.
-            let valid = (
-                ((self.width as f64 * dx).ceil() as u32).min(plane.width),
-                ((self.height as f64 * dy).ceil() as u32).min(plane.height),
-            );
-            planes.push(scale_plane(plane, valid, size, region)?);
+            planes.push(scale_plane(plane, self.valid(i), size, region)?);
         }
         let planes: [Plane; 3] = planes.try_into().map_err(|_| Error::internal())?;
         Ok(Planes {
@@ -113,12 +118,8 @@ impl Planes {
         let swaps = crate::ops::orient::swaps_sides(o);
         let swap = |(a, b): (u32, u32)| if swaps { (b, a) } else { (a, b) };
         let mut planes = Vec::with_capacity(3);
-        for (i, (plane, (dx, dy))) in self.planes.iter().zip(self.density).enumerate() {
-            let valid = (
-                ((self.width as f64 * dx).ceil() as u32).min(plane.width),
-                ((self.height as f64 * dy).ceil() as u32).min(plane.height),
-            );
-            let trimmed = trim(plane, valid);
+        for (i, plane) in self.planes.iter().enumerate() {
+            let trimmed = trim(plane, self.valid(i));
             let p = match (i, more) {
                 (0, (0, 0)) | (1.., _) => trimmed,
                 (0, (mx, my)) => std::borrow::Cow::Owned(pad(&trimmed, mx, my)),

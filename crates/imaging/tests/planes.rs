@@ -188,7 +188,7 @@ fn takes_moved(data: &[u8], text: &str) -> bool {
     }) {
         None => orientation,
         Some(_) if orientation != 1 => return false,
-        Some(d) => [1, 6, 3, 8][(d % 360 / 90) as usize],
+        Some(d) => cyanotype_imaging::ops::orient::of_turn(d).unwrap(),
     };
     let Ok(size) = decode::jpeg::header(data) else {
         return false;

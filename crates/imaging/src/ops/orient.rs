@@ -14,6 +14,17 @@ pub fn apply(b: Bitmap, o: u8) -> Bitmap {
     }
 }
 
+/// The orientation that turns an image clockwise by `degrees`, for right angles (0 is 1).
+pub fn of_turn(degrees: u32) -> Option<u8> {
+    match degrees % 360 {
+        0 => Some(1),
+        90 => Some(6),
+        180 => Some(3),
+        270 => Some(8),
+        _ => None,
+    }
+}
+
 /// Whether orientation `o` swaps width and height.
 pub fn swaps_sides(o: u8) -> bool {
     (5..=8).contains(&o)

@@ -47,12 +47,9 @@ fn bounding_box(w: u32, h: u32, degrees: f64) -> (u32, u32) {
 /// Clockwise by `degrees` without the source-size check: for watermark layers, which are bounded when
 /// they are made.
 pub fn turn(b: Bitmap, degrees: u32) -> Bitmap {
-    match degrees % 360 {
-        0 => b,
-        90 => orient::apply(b, 6),
-        180 => orient::apply(b, 3),
-        270 => orient::apply(b, 8),
-        d => any_angle(&b.into_rgba(), d as f64),
+    match orient::of_turn(degrees) {
+        Some(o) => orient::apply(b, o),
+        None => any_angle(&b.into_rgba(), (degrees % 360) as f64),
     }
 }
 

@@ -121,7 +121,10 @@ fn resized(
 fn moved(data: &[u8], probe: &Probe, pixel_ops: &[&Op], orientation: u8) -> Result<Option<Planes>> {
     let o = match (pixel_ops, orientation) {
         ([], o) => o,
-        ([Op::Rotate(d)], 1) if d % 90 == 0 => [1, 6, 3, 8][(d % 360 / 90) as usize],
+        ([Op::Rotate(d)], 1) => match orient::of_turn(*d) {
+            Some(o) => o,
+            None => return Ok(None),
+        },
         _ => return Ok(None),
     };
     if !decode::jpeg::is_420(data)
