@@ -7,6 +7,7 @@ Usage (after bench/setup.sh and a release build): bench/.venv/bin/python bench/l
 Inputs go to bench/work/limits/. Nothing is asserted: the figures are for the README and the notes.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,7 +98,7 @@ def two_at_once(budget_mb):
         wall = time.time() - t0
         with open(f"/proc/{proc.pid}/status") as fh:
             hwm = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM"))
-        budget = start_line.split("image memory ")[-1].strip().rstrip(")")
+        budget = re.search(r"image memory ([^,)]+)", start_line).group(1)
         print(f"two at once, image_memory_mb = {budget_mb} (image memory {budget}): {wall:.1f} s for both "
               f"(each {', '.join(each)} s), server peak RSS {hwm / 1024 / 1024:.2f} GB", flush=True)
     finally:

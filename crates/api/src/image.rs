@@ -23,6 +23,7 @@ use crate::endpoint::{check_key, valid_bucket_name};
 use crate::error::{ApiError, Kind};
 use crate::object::{check_conditions, get_plain};
 use crate::response::Resp;
+use crate::sources::SourceBytes;
 use crate::style::no_such_style;
 use crate::workers::blocking;
 use crate::{Ctx, Shared};
@@ -111,6 +112,12 @@ impl Objects for BucketObjects {
     }
 }
 
+/// A source to process: its bytes from the cache, or its file, read on the worker.
+enum Source {
+    Kept(SourceBytes),
+    File(std::fs::File),
+}
+
 /// Reads the source and runs the ops on a worker.
 async fn run(
     state: &Shared,
@@ -119,10 +126,20 @@ async fn run(
     key: &str,
     ops: Vec<Op>,
 ) -> Result<(ObjectMeta, Output), ApiError> {
-    let (meta, mut file) = state.store.open_object(bucket, key).map_err(|e| match e {
+    let not_found = |e| match e {
         cyanotype_storage::StoreError::NoSuchKey => ApiError::no_such_key(key),
         other => ctx.store_err(other),
-    })?;
+    };
+    // A kept source needs no file; otherwise the file is opened here, where a missing key is
+    // answered, and read on the worker.
+    let meta = state.store.head_object(bucket, key).map_err(not_found)?;
+    let (meta, source) = match state.sources.get(&meta) {
+        Some(bytes) => (meta, Source::Kept(bytes)),
+        None => {
+            let (meta, file) = state.store.open_object(bucket, key).map_err(not_found)?;
+            (meta, Source::File(file))
+        }
+    };
     let limits = state.config.limits.clone();
     if meta.size > limits.max_source_bytes {
         return Err(ApiError::new(
@@ -134,23 +151,28 @@ async fn run(
         )
         .ec("0040-00000009"));
     }
-    let size = meta.size as usize;
     let objects = BucketObjects {
         store: state.store.clone(),
         bucket: bucket.to_string(),
     };
     let fonts = state.fonts.clone();
+    let sources = state.sources.clone();
     let time_limit = state.config.process_timeout;
-    // The source is read on the worker too: a queued request holds an open file, not the bytes, so
-    // memory is bounded by the workers, not by the queue.
+    let read_meta = meta.clone();
     let output = state
         .workers
         .run(move |abandoned| {
-            let mut data = Vec::with_capacity(size);
-            file.read_to_end(&mut data).map_err(|e| {
-                eprintln!("reading a source for processing: {e}");
-                cyanotype_process::Error::internal()
-            })?;
+            let data = match source {
+                Source::Kept(bytes) => bytes,
+                Source::File(mut file) => {
+                    let mut data = Vec::with_capacity(read_meta.size as usize);
+                    file.read_to_end(&mut data).map_err(|e| {
+                        eprintln!("reading a source for processing: {e}");
+                        cyanotype_process::Error::internal()
+                    })?;
+                    sources.keep(&read_meta, data)
+                }
+            };
             let env = Env {
                 limits: &limits,
                 fonts: &fonts,

@@ -14,6 +14,7 @@ pub mod listing;
 pub mod multipart;
 pub mod object;
 pub mod response;
+pub mod sources;
 pub mod style;
 pub mod workers;
 pub mod xml;
@@ -86,6 +87,8 @@ pub struct AppState {
     pub workers: workers::Workers,
     /// Fonts of text watermarks, loaded on first use and kept.
     pub fonts: Arc<cyanotype_imaging::Fonts>,
+    /// Recently processed sources' bytes (`source_cache_mb`).
+    pub sources: Arc<sources::Sources>,
 }
 
 pub type Shared = Arc<AppState>;

@@ -24,6 +24,7 @@ fn state(dir: &std::path::Path) -> Arc<AppState> {
         store: Arc::new(LocalStore::open(dir).unwrap()),
         workers: Workers::new(1, 4),
         fonts: Arc::new(cyanotype_imaging::Fonts::new(Vec::new())),
+        sources: Arc::new(cyanotype_api::sources::Sources::new(64 << 20)),
     })
 }
 
@@ -185,6 +186,38 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
         text.contains("<Code>InvalidArgument</Code>") && text.contains("abc"),
         "{text}"
     );
+}
+
+/// The source cache serves a source read once, and an overwritten object is processed from its new
+/// bytes, never from the kept old ones.
+#[tokio::test]
+async fn kept_sources_answer_the_same_and_an_overwrite_is_never_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = state(dir.path());
+    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
+    let source = example_jpeg();
+    send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], source.clone())).await;
+    assert_eq!(s.sources.weight(), 0, "an upload is not kept");
+    let q = [("x-oss-process", "image/resize,w_100/format,png")];
+    let (r, first) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.sources.weight(), source.len() as u64, "read once, kept");
+    let (r, again) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(again, first, "the kept bytes give the same answer");
+    // Overwrite e.jpg with the 100 px PNG: info must describe the new object at once.
+    let (r, _) = send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], first.clone())).await;
+    assert_eq!(r.status(), 200);
+    let info = [("x-oss-process", "image/info")];
+    let (r, body) = send(&s, signed("GET", "bkt", Some("e.jpg"), &info, vec![])).await;
+    assert_eq!(r.status(), 200);
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains(r#""ImageWidth":{"value":"100"}"#)
+            && text.contains(r#""Format":{"value":"png"}"#),
+        "{text}"
+    );
+    assert_eq!(s.sources.weight(), (source.len() + first.len()) as u64);
 }
 
 /// An upload whose body sends 10 of its 100 bytes and stalls fails with RequestTimeout once

@@ -35,6 +35,9 @@ pub struct Config {
     /// its peak from its header; see cyanotype_imaging::memory); 0 means half the memory of the
     /// machine, or half the server's cgroup limit (v2 or v1) when that is less.
     pub image_memory_mb: u64,
+    /// Memory for the bytes of recently processed sources, MB (crates/api/src/sources.rs); 0 keeps
+    /// none. Sources over a quarter of it are not kept.
+    pub source_cache_mb: u64,
     /// Seconds a connection may take to send a request's head, the first or the next on a kept-alive
     /// connection, before it is closed (an idle or trickling client would otherwise hold its socket
     /// for ever). 0 turns the limit off.
@@ -80,6 +83,7 @@ impl Default for Config {
             queue: 64,
             async_threads: 0,
             image_memory_mb: 0,
+            source_cache_mb: 64,
             header_timeout_seconds: 30,
             body_timeout_seconds: 60,
             process_timeout_seconds: 30,
@@ -200,6 +204,7 @@ mod tests {
         assert_eq!(c.async_threads, d.async_threads);
         assert_eq!(c.workers, d.workers);
         assert_eq!(c.image_memory_mb, d.image_memory_mb);
+        assert_eq!(c.source_cache_mb, d.source_cache_mb);
         assert_eq!(c.max_object_size, d.max_object_size);
         assert_eq!(c.header_timeout_seconds, d.header_timeout_seconds);
         assert_eq!(c.body_timeout_seconds, d.body_timeout_seconds);

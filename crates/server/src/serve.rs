@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args as ClapArgs;
 
 use cyanotype_api::endpoint::Addressing;
-use cyanotype_api::{app, workers::Workers, ApiConfig, AppState};
+use cyanotype_api::{app, sources::Sources, workers::Workers, ApiConfig, AppState};
 use cyanotype_storage::LocalStore;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -139,16 +139,20 @@ async fn serve(mut config: Config) -> Result<(), String> {
         store: Arc::new(store),
         workers: Workers::new(workers, config.queue),
         fonts: Arc::new(fonts),
+        sources: Arc::new(Sources::new(
+            config.source_cache_mb.saturating_mul(1024 * 1024),
+        )),
     });
     // The line tests and scripts wait for.
     println!(
-        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers, image memory {})",
+        "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers, image memory {}, source cache {} MB)",
         config.data_dir.display(),
         config.region,
         match image_memory {
             0 => "unlimited".to_string(),
             b => format!("{} MB", b >> 20),
-        }
+        },
+        config.source_cache_mb
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();

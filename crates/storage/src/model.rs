@@ -160,7 +160,9 @@ pub struct ObjectMeta {
     pub user_meta: Vec<(String, String)>,
     pub acl: Acl,
     pub object_type: ObjectType,
-    /// The file holding the bytes (backend-private).
+    /// The file holding the bytes (backend-private). A blob names one version of the bytes, which
+    /// never changes: every write of bytes (put, copy, multipart) makes a new one, unique across the
+    /// store; a change of metadata only keeps it. The API's source cache relies on it.
     #[serde(default)]
     pub blob: String,
 }
