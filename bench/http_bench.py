@@ -15,7 +15,8 @@ percent within minutes (a neighbour's load), so the in-process time measured bes
 fair comparison; the ops table's one-core median, taken earlier in the run, is shown too. Those runs also
 record where the server's time goes (its image workers' and its async thread's CPU per request, from
 each thread's schedstat) and the share of the cores wrk itself took, since the load generator shares
-the cores the target counts as the server's.
+the cores the target counts as the server's. Then PAIRS short pairs (a 2 s load, then the op
+in-process), whose median ratio is the overhead figure least disturbed by the VM's drift.
 """
 import json
 import os
@@ -48,6 +49,14 @@ OPS = [
 ROUNDS = 3
 # In-process iterations beside each concurrency-4 run: about two seconds of each op.
 BESIDE_ITERATIONS = {"thumb": 300, "fill": 150, "small": 1000}
+# The paired overhead measure: PAIRS times, PAIR_SECONDS of load at concurrency 4 then the op
+# in-process on one core for about a second. This VM's speed moves within seconds (a 12 MP
+# thumbnail's in-process median went 6.1 -> 8.4 -> 6.3 ms in consecutive seconds while a neighbour
+# was busy), so each short load is compared with the in-process time taken right after it, and the
+# median of the pairs' ratios is the figure: a slow phase spoils a pair, not the round.
+PAIRS = 6
+PAIR_SECONDS = 2
+PAIR_ITERATIONS = {"thumb": 150, "fill": 70, "small": 500}
 
 
 def free_port():
@@ -154,6 +163,18 @@ def in_process_ms(work, op):
     return run_peer("cyanotype", op, process, os.path.join(work, f), BESIDE_ITERATIONS[op], "one_core")["median_ms"]
 
 
+def paired(work, url, op):
+    """PAIRS short loads at concurrency 4, each followed by the op in-process on one core: the served
+    share of cores / in-process time, pair by pair."""
+    _, f, process, _ = next(o for o in OPS if o[0] == op)
+    out = []
+    for _ in range(PAIRS):
+        r = wrk(url, 4, PAIR_SECONDS)
+        ms = run_peer("cyanotype", op, process, os.path.join(work, f), PAIR_ITERATIONS[op], "one_core")["median_ms"]
+        out.append({"rps": r["rps"], "in_process_ms": ms, "share": round(r["rps"] * ms / (CORES * 1000), 4)})
+    return out
+
+
 def start_cyanotype(work):
     data = tempfile.mkdtemp(prefix="cyanotype-bench-")
     port = free_port()
@@ -217,9 +238,12 @@ def main():
         beside = ""
         if server == "cyanotype" and c == 4:
             r["in_process_ms"] = in_process_ms(work, op)
+            r["paired"] = paired(work, url, op)
+            shares = sorted(p["share"] for p in r["paired"])
             beside = (f"  cpu/request {r['cpu_ms_per_request']:.2f} ms (image {r['image_ms_per_request']:.2f}, "
                       f"async {r['async_ms_per_request']:.3f}), in-process beside {r['in_process_ms']:.2f} ms, "
-                      f"wrk {r['wrk_cpu_share']:.1%} of the cores")
+                      f"wrk {r['wrk_cpu_share']:.1%} of the cores; paired shares "
+                      + " ".join(f"{v:.1%}" for v in shares))
         into.append(r)
         print(f"{server:<10} {op:<6} {c:>4} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['peak_rss_mb']:>12}"
               + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] else "") + beside, flush=True)

@@ -99,6 +99,13 @@ def main():
                               f"at {r['in_process_ms']:.2f} ms = {v:.1%}" for r, v in zip(paired, shares))
                   + "); server CPU per request: "
                   + ", ".join(f"{r['cpu_ms_per_request']:.2f}" for r in paired) + " ms")
+            pairs = [p["share"] for r in paired for p in r.get("paired", [])]
+            if pairs:
+                # The figure least disturbed by the VM's drift: each 2 s load against the in-process
+                # time taken right after it (http_bench.paired), the median over every round's pairs.
+                print(f"{op} c4 overhead, paired 2 s loads: {median(pairs):.1%} (median of {len(pairs)} pairs; "
+                      f"per round: " + ", ".join(f"{median([p['share'] for p in r['paired']]):.1%}"
+                                                 for r in paired if r.get("paired")) + ")")
             split = [r for r in paired if "image_ms_per_request" in r]
             if split:
                 print(f"{op} c4 where the time goes (per round): image workers "
