@@ -77,22 +77,36 @@ fn transpose_plane(
         let th = T.min(h - ty);
         for tx in (0..w).step_by(T) {
             let tw = T.min(w - tx);
+            // Bottom up, output column c holds source row h - 1 - c: this tile's rows land at
+            // h - ty - th onwards, reversed.
+            let c0 = if bottom_up { h - ty - th } else { ty };
+            let out_row = |i: usize| {
+                if last_column_first {
+                    w - 1 - tx - i
+                } else {
+                    tx + i
+                }
+            };
+            #[cfg(target_arch = "x86_64")]
+            if tw == T && th == T {
+                // A whole tile in registers; rows taken bottom up give reversed columns.
+                let rows = std::array::from_fn(|j| {
+                    let y = ty + if bottom_up { T - 1 - j } else { j };
+                    data[y * w + tx..][..T].try_into().expect("16 samples")
+                });
+                for (i, column) in sse2::transpose(rows).iter().enumerate() {
+                    out[out_row(i) * h + c0..][..T].copy_from_slice(column);
+                }
+                continue;
+            }
             // tile[i * T + j]: source column tx + i, row ty + j.
             for j in 0..th {
                 for (i, &v) in data[(ty + j) * w + tx..][..tw].iter().enumerate() {
                     tile[i * T + j] = v;
                 }
             }
-            // Bottom up, output column c holds source row h - 1 - c: this tile's rows land at
-            // h - ty - th onwards, reversed.
-            let c0 = if bottom_up { h - ty - th } else { ty };
             for i in 0..tw {
-                let r = if last_column_first {
-                    w - 1 - tx - i
-                } else {
-                    tx + i
-                };
-                let dst = &mut out[r * h + c0..][..th];
+                let dst = &mut out[out_row(i) * h + c0..][..th];
                 let src = &tile[i * T..][..th];
                 if bottom_up {
                     for (d, s) in dst.iter_mut().zip(src.iter().rev()) {
@@ -105,6 +119,59 @@ fn transpose_plane(
         }
     }
     out
+}
+
+/// A 16x16 block of bytes transposed in SSE2 registers (every x86-64 has it): four rounds of
+/// interleaving, bytes, then pairs, quads and halves, each doubling the run of one column's samples.
+/// The scalar tile took a quarter of a 12 MP JPEG's `rotate,90` (18 of 69 ms, `perf`).
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// `rows[j]` is row j; the result's entry i is column i, row 0 first.
+    pub fn transpose(rows: [&[u8; 16]; 16]) -> [[u8; 16]; 16] {
+        // SAFETY: SSE2 is part of x86-64; loads and stores are unaligned ones of 16-byte arrays.
+        unsafe {
+            let r: [__m128i; 16] =
+                std::array::from_fn(|j| _mm_loadu_si128(rows[j].as_ptr().cast()));
+            // a[2k]: columns 0-7 of rows 2k and 2k+1, a sample pair per column; a[2k+1]: columns 8-15.
+            let mut a = [_mm_setzero_si128(); 16];
+            for k in 0..8 {
+                a[2 * k] = _mm_unpacklo_epi8(r[2 * k], r[2 * k + 1]);
+                a[2 * k + 1] = _mm_unpackhi_epi8(r[2 * k], r[2 * k + 1]);
+            }
+            // b[4q + g]: rows 4q..4q+3 of columns 4g..4g+3, four samples per column.
+            let mut b = [_mm_setzero_si128(); 16];
+            for q in 0..4 {
+                b[4 * q] = _mm_unpacklo_epi16(a[4 * q], a[4 * q + 2]);
+                b[4 * q + 1] = _mm_unpackhi_epi16(a[4 * q], a[4 * q + 2]);
+                b[4 * q + 2] = _mm_unpacklo_epi16(a[4 * q + 1], a[4 * q + 3]);
+                b[4 * q + 3] = _mm_unpackhi_epi16(a[4 * q + 1], a[4 * q + 3]);
+            }
+            // c[8h + m]: rows 8h..8h+7 of columns 2m and 2m+1, eight samples per column.
+            let mut c = [_mm_setzero_si128(); 16];
+            for h in 0..2 {
+                for g in 0..4 {
+                    let (top, bottom) = (b[8 * h + g], b[8 * h + 4 + g]);
+                    c[8 * h + 2 * g] = _mm_unpacklo_epi32(top, bottom);
+                    c[8 * h + 2 * g + 1] = _mm_unpackhi_epi32(top, bottom);
+                }
+            }
+            let mut out = [[0u8; 16]; 16];
+            for m in 0..8 {
+                let (even, odd) = out[2 * m..].split_at_mut(1);
+                _mm_storeu_si128(
+                    even[0].as_mut_ptr().cast(),
+                    _mm_unpacklo_epi64(c[m], c[8 + m]),
+                );
+                _mm_storeu_si128(
+                    odd[0].as_mut_ptr().cast(),
+                    _mm_unpackhi_epi64(c[m], c[8 + m]),
+                );
+            }
+            out
+        }
+    }
 }
 
 /// The samples of a `w` x `h` image of `C` bytes a pixel under orientation `o` (2-8).
@@ -195,10 +262,10 @@ mod tests {
     }
 
     /// The plane version moves each sample where the pixel version moves a pixel, on sizes that
-    /// leave partial tiles on both sides.
+    /// leave partial tiles on both sides (and whole ones, which x86-64 moves in SSE2).
     #[test]
     fn planes_move_as_pixels_do() {
-        for (w, h) in [(37usize, 21usize), (16, 16), (1, 5), (33, 1)] {
+        for (w, h) in [(37usize, 21usize), (16, 16), (1, 5), (33, 1), (50, 35)] {
             let data: Vec<u8> = (0..w * h).map(|i| (i * 7 % 251) as u8).collect();
             for o in 1..=8u8 {
                 let want = if o == 1 {
