@@ -131,7 +131,8 @@ async fn run(
         other => ctx.store_err(other),
     };
     // A kept source needs no file; otherwise the file is opened here, where a missing key is
-    // answered, and read on the worker.
+    // answered, and read on the worker: a queued request holds an open file or a share of bytes
+    // the cache holds anyway, so memory stays bounded by the workers and the cache, not the queue.
     let meta = state.store.head_object(bucket, key).map_err(not_found)?;
     let (meta, source) = match state.sources.get(&meta) {
         Some(bytes) => (meta, Source::Kept(bytes)),

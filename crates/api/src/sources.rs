@@ -6,10 +6,10 @@
 //! workers); a hit here costs a hash lookup and lets both workers decode one shared buffer.
 //!
 //! Entries are keyed by the object's blob, the store's name for one immutable version of its bytes
-//! (see `ObjectMeta::blob`): an overwrite, an append or a copy makes a new blob, so an entry is never
-//! stale and nothing needs invalidating; a replaced version just ages out. The cache is quick_cache's
-//! (S3-FIFO: a source read once leaves first, a source read again stays), in one shard so that its
-//! whole capacity is one budget and a large photo fits.
+//! (see `ObjectMeta::blob`): an overwrite, a copy or a completed multipart upload makes a new blob,
+//! so an entry is never stale and nothing needs invalidating; a replaced version just ages out. The
+//! cache is quick_cache's (S3-FIFO: a source read once leaves first, a source read again stays), in
+//! one shard so that its whole capacity is one budget and a large photo fits.
 
 use std::sync::Arc;
 
