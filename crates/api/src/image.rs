@@ -118,26 +118,28 @@ enum Source {
     File(std::fs::File),
 }
 
-/// Reads the source and runs the ops on a worker.
+/// Reads the source and runs the ops on a worker. `meta` is the source's metadata the caller
+/// checked access on; the answer's is the version actually processed.
 async fn run(
     state: &Shared,
     ctx: &Ctx,
     bucket: &str,
-    key: &str,
+    meta: ObjectMeta,
     ops: Vec<Op>,
 ) -> Result<(ObjectMeta, Output), ApiError> {
-    let not_found = |e| match e {
-        cyanotype_storage::StoreError::NoSuchKey => ApiError::no_such_key(key),
-        other => ctx.store_err(other),
-    };
     // A kept source needs no file; otherwise the file is opened here, where a missing key is
     // answered, and read on the worker: a queued request holds an open file or a share of bytes
     // the cache holds anyway, so memory stays bounded by the workers and the cache, not the queue.
-    let meta = state.store.head_object(bucket, key).map_err(not_found)?;
     let (meta, source) = match state.sources.get(&meta) {
         Some(bytes) => (meta, Source::Kept(bytes)),
         None => {
-            let (meta, file) = state.store.open_object(bucket, key).map_err(not_found)?;
+            let (meta, file) = state
+                .store
+                .open_object(bucket, &meta.key)
+                .map_err(|e| match e {
+                    StoreError::NoSuchKey => ApiError::no_such_key(&meta.key),
+                    other => ctx.store_err(other),
+                })?;
             (meta, Source::File(file))
         }
     };
@@ -235,7 +237,7 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
     object_read(ctx, &bucket, &meta, read_kind(&text))?;
     let ops = resolve(&bucket, &text)?;
     check_conditions(ctx, &meta, "")?;
-    let (meta, out) = run(state, ctx, ctx.bucket(), &key, ops).await?;
+    let (meta, out) = run(state, ctx, ctx.bucket(), meta, ops).await?;
     let r = Resp::new(200)
         .header("content-type", out.content_type)
         .header("content-length", out.body.len().to_string())
@@ -281,7 +283,7 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
     let ops = resolve(&bucket, process)?;
     let Some(save) = save else {
         // Without saveas OSS answers with the processed bytes, like a GET.
-        let (_, out) = run(state, ctx, ctx.bucket(), ctx.key(), ops).await?;
+        let (_, out) = run(state, ctx, ctx.bucket(), meta, ops).await?;
         return Ok(Resp::new(200)
             .header("content-type", out.content_type)
             .header("x-oss-hash-crc64ecma", crc64(&out.body).to_string())
@@ -310,7 +312,7 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
     // a dropped handle does not cancel. A client that gave up and retries saves the same result
     // again; one that gave up for good still finds its object saved.
     let (state, ctx) = (state.clone(), ctx.clone());
-    tokio::spawn(async move { save_processed(&state, &ctx, ops, save, target_bucket).await })
+    tokio::spawn(async move { save_processed(&state, &ctx, meta, ops, save, target_bucket).await })
         .await
         .map_err(|e| {
             eprintln!("a ProcessObject task failed: {e}");
@@ -322,11 +324,12 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
 async fn save_processed(
     state: &Shared,
     ctx: &Ctx,
+    source: ObjectMeta,
     ops: Vec<Op>,
     save: saveas::SaveAs,
     target_bucket: String,
 ) -> Result<Response, ApiError> {
-    let (_, out) = run(state, ctx, ctx.bucket(), ctx.key(), ops).await?;
+    let (_, out) = run(state, ctx, ctx.bucket(), source, ops).await?;
     let staging = state.store.staging();
     let store = state.store.clone();
     let meta = ObjectMeta {

@@ -156,12 +156,19 @@ fn example_jpeg() -> Vec<u8> {
     .unwrap()
 }
 
+/// Bucket `bkt` holding the example as `e.jpg`; the PutObject answer.
+async fn bucket_with_example(s: &Arc<AppState>) -> Response<Body> {
+    send(s, signed("PUT", "bkt", None, &[], vec![])).await;
+    send(s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg()))
+        .await
+        .0
+}
+
 #[tokio::test]
 async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
     let dir = tempfile::tempdir().unwrap();
     let s = state(dir.path());
-    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
-    let (put, _) = send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
+    let put = bucket_with_example(&s).await;
     let q = [("x-oss-process", "image/resize,w_100/format,png")];
     let (r, body) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
     assert_eq!(r.status(), 200);
@@ -194,9 +201,8 @@ async fn processed_answers_keep_the_source_etag_and_send_a_matching_crc() {
 async fn kept_sources_answer_the_same_and_an_overwrite_is_never_stale() {
     let dir = tempfile::tempdir().unwrap();
     let s = state(dir.path());
-    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
+    bucket_with_example(&s).await;
     let source = example_jpeg();
-    send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], source.clone())).await;
     assert_eq!(s.sources.weight(), 0, "an upload is not kept");
     let q = [("x-oss-process", "image/resize,w_100/format,png")];
     let (r, first) = send(&s, signed("GET", "bkt", Some("e.jpg"), &q, vec![])).await;
@@ -254,8 +260,7 @@ async fn processing_past_its_time_limit_is_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = state(dir.path());
     Arc::get_mut(&mut s).unwrap().config.process_timeout = Some(std::time::Duration::ZERO);
-    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
-    send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
+    bucket_with_example(&s).await;
     for (process, next) in [
         ("image/blur,r_3,s_2/resize,w_100", "before the action blur."),
         ("image/format,png", "before encoding to png."),
@@ -289,8 +294,7 @@ async fn processing_past_its_time_limit_is_stopped() {
 async fn a_process_object_whose_client_left_still_saves() {
     let dir = tempfile::tempdir().unwrap();
     let s = state(dir.path());
-    send(&s, signed("PUT", "bkt", None, &[], vec![])).await;
-    send(&s, signed("PUT", "bkt", Some("e.jpg"), &[], example_jpeg())).await;
+    bucket_with_example(&s).await;
     // Thirty heavy blurs: far more than the few milliseconds the client waits.
     let chain = format!("image/{}", vec!["blur,r_50,s_50"; 30].join("/"));
     let post = process_object_saving(&chain, "saved.jpg");
