@@ -25,6 +25,22 @@ pub fn of_turn(degrees: u32) -> Option<u8> {
     }
 }
 
+/// The one orientation that moves pixels as `first` followed by `second` does (both 1-8): EXIF
+/// orientation and a right-angle `rotate` become one move of the planes. Found by moving a 3x2
+/// picture of distinct samples both ways; 3x2 tells all eight apart (no two moves agree on it).
+pub fn then(first: u8, second: u8) -> u8 {
+    let probe: Vec<u8> = (0..6).collect();
+    let at = |o: u8, w: usize, h: usize, data: &[u8]| plane(w, h, data, o);
+    let (w2, h2) = if swaps_sides(first) { (2, 3) } else { (3, 2) };
+    let both = at(second, w2, h2, &at(first, 3, 2, &probe));
+    (1..=8u8)
+        .find(|&o| {
+            swaps_sides(o) == (swaps_sides(first) != swaps_sides(second))
+                && at(o, 3, 2, &probe) == both
+        })
+        .expect("the eight orientations are closed under composition")
+}
+
 /// Whether orientation `o` swaps width and height.
 pub fn swaps_sides(o: u8) -> bool {
     (5..=8).contains(&o)
@@ -276,6 +292,22 @@ mod tests {
                 assert_eq!(plane(w, h, &data, o), want, "{w}x{h} orientation {o}");
             }
         }
+    }
+
+    #[test]
+    fn composed_moves_are_one_move() {
+        let (w, h) = (5usize, 3usize);
+        let data: Vec<u8> = (0..15).collect();
+        for a in 1..=8u8 {
+            for b in 1..=8u8 {
+                let (w2, h2) = if swaps_sides(a) { (h, w) } else { (w, h) };
+                let two = plane(w2, h2, &plane(w, h, &data, a), b);
+                assert_eq!(plane(w, h, &data, then(a, b)), two, "{a} then {b}");
+            }
+        }
+        assert_eq!(then(6, 6), 3, "two quarter turns");
+        assert_eq!(then(6, 8), 1, "a quarter turn and back");
+        assert_eq!(then(1, 8), 8);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::jpeg_meta;
 use crate::ops::{orient, resize};
 use crate::planes::Planes;
 
-/// A JPEG to a JPEG through its Y'CbCr planes, when nothing but a resize or a move touches the
-/// pixels; `None` for everything else. Sources with an ICC profile (converted to sRGB on the
+/// A JPEG to a JPEG through its Y'CbCr planes, when nothing but a resize (with a right-angle turn
+/// before or after it) or a move touches the pixels; `None` for everything else. Sources with an ICC profile (converted to sRGB on the
 /// bitmap path), grey and CMYK ones stay on bitmaps.
 pub(super) fn jpeg_to_jpeg(
     data: &[u8],
@@ -29,8 +29,20 @@ pub(super) fn jpeg_to_jpeg(
     if jpeg_meta::read(data).icc.is_some() {
         return Ok(None);
     }
+    // A right-angle rotate before or after the resize is one more move of the planes: before, it
+    // joins the EXIF orientation (the resize then sees the turned picture, as it does on bitmaps);
+    // after, the planes are turned before they are scaled, to the turned size (`resized`).
+    let turn = |d: &u32| orient::of_turn(*d);
     let planes = match pixel_ops {
-        [Op::Resize(r)] => resized(data, probe, r, orientation, ctx)?,
+        [Op::Resize(r)] => resized(data, probe, r, orientation, 1, ctx)?,
+        [Op::Rotate(d), Op::Resize(r)] => match turn(d) {
+            Some(t) => resized(data, probe, r, orient::then(orientation, t), 1, ctx)?,
+            None => None,
+        },
+        [Op::Resize(r), Op::Rotate(d)] => match turn(d) {
+            Some(t) => resized(data, probe, r, orientation, t, ctx)?,
+            None => None,
+        },
         _ => moved(data, probe, pixel_ops, orientation)?,
     };
     let Some(planes) = planes else {
@@ -47,10 +59,12 @@ pub(super) fn jpeg_to_jpeg(
     }))
 }
 
-/// A JPEG resized (and nothing else) to a JPEG goes through Y'CbCr planes (see `planes`),
-/// decoded by our decoder at 1/8 and 1/4 (a fill's window only, under load) and otherwise by
-/// libjpeg-turbo; with `auto-orient,1` the decoded planes are turned upright first, when they are
-/// 4:2:0 (`Planes::orient`).
+/// A JPEG resized to a JPEG goes through Y'CbCr planes (see `planes`), decoded by our decoder at
+/// 1/8 and 1/4 (a fill's window only, under load) and otherwise by libjpeg-turbo. The resize sees
+/// the picture under `orientation` (EXIF's with `auto-orient,1`, and a rotate before the resize);
+/// `turn` is a rotate after it (1 for none), allowed only for a resize that keeps the whole picture
+/// (no fill's crop to turn as well). Both moves are made at once on the decoded planes, 4:2:0 only
+/// (`Planes::orient`), before they are scaled: a turned scale is the scale of the turned picture.
 /// A file libjpeg-turbo warns about fails here with the error the bitmap path would give (see
 /// `decode::jpeg::decode_planes`).
 fn resized(
@@ -58,50 +72,72 @@ fn resized(
     probe: &Probe,
     r: &cyanotype_process::Resize,
     orientation: u8,
+    turn: u8,
     ctx: &Ctx,
 ) -> Result<Option<Planes>> {
     let source = (probe.width, probe.height);
     // The resize sees the picture upright (`auto-orient,1`): the planes are turned once decoded.
-    let swaps = orient::swaps_sides(orientation);
-    let swap = |(a, b): (u32, u32)| if swaps { (b, a) } else { (a, b) };
+    let swap_if = |swaps: bool| move |(a, b): (u32, u32)| if swaps { (b, a) } else { (a, b) };
+    let swap = swap_if(orient::swaps_sides(orientation));
     let upright = swap(source);
     let plan = resize::plan(upright.0, upright.1, r, ctx.never_enlarge, ctx.limits)?;
-    let resize::Plan::Scale { pad: None, .. } = plan else {
+    let resize::Plan::Scale {
+        scaled,
+        out,
+        pad: None,
+    } = plan
+    else {
         return Ok(None);
     };
+    if turn != 1 && scaled != out {
+        return Ok(None);
+    }
     let eighths = plan.decode_hint(upright.0, upright.1).map_or(8, |min| {
         decode::jpeg::choose_eighths(source.0, source.1, swap(min))
     });
-    if orientation != 1 && !decode::jpeg::is_420(data) {
+    let moves = orient::then(orientation, turn);
+    if moves != 1 && !decode::jpeg::is_420(data) {
         return Ok(None);
     }
     // Only the window of an upright picture: the window is in the resize's terms.
     let window = plan
         .fill_window()
-        .filter(|_| orientation == 1)
+        .filter(|_| moves == 1 && turn == 1)
         .map(|w| (source, w));
     let Some(decoded) = decode::jpeg::decode_planes(data, eighths, window) else {
         return Ok(None);
     };
     let (planes, at) = decoded?;
-    // Where the picture starts in the planes: one sample in along a side the turn reversed and
+    // Where the picture starts in the planes: one sample in along a side the move reversed and
     // made even (`Planes::orient`).
-    let (planes, at, start) = if orientation == 1 {
+    let (planes, at, start) = if moves == 1 {
         (planes, at, (0, 0))
     } else {
-        let Some((upright, start)) = planes.orient(orientation) else {
+        let Some((moved, start)) = planes.orient(moves) else {
             return Ok(None);
         };
-        let full = (upright.width - start.0, upright.height - start.1);
+        let full = (moved.width - start.0, moved.height - start.1);
         let whole = resize::Placement {
             origin: (0, 0),
             full,
         };
-        (upright, whole, start)
+        (moved, whole, start)
     };
     let picture = (planes.width - start.0, planes.height - start.1);
-    let Some(((w, h), rect)) = resize::read_rect(plan, picture, at)? else {
+    // The planes are turned by `turn` from what the resize sees: its rectangle is read unturned,
+    // and is then the whole picture (checked above), which the scale reads turned.
+    let unturn = swap_if(orient::swaps_sides(turn));
+    let unturned = resize::Placement {
+        origin: unturn(at.origin),
+        full: unturn(at.full),
+    };
+    let Some((size, rect)) = resize::read_rect(plan, unturn(picture), unturned)? else {
         return Ok(None);
+    };
+    let (size, rect) = if turn == 1 {
+        (size, rect)
+    } else {
+        (unturn(size), (0.0, 0.0, picture.0 as f64, picture.1 as f64))
     };
     let rect = (
         rect.0 + start.0 as f64,
@@ -109,11 +145,11 @@ fn resized(
         rect.2,
         rect.3,
     );
-    Ok(Some(planes.scale((w, h), rect)?))
+    Ok(Some(planes.scale(size, rect)?))
 }
 
 /// A JPEG to a JPEG whose pixels only move or stay: no pixel action (a new quality, progressive),
-/// the EXIF orientation (`auto-orient,1`), or one `rotate` by a right angle. Re-encoded from its
+/// the EXIF orientation (`auto-orient,1`), one `rotate` by a right angle, or both as one move. Re-encoded from its
 /// own Y'CbCr planes, moved sample by sample (`Planes::orient`): no colour conversion either way,
 /// and the chroma is the file's own, not upsampled and averaged down again (`tests/planes.rs`
 /// holds it to the bitmap path). 4:2:0 sources only, the encoder's subsampling, and of those the
@@ -121,8 +157,8 @@ fn resized(
 fn moved(data: &[u8], probe: &Probe, pixel_ops: &[&Op], orientation: u8) -> Result<Option<Planes>> {
     let o = match (pixel_ops, orientation) {
         ([], o) => o,
-        ([Op::Rotate(d)], 1) => match orient::of_turn(*d) {
-            Some(o) => o,
+        ([Op::Rotate(d)], o) => match orient::of_turn(*d) {
+            Some(t) => orient::then(o, t),
             None => return Ok(None),
         },
         _ => return Ok(None),
