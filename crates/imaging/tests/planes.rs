@@ -1,4 +1,4 @@
-//! A JPEG resized to a JPEG goes through Y'CbCr planes (`pipeline::planar`), decoded by our
+//! A JPEG resized to a JPEG or a lossy WebP goes through Y'CbCr planes (`pipeline::planar`), decoded by our
 //! decoder at 1/8 and 1/4 and by libjpeg-turbo otherwise. Here every test JPEG and generated ones of each subsampling and odd
 //! sizes go both ways, for resizes of every mode that path takes: through the planes, and through
 //! bitmaps (forced by a `bright,0` after the resize, which changes no pixel). The answers must agree
@@ -15,8 +15,10 @@ use cyanotype_imaging::{jpeg_meta, ops::orient, ops::resize, process, Bitmap, Li
 use cyanotype_process::Op;
 use turbojpeg::Subsamp;
 
-const RESIZES: [&str; 10] = [
+const RESIZES: [&str; 12] = [
     "image/resize,w_300",
+    "image/resize,w_300/format,webp",
+    "image/resize,m_fill,w_120,h_90/format,webp/quality,q_90",
     "image/resize,w_100",
     "image/resize,m_pad,w_100,h_100",
     "image/resize,w_300/quality,q_80",
@@ -163,10 +165,11 @@ fn planes_agree_with_bitmaps() {
     assert!(taken >= 5 * RESIZES.len(), "only {taken} through planes");
 }
 
-/// Requests that only move pixels (or none): `pipeline::jpeg_moved` re-encodes them from the file's
+/// Requests that only move pixels (or none): `pipeline::planar::moved` re-encodes them from the file's
 /// own planes. Measured (the test prints it): 318 compared, 188 through planes, 34.2 dB at the worst.
-const MOVES: [&str; 6] = [
+const MOVES: [&str; 7] = [
     "image/rotate,90",
+    "image/format,webp",
     "image/rotate,180",
     "image/rotate,270/quality,q_70",
     "image/quality,Q_80/interlace,1",
@@ -174,7 +177,7 @@ const MOVES: [&str; 6] = [
     "image/auto-orient,1/rotate,90",
 ];
 
-/// What `pipeline::jpeg_moved` requires: a right-angle rotate (EXIF's orientation and the turn make
+/// What `pipeline::planar::moved` requires: a right-angle rotate (EXIF's orientation and the turn make
 /// one move), a 4:2:0 file with no ICC profile, and sides the move can reverse with their chroma
 /// (`orient_keeps_chroma`).
 fn takes_moved(data: &[u8], text: &str) -> bool {

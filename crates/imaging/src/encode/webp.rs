@@ -5,6 +5,7 @@ use libwebp_sys as w;
 
 use crate::bitmap::Bitmap;
 use crate::decode::Frame;
+use crate::planes::Planes;
 
 fn config(quality: u32, lossless: bool) -> Result<w::WebPConfig> {
     let mut c = w::WebPConfig::new_with_preset(w::WebPPreset::WEBP_PRESET_DEFAULT, quality as f32)
@@ -56,6 +57,76 @@ pub fn encode(b: &Bitmap, quality: u32, lossless: bool) -> Result<Vec<u8>> {
     result
 }
 
+/// Lossy WebP straight from 4:2:0 Y'CbCr planes (a JPEG's, `crate::planes`), with no RGB on the
+/// way. JPEG's samples are full range; VP8's are BT.601 video range (luma 16-235, chroma 16-240)
+/// with the same matrix, which is what libwebp makes of RGB, so each sample is only rescaled.
+pub fn encode_planes(p: &Planes, quality: u32) -> Result<Vec<u8>> {
+    let (w, h) = (p.width as usize, p.height as usize);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let sizes = [(w, h), (cw, ch), (cw, ch)];
+    for (plane, (pw, ph)) in p.planes.iter().zip(sizes) {
+        let (width, height) = (plane.width as usize, plane.height as usize);
+        if width < pw || height < ph || plane.data.len() < width * height {
+            return Err(Error::internal());
+        }
+    }
+    let config = config(quality, false)?;
+    let mut pic = w::WebPPicture::new().map_err(|_| Error::internal())?;
+    pic.use_argb = 0;
+    pic.colorspace = w::WebPEncCSP::WEBP_YUV420;
+    pic.width = w as i32;
+    pic.height = h as i32;
+    let mut writer: w::WebPMemoryWriter = unsafe { std::mem::zeroed() };
+    unsafe { w::WebPMemoryWriterInit(&mut writer) };
+    let result = (|| {
+        // SAFETY: the picture's size and colour space are set; libwebp allocates its planes.
+        if unsafe { w::WebPPictureAlloc(&mut pic) } == 0 {
+            return Err(Error::internal());
+        }
+        let luma = video_range(0.0, 16.0, 219.0);
+        let chroma = video_range(128.0, 128.0, 224.0);
+        let targets = [
+            (pic.y, pic.y_stride, &luma),
+            (pic.u, pic.uv_stride, &chroma),
+            (pic.v, pic.uv_stride, &chroma),
+        ];
+        for ((plane, (pw, ph)), (dst, stride, map)) in p.planes.iter().zip(sizes).zip(targets) {
+            let stride = stride as usize;
+            // SAFETY: WebPPictureAlloc made `ph` rows of `stride` >= `pw` bytes for this plane
+            // (luma w x h, chroma (w+1)/2 x (h+1)/2, as checked above on our side).
+            let out = unsafe { std::slice::from_raw_parts_mut(dst, stride * (ph - 1) + pw) };
+            for (y, row) in plane
+                .data
+                .chunks_exact(plane.width as usize)
+                .take(ph)
+                .enumerate()
+            {
+                for (d, s) in out[y * stride..][..pw].iter_mut().zip(&row[..pw]) {
+                    *d = map[*s as usize];
+                }
+            }
+        }
+        pic.writer = Some(w::WebPMemoryWrite);
+        pic.custom_ptr = &mut writer as *mut _ as *mut std::ffi::c_void;
+        if unsafe { w::WebPEncode(&config, &mut pic) } == 0 {
+            return Err(Error::internal());
+        }
+        Ok(unsafe { std::slice::from_raw_parts(writer.mem, writer.size) }.to_vec())
+    })();
+    unsafe {
+        w::WebPPictureFree(&mut pic);
+        w::WebPMemoryWriterClear(&mut writer);
+    }
+    result
+}
+
+/// Full-range samples (0-255) to video range, rounded to nearest: sample `fixed` lands on `at`,
+/// and 255 levels become `span`. Luma: 0 at 16, 219 levels (16-235); chroma: 128 stays, 224 levels
+/// (16-240).
+fn video_range(fixed: f64, at: f64, span: f64) -> [u8; 256] {
+    std::array::from_fn(|v| (at + (v as f64 - fixed) * span / 255.0).round() as u8)
+}
+
 pub fn encode_animation(frames: &[Frame], quality: u32, lossless: bool) -> Result<Vec<u8>> {
     let (cw, ch) = (frames[0].bitmap.width, frames[0].bitmap.height);
     let mut opts: w::WebPAnimEncoderOptions = unsafe { std::mem::zeroed() };
@@ -95,4 +166,20 @@ pub fn encode_animation(frames: &[Frame], quality: u32, lossless: bool) -> Resul
     })();
     unsafe { w::WebPAnimEncoderDelete(enc) };
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_range_ends_and_middle() {
+        let luma = video_range(0.0, 16.0, 219.0);
+        assert_eq!((luma[0], luma[128], luma[255]), (16, 126, 235));
+        let chroma = video_range(128.0, 128.0, 224.0);
+        assert_eq!((chroma[0], chroma[128], chroma[255]), (16, 128, 240));
+        // Rounded about the middle, not from 16: 128 + 72 * 224 / 255 = 191.2.
+        assert_eq!(chroma[200], 191);
+        assert!(luma.windows(2).all(|p| p[0] <= p[1]));
+    }
 }

@@ -1,6 +1,6 @@
-//! The two ways a JPEG goes to a JPEG without bitmaps (see `crate::planes`): resized (`resized`), or
-//! with its pixels only moved or re-encoded (`moved`). Each answers `None` when the request is not
-//! one it takes, and the pipeline goes on with bitmaps.
+//! The two ways a JPEG goes to a JPEG or a lossy WebP without bitmaps (see `crate::planes`):
+//! resized (`resized`), or with its pixels only moved or re-encoded (`moved`). Each answers `None`
+//! when the request is not one it takes, and the pipeline goes on with bitmaps.
 
 use cyanotype_process::{Format, Op, Result};
 
@@ -11,10 +11,12 @@ use crate::jpeg_meta;
 use crate::ops::{orient, resize};
 use crate::planes::Planes;
 
-/// A JPEG to a JPEG through its Y'CbCr planes, when nothing but a resize (with a right-angle turn
-/// before or after it) or a move touches the pixels; `None` for everything else. Sources with an ICC profile (converted to sRGB on the
-/// bitmap path), grey and CMYK ones stay on bitmaps.
-pub(super) fn jpeg_to_jpeg(
+/// A JPEG to a JPEG or a lossy WebP through its Y'CbCr planes, when nothing but a resize (with a
+/// right-angle turn before or after it) or a move touches the pixels; `None` for everything else.
+/// Both formats store 4:2:0 Y'CbCr, so no colour conversion happens either way (WebP's samples are
+/// only rescaled to video range). Sources with an ICC profile (converted to sRGB on the bitmap
+/// path), grey and CMYK ones stay on bitmaps.
+pub(super) fn jpeg_through_planes(
     data: &[u8],
     probe: &Probe,
     pixel_ops: &[&Op],
@@ -23,7 +25,12 @@ pub(super) fn jpeg_to_jpeg(
     settings: &Settings,
     ctx: &Ctx,
 ) -> Result<Option<Output>> {
-    let (Format::Jpg, Format::Jpg, None) = (probe.format, settings.format, describe) else {
+    let to_webp = settings.format == Format::Webp && !settings.webp_lossless;
+    let (Format::Jpg, true, None) = (
+        probe.format,
+        settings.format == Format::Jpg || to_webp,
+        describe,
+    ) else {
         return Ok(None);
     };
     if jpeg_meta::read(data).icc.is_some() {
@@ -48,12 +55,16 @@ pub(super) fn jpeg_to_jpeg(
     let Some(planes) = planes else {
         return Ok(None);
     };
-    ctx.deadline.before_encoding(Format::Jpg, false)?;
-    let body = encode::jpeg::encode_planes(&planes, settings.quality, settings.progressive)?;
+    ctx.deadline.before_encoding(settings.format, false)?;
+    let body = if to_webp {
+        encode::webp::encode_planes(&planes, settings.quality)?
+    } else {
+        encode::jpeg::encode_planes(&planes, settings.quality, settings.progressive)?
+    };
     Ok(Some(Output {
         body,
-        content_type: Format::Jpg.mime(),
-        format: Some(Format::Jpg),
+        content_type: settings.format.mime(),
+        format: Some(settings.format),
         width: planes.width,
         height: planes.height,
     }))
