@@ -17,7 +17,7 @@ use crate::ops::{self, orient, resize};
 use crate::{hue, info, jpeg_meta, memory};
 
 mod planar;
-use planar::jpeg_through_planes;
+use planar::through_planes;
 
 /// Quality used when nothing says otherwise and the source is not a JPEG.
 pub const DEFAULT_QUALITY: u32 = 85;
@@ -131,7 +131,7 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
         within: Within::Request,
     };
 
-    if let Some(out) = jpeg_through_planes(
+    if let Some(out) = through_planes(
         data,
         &probe,
         &pixel_ops,

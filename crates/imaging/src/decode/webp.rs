@@ -8,6 +8,7 @@ use libwebp_sys as w;
 
 use crate::bitmap::Bitmap;
 use crate::decode::Frame;
+use crate::planes::{Plane, Planes, OUT_DENSITY};
 
 pub struct WebpInfo {
     pub width: u32,
@@ -96,6 +97,54 @@ pub fn decode_still(data: &[u8], size: Option<(u32, u32)>) -> Result<Bitmap> {
         pixels
     };
     Ok(Bitmap::new(ow, oh, channels, out))
+}
+
+/// A still WebP without alpha as its 4:2:0 planes at full size, in VP8's video range (what a lossy
+/// one stores; libwebp converts a lossless one), written by libwebp straight into ours. `None` for
+/// an animation or alpha, which stay on bitmaps.
+pub fn decode_planes(data: &[u8]) -> Result<Option<Planes>> {
+    let info = info(data)?;
+    if info.has_alpha || info.animated {
+        return Ok(None);
+    }
+    let (w, h) = (info.width, info.height);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let mut planes = [(w, h), (cw, ch), (cw, ch)].map(|(pw, ph)| Plane {
+        width: pw,
+        height: ph,
+        data: vec![0u8; pw as usize * ph as usize],
+    });
+    let mut config = w::WebPDecoderConfig::new().map_err(|_| Error::internal())?;
+    config.output.colorspace = w::WEBP_CSP_MODE::MODE_YUV;
+    config.output.is_external_memory = 1;
+    let [y, u, v] = &mut planes;
+    config.output.u.YUVA = w::WebPYUVABuffer {
+        y: y.data.as_mut_ptr(),
+        u: u.data.as_mut_ptr(),
+        v: v.data.as_mut_ptr(),
+        a: ptr::null_mut(),
+        y_stride: w as i32,
+        u_stride: cw as i32,
+        v_stride: cw as i32,
+        a_stride: 0,
+        y_size: y.data.len(),
+        u_size: u.data.len(),
+        v_size: v.data.len(),
+        a_size: 0,
+    };
+    // SAFETY: the buffers hold the whole picture's planes at the strides given (libwebp checks the
+    // sizes against them) and outlive the call; libwebp frees nothing of external memory.
+    let status = unsafe { w::WebPDecode(data.as_ptr(), data.len(), &mut config) };
+    unsafe { w::WebPFreeDecBuffer(&mut config.output) };
+    if status != w::VP8StatusCode::VP8_STATUS_OK {
+        return Err(Error::damaged(format!("webp decode: {status:?}")));
+    }
+    Ok(Some(Planes {
+        width: w,
+        height: h,
+        planes,
+        density: OUT_DENSITY,
+    }))
 }
 
 /// Decode every frame of an animated WebP, each composited on the full canvas, with its duration.

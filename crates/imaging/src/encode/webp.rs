@@ -57,10 +57,18 @@ pub fn encode(b: &Bitmap, quality: u32, lossless: bool) -> Result<Vec<u8>> {
     result
 }
 
-/// Lossy WebP straight from 4:2:0 Y'CbCr planes (a JPEG's, `crate::planes`), with no RGB on the
-/// way. JPEG's samples are full range; VP8's are BT.601 video range (luma 16-235, chroma 16-240)
-/// with the same matrix, which is what libwebp makes of RGB, so each sample is only rescaled.
-pub fn encode_planes(p: &Planes, quality: u32) -> Result<Vec<u8>> {
+/// The range of planes' samples: a JPEG's use all of 0-255 (JFIF); VP8's are BT.601 video range
+/// (luma 16-235, chroma 16-240), with the same matrix.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Range {
+    Full,
+    Video,
+}
+
+/// Lossy WebP straight from 4:2:0 Y'CbCr planes (a JPEG's or a WebP's, `crate::planes`), with no
+/// RGB on the way: full-range samples are only rescaled to video range, which is what libwebp
+/// makes of RGB.
+pub fn encode_planes(p: &Planes, range: Range, quality: u32) -> Result<Vec<u8>> {
     let (w, h) = (p.width as usize, p.height as usize);
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
     let sizes = [(w, h), (cw, ch), (cw, ch)];
@@ -83,8 +91,16 @@ pub fn encode_planes(p: &Planes, quality: u32) -> Result<Vec<u8>> {
         if unsafe { w::WebPPictureAlloc(&mut pic) } == 0 {
             return Err(Error::internal());
         }
-        let luma = video_range(0.0, 16.0, 219.0);
-        let chroma = video_range(128.0, 128.0, 224.0);
+        let (luma, chroma) = match range {
+            Range::Full => (
+                video_range(0.0, 16.0, 219.0),
+                video_range(128.0, 128.0, 224.0),
+            ),
+            Range::Video => {
+                let same = std::array::from_fn(|v| v as u8);
+                (same, same)
+            }
+        };
         let targets = [
             (pic.y, pic.y_stride, &luma),
             (pic.u, pic.uv_stride, &chroma),
