@@ -38,14 +38,24 @@ fn import(pic: &mut w::WebPPicture, b: &Bitmap) -> Result<()> {
 
 pub fn encode(b: &Bitmap, quality: u32, lossless: bool) -> Result<Vec<u8>> {
     let config = config(quality, lossless)?;
-    let mut pic = w::WebPPicture::new().map_err(|_| Error::internal())?;
+    let pic = w::WebPPicture::new().map_err(|_| Error::internal())?;
+    encode_picture(&config, pic, |pic| import(pic, b))
+}
+
+/// `pic` filled by `fill`, encoded with `config` into memory; the picture and the writer are freed
+/// whatever happens.
+fn encode_picture(
+    config: &w::WebPConfig,
+    mut pic: w::WebPPicture,
+    fill: impl FnOnce(&mut w::WebPPicture) -> Result<()>,
+) -> Result<Vec<u8>> {
     let mut writer: w::WebPMemoryWriter = unsafe { std::mem::zeroed() };
     unsafe { w::WebPMemoryWriterInit(&mut writer) };
     let result = (|| {
-        import(&mut pic, b)?;
+        fill(&mut pic)?;
         pic.writer = Some(w::WebPMemoryWrite);
         pic.custom_ptr = &mut writer as *mut _ as *mut std::ffi::c_void;
-        if unsafe { w::WebPEncode(&config, &mut pic) } == 0 {
+        if unsafe { w::WebPEncode(config, &mut pic) } == 0 {
             return Err(Error::internal());
         }
         Ok(unsafe { std::slice::from_raw_parts(writer.mem, writer.size) }.to_vec())
@@ -84,11 +94,9 @@ pub fn encode_planes(p: &Planes, range: Range, quality: u32) -> Result<Vec<u8>> 
     pic.colorspace = w::WebPEncCSP::WEBP_YUV420;
     pic.width = w as i32;
     pic.height = h as i32;
-    let mut writer: w::WebPMemoryWriter = unsafe { std::mem::zeroed() };
-    unsafe { w::WebPMemoryWriterInit(&mut writer) };
-    let result = (|| {
+    encode_picture(&config, pic, |pic| {
         // SAFETY: the picture's size and colour space are set; libwebp allocates its planes.
-        if unsafe { w::WebPPictureAlloc(&mut pic) } == 0 {
+        if unsafe { w::WebPPictureAlloc(pic) } == 0 {
             return Err(Error::internal());
         }
         let (luma, chroma) = match range {
@@ -122,18 +130,8 @@ pub fn encode_planes(p: &Planes, range: Range, quality: u32) -> Result<Vec<u8>> 
                 }
             }
         }
-        pic.writer = Some(w::WebPMemoryWrite);
-        pic.custom_ptr = &mut writer as *mut _ as *mut std::ffi::c_void;
-        if unsafe { w::WebPEncode(&config, &mut pic) } == 0 {
-            return Err(Error::internal());
-        }
-        Ok(unsafe { std::slice::from_raw_parts(writer.mem, writer.size) }.to_vec())
-    })();
-    unsafe {
-        w::WebPPictureFree(&mut pic);
-        w::WebPMemoryWriterClear(&mut writer);
-    }
-    result
+        Ok(())
+    })
 }
 
 /// Full-range samples (0-255) to video range, rounded to nearest: sample `fixed` lands on `at`,
