@@ -32,10 +32,7 @@ pub(super) fn through_planes(
         return Ok(None);
     }
     let (planes, range) = match (probe.format, settings.format) {
-        (Format::Jpg, Format::Jpg) => {
-            (jpeg(data, probe, pixel_ops, orientation, ctx)?, Range::Full)
-        }
-        (Format::Jpg, Format::Webp) if to_webp => {
+        (Format::Jpg, out) if out == Format::Jpg || to_webp => {
             (jpeg(data, probe, pixel_ops, orientation, ctx)?, Range::Full)
         }
         (Format::Webp, Format::Webp) if to_webp && probe.frames == 1 && orientation == 1 => {
@@ -167,7 +164,7 @@ fn resized(
     // Only the window of an upright picture: the window is in the resize's terms.
     let window = plan
         .fill_window()
-        .filter(|_| moves == 1 && turn == 1)
+        .filter(|_| orientation == 1 && turn == 1)
         .map(|w| (source, w));
     let Some(decoded) = decode::jpeg::decode_planes(data, eighths, window) else {
         return Ok(None);
