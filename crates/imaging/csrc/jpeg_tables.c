@@ -224,12 +224,12 @@ static void cy_fast_gather(j_compress_ptr cinfo, struct cy_gather *g) {
 }
 
 /* Encodes 8-bit RGB rows (stride bytes apart) as a 4:2:0 JPEG with optimised Huffman tables and the
- * given luminance and chrominance tables (natural order, values 1..255). On success returns 0 and
- * hands over a malloc'd buffer in *out (free it with cy_jpeg_free); on any libjpeg error returns -1
- * and leaves nothing allocated. */
+ * given luminance and chrominance tables (natural order, values 1..255), or NULL for libjpeg's at
+ * `quality`. On success returns 0 and hands over a malloc'd buffer in *out (free it with
+ * cy_jpeg_free); on any libjpeg error returns -1 and leaves nothing allocated. */
 int cy_jpeg_encode_rgb(const unsigned char *rgb, unsigned int width, unsigned int height,
-                       size_t stride, const unsigned int luma[64], const unsigned int chroma[64],
-                       int progressive, int libjpeg_gather, unsigned char **out,
+                       size_t stride, const unsigned int *luma, const unsigned int *chroma,
+                       int quality, int progressive, int libjpeg_gather, unsigned char **out,
                        unsigned long *out_len) {
   struct jpeg_compress_struct cinfo;
   struct cy_error err;
@@ -250,7 +250,7 @@ int cy_jpeg_encode_rgb(const unsigned char *rgb, unsigned int width, unsigned in
   cinfo.image_height = height;
   cinfo.input_components = 3;
   cinfo.in_color_space = JCS_RGB;
-  cy_settings(&cinfo, luma, chroma, 0, progressive);
+  cy_settings(&cinfo, luma, chroma, quality, progressive);
   jpeg_start_compress(&cinfo, TRUE);
   if (!libjpeg_gather) cy_fast_gather(&cinfo, &gather);
   while (cinfo.next_scanline < cinfo.image_height) {

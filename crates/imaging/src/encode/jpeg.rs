@@ -1,14 +1,14 @@
 //! JPEG output through libjpeg-turbo: 4:2:0, optimised Huffman tables, baseline or progressive.
 //! Up to 1600 px and from quality 50 the quantisation tables are ours (jpeg_tables.rs: fewer bytes at
-//! equal SSIM), written through the libjpeg API by csrc/jpeg_tables.c, which also counts the
-//! symbols for the optimised Huffman tables itself (faster, same counts); otherwise the TurboJPEG
-//! API with libjpeg's tables and pass.
+//! equal SSIM), otherwise libjpeg's scaled to the quality. Either way written through the libjpeg API
+//! by csrc/jpeg_tables.c, which also counts the symbols for the optimised Huffman tables itself
+//! (faster, same counts). Larger pictures went through the TurboJPEG API, whose counting pass was a
+//! quarter of a 12 MP watermark's time; the bytes are the same (`libjpeg_tables_as_turbojpeg`).
 //! Transparency is composited on white first (OSS: "OSS不支持将透明色填充为黑色").
 
 use std::os::raw::{c_int, c_uchar, c_uint, c_ulong};
 
 use cyanotype_process::{Error, Result, Rgb};
-use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 use super::jpeg_tables;
 use crate::bitmap::Bitmap;
@@ -22,6 +22,7 @@ unsafe extern "C" {
         stride: usize,
         luma: *const c_uint,
         chroma: *const c_uint,
+        quality: c_int,
         progressive: c_int,
         libjpeg_gather: c_int,
         out: *mut *mut c_uchar,
@@ -47,10 +48,7 @@ unsafe extern "C" {
 
 pub fn encode(b: Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8>> {
     let b = b.flatten(Rgb::WHITE);
-    match jpeg_tables::mapped_quality(quality, (b.width, b.height)) {
-        Some(q) => encode_with_tables(&b, q, progressive, Gather::Ours),
-        None => encode_standard(&b, quality, progressive),
-    }
+    encode_rgb(&b, quality, progressive, Gather::Ours)
 }
 
 /// Who counts the symbols for the optimised Huffman tables: our pass (csrc/jpeg_tables.c,
@@ -62,28 +60,41 @@ enum Gather {
     Libjpeg,
 }
 
-fn encode_with_tables(
-    b: &Bitmap,
-    quality: u32,
-    progressive: bool,
-    gather: Gather,
-) -> Result<Vec<u8>> {
+/// Our tables scaled for `quality` at this size, or none (libjpeg's at `quality`).
+type Tables = Option<([u32; 64], [u32; 64])>;
+
+fn tables_for(quality: u32, size: (u32, u32)) -> Tables {
+    jpeg_tables::mapped_quality(quality, size).map(jpeg_tables::tables)
+}
+
+/// The table pointers for the C side: ours, or null for libjpeg's.
+fn table_ptrs(tables: &Tables) -> (*const c_uint, *const c_uint) {
+    match tables {
+        Some((l, c)) => (l.as_ptr(), c.as_ptr()),
+        None => (std::ptr::null(), std::ptr::null()),
+    }
+}
+
+fn encode_rgb(b: &Bitmap, quality: u32, progressive: bool, gather: Gather) -> Result<Vec<u8>> {
     debug_assert_eq!(b.channels, 3);
     assert!(b.data.len() >= b.stride() * b.height as usize);
-    let (luma, chroma) = jpeg_tables::tables(quality);
+    let tables = tables_for(quality, (b.width, b.height));
+    let (luma, chroma) = table_ptrs(&tables);
     let mut out: *mut c_uchar = std::ptr::null_mut();
     let mut len: c_ulong = 0;
     // SAFETY: the pixel buffer holds `height` rows of `stride` bytes (asserted above) and outlives the
-    // call; the tables are 64 entries each; on success the C side hands over a malloc'd buffer of
-    // `len` bytes, which is copied and released with cy_jpeg_free, and on failure allocates nothing.
+    // call; the tables, when given, are 64 entries each; on success the C side hands over a malloc'd
+    // buffer of `len` bytes, which is copied and released with cy_jpeg_free, and on failure allocates
+    // nothing.
     let rc = unsafe {
         cy_jpeg_encode_rgb(
             b.data.as_ptr(),
             b.width,
             b.height,
             b.stride(),
-            luma.as_ptr(),
-            chroma.as_ptr(),
+            luma,
+            chroma,
+            quality.clamp(1, 100) as c_int,
             progressive as c_int,
             (gather == Gather::Libjpeg) as c_int,
             &mut out,
@@ -128,11 +139,8 @@ fn encode_planes_with(
             return Err(Error::internal());
         }
     }
-    let tables = jpeg_tables::mapped_quality(quality, (w, h)).map(jpeg_tables::tables);
-    let (luma, chroma) = match &tables {
-        Some((l, c)) => (l.as_ptr(), c.as_ptr()),
-        None => (std::ptr::null(), std::ptr::null()),
-    };
+    let tables = tables_for(quality, (w, h));
+    let (luma, chroma) = table_ptrs(&tables);
     let ptrs = p.planes.each_ref().map(|q| q.data.as_ptr());
     let strides = p.planes.each_ref().map(|q| q.width as usize);
     let mut out: *mut c_uchar = std::ptr::null_mut();
@@ -158,29 +166,11 @@ fn encode_planes_with(
     take_output(rc, out, len)
 }
 
-fn encode_standard(b: &Bitmap, quality: u32, progressive: bool) -> Result<Vec<u8>> {
-    let mut c = Compressor::new().map_err(|_| Error::internal())?;
-    c.set_quality(quality.clamp(1, 100) as i32)
-        .map_err(|_| Error::internal())?;
-    c.set_subsamp(Subsamp::Sub2x2)
-        .map_err(|_| Error::internal())?;
-    c.set_optimize(true).map_err(|_| Error::internal())?;
-    c.set_progressive(progressive)
-        .map_err(|_| Error::internal())?;
-    let image = Image {
-        pixels: b.data.as_slice(),
-        width: b.width as usize,
-        pitch: b.stride(),
-        height: b.height as usize,
-        format: PixelFormat::RGB,
-    };
-    c.compress_to_vec(image).map_err(|_| Error::internal())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::planes::Plane;
+    use turbojpeg::PixelFormat;
 
     /// Pictures that give the statistics pass every kind of block: flat (EOB only), smooth, sharp
     /// edges (large AC values), noise (few zeros), and sparse dots on flat ground (runs of 16 zeros
@@ -210,6 +200,48 @@ mod tests {
             .collect()
     }
 
+    /// Three channels of `samples` interleaved.
+    fn sample_rgb(w: u32, h: u32, kind: u32) -> Bitmap {
+        let channels = [0, 1, 2].map(|c| samples(w, h, kind, c));
+        let rgb: Vec<u8> = (0..(w * h) as usize)
+            .flat_map(|i| channels.iter().map(move |c| c[i]))
+            .collect();
+        Bitmap::new(w, h, 3, rgb)
+    }
+
+    /// Where libjpeg's tables serve (below quality 50, above 1600 px), our libjpeg API path writes
+    /// the bytes the TurboJPEG API wrote before it (same tables, sampling, DCT and Huffman tables).
+    #[test]
+    fn libjpeg_tables_as_turbojpeg() {
+        for (w, h) in [(1, 1), (17, 9), (301, 203), (1700, 20), (9, 1601)] {
+            for kind in 0..5 {
+                for quality in [1, 30, 49, 80, 100] {
+                    if jpeg_tables::mapped_quality(quality, (w, h)).is_some() {
+                        continue;
+                    }
+                    for progressive in [false, true] {
+                        let b = sample_rgb(w, h, kind);
+                        let mut c = turbojpeg::Compressor::new().unwrap();
+                        c.set_quality(quality as i32).unwrap();
+                        c.set_subsamp(turbojpeg::Subsamp::Sub2x2).unwrap();
+                        c.set_optimize(true).unwrap();
+                        c.set_progressive(progressive).unwrap();
+                        let image = turbojpeg::Image {
+                            pixels: b.data.as_slice(),
+                            width: w as usize,
+                            pitch: b.stride(),
+                            height: h as usize,
+                            format: PixelFormat::RGB,
+                        };
+                        let want = c.compress_to_vec(image).unwrap();
+                        let got = encode(b, quality, progressive).unwrap();
+                        assert!(got == want, "{w}x{h} kind {kind} q{quality} p{progressive}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Our statistics pass gives the same counts as libjpeg-turbo's, so the same tables and bytes:
     /// RGB and planes, sizes with partial MCUs, qualities from 50 (our tables) to 100 (coefficients
     /// up to 10 bits), baseline (where ours is taken) and progressive (where it is not).
@@ -219,16 +251,11 @@ mod tests {
         let mut ours_taken = 0;
         for (w, h) in [(1, 1), (17, 9), (64, 48), (301, 203)] {
             for kind in 0..5 {
-                for quality in [50, 80, 95, 100] {
+                for quality in [30, 50, 80, 95, 100] {
                     for progressive in [false, true] {
-                        let channels = [0, 1, 2].map(|c| samples(w, h, kind, c));
-                        let rgb: Vec<u8> = (0..(w * h) as usize)
-                            .flat_map(|i| channels.iter().map(move |c| c[i]))
-                            .collect();
-                        let b = Bitmap::new(w, h, 3, rgb);
-                        let q = jpeg_tables::mapped_quality(quality, (w, h)).unwrap();
-                        let a = encode_with_tables(&b, q, progressive, Gather::Ours).unwrap();
-                        let l = encode_with_tables(&b, q, progressive, Gather::Libjpeg).unwrap();
+                        let b = sample_rgb(w, h, kind);
+                        let a = encode_rgb(&b, quality, progressive, Gather::Ours).unwrap();
+                        let l = encode_rgb(&b, quality, progressive, Gather::Libjpeg).unwrap();
                         assert!(a == l, "rgb {w}x{h} kind {kind} q{quality} p{progressive}");
                         let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
                         let planes = Planes {
