@@ -159,10 +159,11 @@ pub fn encode_animation(frames: &[Frame], quality: u32, lossless: bool) -> Resul
         let mut ts = 0i32;
         for f in frames {
             let mut pic = w::WebPPicture::new().map_err(|_| Error::internal())?;
-            import(&mut pic, &f.bitmap)?;
-            let ok = unsafe { w::WebPAnimEncoderAdd(enc, &mut pic, ts, &config) };
+            // Freed whether the import (which may fail part-way, holding memory) or the add fails.
+            let added = import(&mut pic, &f.bitmap)
+                .map(|()| unsafe { w::WebPAnimEncoderAdd(enc, &mut pic, ts, &config) } != 0);
             unsafe { w::WebPPictureFree(&mut pic) };
-            if ok == 0 {
+            if !added? {
                 return Err(Error::internal());
             }
             ts += f.delay_ms.max(1) as i32;
