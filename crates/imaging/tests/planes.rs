@@ -284,18 +284,22 @@ fn oriented_planes_agree_with_bitmaps() {
     assert!(taken >= 18, "only {taken} through planes");
 }
 
-/// Resizes of still WebPs to lossy WebP: `pipeline::planar::webp_resized` decodes the VP8 planes
-/// and resamples them (no RGB either way). A lossless source stays lossless without a quality,
+/// Resizes of still WebPs to lossy WebP or JPEG: `pipeline::planar::webp_resized` decodes the VP8
+/// planes and resamples them (no RGB either way; to a JPEG the samples are stretched from video to
+/// full range). A lossless source stays lossless without a quality, on bitmaps, and goes to a JPEG
 /// on bitmaps; alpha, animation and ICC profiles stay on bitmaps too.
 /// Measured (the test prints it): 55 compared, 23 through planes, 30.3 dB at the worst (a 100 px
 /// WebP asked for 100 px, so only re-encoded: against Pillow's decode of the source the planes'
 /// answer is the closer, 37.1 dB, the bitmaps' 30.6).
-const WEBP_RESIZES: [&str; 5] = [
+const WEBP_RESIZES: [&str; 8] = [
     "image/resize,w_300",
     "image/resize,m_fill,w_120,h_90/quality,q_70",
     "image/resize,w_100/quality,Q_80",
     "image/resize,p_60/format,webp",
     "image/resize,m_pad,w_100,h_100/quality,q_80",
+    "image/resize,w_300/format,jpg",
+    "image/resize,m_fill,w_120,h_90/format,jpg/quality,q_80",
+    "image/resize,m_pad,w_100,h_100/format,jpg",
 ];
 
 fn webp_sources() -> Vec<(String, Vec<u8>)> {
@@ -325,7 +329,8 @@ fn webp_sources() -> Vec<(String, Vec<u8>)> {
 }
 
 /// What `webp_resized` requires: a still WebP without alpha or ICC profile, a resize that scales
-/// without padding, and lossy output (a lossless source asks for it with a quality).
+/// without padding, and lossy WebP output (a lossless source asks for it with a quality) or JPEG
+/// output from a lossy source.
 fn takes_webp_planes(data: &[u8], text: &str) -> bool {
     let Ok(p) = decode::probe(data) else {
         return false;
@@ -342,7 +347,11 @@ fn takes_webp_planes(data: &[u8], text: &str) -> bool {
         && !info.has_alpha
         && decode::webp::icc(data).is_none()
         && matches!(plan, resize::Plan::Scale { pad: None, .. })
-        && (!lossless || text.contains("quality"))
+        && if text.contains("format,jpg") {
+            !lossless
+        } else {
+            !lossless || text.contains("quality")
+        }
 }
 
 #[test]

@@ -15,6 +15,8 @@ pub struct WebpInfo {
     pub height: u32,
     pub has_alpha: bool,
     pub animated: bool,
+    /// VP8L (lossless) rather than VP8 (lossy) coding, for a still picture.
+    pub lossless: bool,
 }
 
 pub fn info(data: &[u8]) -> Result<WebpInfo> {
@@ -28,6 +30,8 @@ pub fn info(data: &[u8]) -> Result<WebpInfo> {
         height: f.height as u32,
         has_alpha: f.has_alpha != 0,
         animated: f.has_animation != 0,
+        // WebPBitstreamFeatures.format: 0 mixed (animations), 1 lossy, 2 lossless.
+        lossless: f.format == 2,
     })
 }
 

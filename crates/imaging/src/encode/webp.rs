@@ -141,6 +141,28 @@ fn video_range(fixed: f64, at: f64, span: f64) -> [u8; 256] {
     std::array::from_fn(|v| (at + (v as f64 - fixed) * span / 255.0).round() as u8)
 }
 
+/// Video-range planes (VP8's) to full range (JPEG's), in place: luma 16-235 and chroma 16-240
+/// about 128 stretched to 0-255 and clamped, as libwebp's own conversion to RGB reads them.
+pub fn to_full_range(p: &mut Planes) {
+    let luma = full_range(16.0, 0.0, 219.0);
+    let chroma = full_range(128.0, 128.0, 224.0);
+    for (i, plane) in p.planes.iter_mut().enumerate() {
+        let lut = if i == 0 { &luma } else { &chroma };
+        for s in &mut plane.data {
+            *s = lut[*s as usize];
+        }
+    }
+}
+
+/// The inverse of `video_range`: sample `fixed` lands on `at`, and `span` levels become 255.
+fn full_range(fixed: f64, at: f64, span: f64) -> [u8; 256] {
+    std::array::from_fn(|v| {
+        (at + (v as f64 - fixed) * 255.0 / span)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    })
+}
+
 pub fn encode_animation(frames: &[Frame], quality: u32, lossless: bool) -> Result<Vec<u8>> {
     let (cw, ch) = (frames[0].bitmap.width, frames[0].bitmap.height);
     let mut opts: w::WebPAnimEncoderOptions = unsafe { std::mem::zeroed() };
@@ -196,5 +218,28 @@ mod tests {
         // Rounded about the middle, not from 16: 128 + 72 * 224 / 255 = 191.2.
         assert_eq!(chroma[200], 191);
         assert!(luma.windows(2).all(|p| p[0] <= p[1]));
+    }
+
+    #[test]
+    fn full_range_inverts_video_range() {
+        let (luma, chroma) = (
+            full_range(16.0, 0.0, 219.0),
+            full_range(128.0, 128.0, 224.0),
+        );
+        assert_eq!((luma[16], luma[235], luma[0], luma[255]), (0, 255, 0, 255));
+        assert_eq!((chroma[128], chroma[240], chroma[255]), (128, 255, 255));
+        // Full -> video -> full comes back within the one level video range cannot tell apart.
+        let (to_luma, to_chroma) = (
+            video_range(0.0, 16.0, 219.0),
+            video_range(128.0, 128.0, 224.0),
+        );
+        for v in 0..256 {
+            let l = luma[to_luma[v] as usize] as i32;
+            let c = chroma[to_chroma[v] as usize] as i32;
+            assert!(
+                (l - v as i32).abs() <= 1 && (c - v as i32).abs() <= 1,
+                "{v}: {l} {c}"
+            );
+        }
     }
 }
