@@ -243,8 +243,9 @@ mod tests {
     }
 
     /// Our statistics pass gives the same counts as libjpeg-turbo's, so the same tables and bytes:
-    /// RGB and planes, sizes with partial MCUs, qualities from 50 (our tables) to 100 (coefficients
-    /// up to 10 bits), baseline (where ours is taken) and progressive (where it is not).
+    /// RGB and planes, sizes with partial MCUs, quality 30 (libjpeg's tables) and from 50 (ours) to
+    /// 100 (coefficients up to 10 bits), baseline (where ours is taken) and progressive (where it is
+    /// not).
     #[test]
     fn our_statistics_pass_gives_libjpeg_bytes() {
         let before = unsafe { cy_fast_gathers() };
