@@ -1,7 +1,7 @@
 //! The ways a JPEG goes to a JPEG or a lossy WebP without bitmaps (see `crate::planes`): resized
 //! (`resized`), or with its pixels only moved or re-encoded (`moved`); and a WebP resized to a
-//! lossy WebP or a JPEG (`webp_resized`). Each answers `None` when the request is not one it takes, and the
-//! pipeline goes on with bitmaps.
+//! lossy WebP or a JPEG (`webp_resized`). Each answers `None` when the request is not one it
+//! takes, and the pipeline goes on with bitmaps.
 
 use cyanotype_process::{Format, Op, Result};
 
@@ -17,8 +17,8 @@ use crate::planes::Planes;
 /// right-angle turn before or after it, or a move alone) touches the pixels; `None` for everything
 /// else. These formats all store 4:2:0 Y'CbCr with the same matrix, so no colour conversion
 /// happens either way (samples are only rescaled between JPEG's full range and WebP's video
-/// range). Sources with an ICC profile (converted to sRGB on the bitmap path), grey
-/// and CMYK ones stay on bitmaps.
+/// range). Sources with an ICC profile (converted to sRGB on the bitmap path), grey and CMYK ones
+/// stay on bitmaps.
 pub(super) fn through_planes(
     data: &[u8],
     probe: &Probe,
