@@ -152,11 +152,40 @@ impl Ctx {
     }
 }
 
-/// 24 upper-case hex characters, like OSS's request ids.
+/// 24 upper-case hex characters, like OSS's request ids: the time in seconds, a random number drawn
+/// once per process, and a counter (started at a random value). Unique without asking the OS for
+/// randomness on every request (a system call a request on the async thread).
 pub fn request_id() -> String {
-    let mut b = [0u8; 12];
-    getrandom::fill(&mut b).expect("the OS random source works");
-    b.iter().map(|x| format!("{x:02X}")).collect()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static PROCESS: std::sync::OnceLock<(u32, AtomicU32)> = std::sync::OnceLock::new();
+    let (process, counter) = PROCESS.get_or_init(|| {
+        let mut b = [0u8; 8];
+        if getrandom::fill(&mut b).is_err() {
+            // No OS randomness: the clock's nanoseconds and the process id still tell processes apart.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            b[..4].copy_from_slice(&(nanos ^ std::process::id()).to_be_bytes());
+        }
+        let [a, b, c, d, e, f, g, h] = b;
+        (
+            u32::from_be_bytes([a, b, c, d]),
+            AtomicU32::new(u32::from_be_bytes([e, f, g, h])),
+        )
+    });
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32);
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let mut id = String::with_capacity(24);
+    for word in [secs, *process, n] {
+        for byte in word.to_be_bytes() {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            id.push(HEX[(byte >> 4) as usize] as char);
+            id.push(HEX[(byte & 15) as usize] as char);
+        }
+    }
+    id
 }
 
 async fn handle(State(state): State<Shared>, req: Request) -> Response {
@@ -354,4 +383,22 @@ pub fn xml_ok(xml: String) -> Result<Response, ApiError> {
     Ok(Resp::new(200)
         .header("content-type", "application/xml")
         .body(xml))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_24_upper_hex_and_distinct() {
+        let ids: Vec<String> = (0..1000).map(|_| super::request_id()).collect();
+        for id in &ids {
+            assert_eq!(id.len(), 24, "{id}");
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)),
+                "{id}"
+            );
+        }
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
 }
