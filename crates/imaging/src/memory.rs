@@ -35,6 +35,12 @@ struct Budget {
 }
 
 impl Budget {
+    /// Whether a reservation may be waiting (a ticket not yet served). Waking the condvar is a
+    /// system call even with nobody asleep on it, twice an image, so it is skipped otherwise.
+    fn anyone_waits(&self) -> bool {
+        self.next > self.serving
+    }
+
     /// Moves `serving` past tickets that left.
     fn skip_left(&mut self) {
         while let Some(i) = self.left.iter().position(|&t| t == self.serving) {
@@ -77,8 +83,13 @@ pub struct Reservation(u64);
 impl Drop for Reservation {
     fn drop(&mut self) {
         if self.0 > 0 {
-            lock().used -= self.0;
-            FREED.notify_all();
+            let mut b = lock();
+            b.used -= self.0;
+            let wake = b.anyone_waits();
+            drop(b);
+            if wake {
+                FREED.notify_all();
+            }
         }
     }
 }
@@ -109,7 +120,9 @@ pub fn reserve(bytes: u64, abandoned: Option<&AtomicBool>) -> Option<Reservation
             b.serving = b.serving.max(ticket + 1);
             b.skip_left();
             // The next in turn may fit too.
-            FREED.notify_all();
+            if b.anyone_waits() {
+                FREED.notify_all();
+            }
             return Some(Reservation(bytes));
         }
         let Some(flag) = abandoned else {
