@@ -32,13 +32,16 @@ struct Budget {
     /// Tickets whose requests left while waiting (their clients hung up): skipped when their turn
     /// comes, so those behind them do not wait for them.
     left: Vec<u64>,
+    /// Reservations asleep on `FREED` now (counted under the lock before they sleep, so a waker
+    /// that sees 0 has nobody to wake).
+    sleepers: u64,
 }
 
 impl Budget {
-    /// Whether a reservation may be waiting (a ticket not yet served). Waking the condvar is a
-    /// system call even with nobody asleep on it, twice an image, so it is skipped otherwise.
+    /// Whether a reservation sleeps on `FREED`. Waking the condvar is a system call even with
+    /// nobody asleep on it, twice an image, so it is skipped otherwise.
     fn anyone_waits(&self) -> bool {
-        self.next > self.serving
+        self.sleepers > 0
     }
 
     /// Moves `serving` past tickets that left.
@@ -56,6 +59,7 @@ static BUDGET: Mutex<Budget> = Mutex::new(Budget {
     next: 0,
     serving: 0,
     left: Vec::new(),
+    sleepers: 0,
 });
 
 /// How often a waiting reservation looks at its request's abandon flag.
@@ -126,7 +130,9 @@ pub fn reserve(bytes: u64, abandoned: Option<&AtomicBool>) -> Option<Reservation
             return Some(Reservation(bytes));
         }
         let Some(flag) = abandoned else {
+            b.sleepers += 1;
             b = FREED.wait(b).unwrap_or_else(|p| p.into_inner());
+            b.sleepers -= 1;
             continue;
         };
         if flag.load(Ordering::Relaxed) {
@@ -137,10 +143,12 @@ pub fn reserve(bytes: u64, abandoned: Option<&AtomicBool>) -> Option<Reservation
             }
             return None;
         }
+        b.sleepers += 1;
         b = FREED
             .wait_timeout(b, LOOK)
             .unwrap_or_else(|p| p.into_inner())
             .0;
+        b.sleepers -= 1;
     }
 }
 
@@ -327,6 +335,24 @@ mod tests {
         assert_eq!(waiter.join().unwrap(), 0);
         drop(held);
         // `held` was counted under the old budget and is returned in full.
+        assert_eq!(lock().used, 0);
+
+        // A budget changed while a reservation waits lets it go out of turn; it still has to fit,
+        // and the release it waits for wakes it.
+        set_budget(100);
+        let held = reserve(80, None).unwrap();
+        let (done, waiter) = reserve_on_a_thread(50);
+        settle();
+        set_budget(90);
+        settle();
+        assert!(!done.load(Ordering::SeqCst), "80 + 50 does not fit in 90");
+        drop(held);
+        let woken = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            done.load(Ordering::SeqCst)
+        });
+        assert!(woken, "the release did not wake the waiting reservation");
+        assert_eq!(waiter.join().unwrap(), 50);
         assert_eq!(lock().used, 0);
 
         // A waiting request whose client leaves gives up its place, first in the queue or not.
