@@ -112,7 +112,12 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
     let memory = memory::reserve(
         memory::estimate(data, &probe)
             + memory::estimate_actions(&probe, &sizes, out_frames)
-            + memory::estimate_watermarks(&pixel_ops, env),
+            + memory::estimate_watermarks(&pixel_ops, env)
+            + match describe {
+                // average-hue encodes nothing; info encodes the result to give its size.
+                Some(Op::AverageHue) => 0,
+                _ => memory::estimate_encoding(settings.format, out_size),
+            },
         env.abandoned,
     );
     let deadline = Deadline::start(env.time_limit, env.abandoned);

@@ -123,6 +123,15 @@ fn watermarks_and_enlargements_are_reserved_with_the_source() {
     assert!(!done.load(Ordering::SeqCst));
     drop(held);
     enlarged.join().unwrap();
+    // Encoded as AVIF (80 bytes an output pixel: 20 KB for 16x16), likewise; as WebP it fits.
+    let held = memory::reserve(990_000, None).expect("no flag");
+    let (_, webp) = process_on_a_thread("image/format,webp".into());
+    webp.join().unwrap();
+    let (done, avif) = process_on_a_thread("image/format,avif".into());
+    until_waiting(1);
+    assert!(!done.load(Ordering::SeqCst));
+    drop(held);
+    avif.join().unwrap();
     memory::set_budget(0);
 }
 
@@ -159,4 +168,18 @@ fn actions_count_what_they_make_beyond_the_source() {
     // A blur after the shrink counts at the shrunk size; a watermark, its layer and copy.
     assert_eq!(add("image/resize,w_100/sharpen,100", 1), 4 * 10_000);
     assert_eq!(add("image/watermark,text_YQ", 1), 4 * 2 * small);
+}
+
+/// rav1e holds many times the image it encodes (see `estimate_encoding`); the other encoders are
+/// counted with the pixels.
+#[test]
+fn an_avif_encode_is_counted_by_its_output() {
+    use cyanotype_process::Format;
+    assert_eq!(
+        memory::estimate_encoding(Format::Avif, (4096, 4096)),
+        80 * 4096 * 4096
+    );
+    for f in [Format::Jpg, Format::Png, Format::Webp, Format::Gif] {
+        assert_eq!(memory::estimate_encoding(f, (4096, 4096)), 0, "{f}");
+    }
 }
