@@ -290,6 +290,12 @@ def test_bad_process_string(bucket, example_jpg):
     with pytest.raises(oss2.exceptions.ServerError) as e:
         bucket.get_object("e.jpg", process="image/resize,w_10|sys/saveas,o_YQ")
     assert e.value.status == 400
+    # A control character echoed in the Message: the error stays XML that ElementTree (oss2's
+    # parser) reads, so the SDK gets the whole Message, not just the Code from its fallback.
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("e.jpg", process="image/resize,w_\x01")
+    assert e.value.code == "InvalidArgument"
+    assert "The value: \\x01 of parameter: w is invalid" in e.value.message, e.value.message
 
 
 def test_styles_crud_and_style_urls(bucket, server, example_jpg):

@@ -196,7 +196,7 @@ impl ApiError {
 
     /// The XML body, as OSS writes it.
     pub fn to_xml(&self, request_id: &str, host_id: &str) -> String {
-        let mut x = Xml::new();
+        let mut x = Xml::for_error();
         x.open("Error");
         x.elem("Code", self.kind.code());
         x.elem("Message", &self.message);

@@ -7,6 +7,9 @@ use quick_xml::Reader;
 
 pub struct Xml {
     out: String,
+    /// Control characters XML 1.0 cannot carry are written as `\xNN` text instead of character
+    /// references (see `escape_into`).
+    controls_as_text: bool,
 }
 
 impl Default for Xml {
@@ -19,6 +22,19 @@ impl Xml {
     pub fn new() -> Xml {
         Xml {
             out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+            controls_as_text: false,
+        }
+    }
+
+    /// For an error document, which every client must be able to parse to learn what went wrong:
+    /// a control character in a Message or Key that echoes the request (`resize,w_%01`, a key
+    /// with NUL) is written `\x01`, readable by a person, where a listing writes the character
+    /// reference `&#1;` as OSS does, which strict parsers (Python's ElementTree, Go's
+    /// encoding/xml) refuse.
+    pub fn for_error() -> Xml {
+        Xml {
+            controls_as_text: true,
+            ..Xml::new()
         }
     }
 
@@ -38,7 +54,7 @@ impl Xml {
 
     pub fn elem(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name);
-        escape_into(&mut self.out, text);
+        escape_into(&mut self.out, text, self.controls_as_text);
         self.close(name)
     }
 
@@ -49,7 +65,7 @@ impl Xml {
 
 /// Escapes text for XML. Control characters that XML 1.0 cannot carry are written as character
 /// references, which is what OSS does too (clients that want them safe ask for `encoding-type=url`).
-fn escape_into(out: &mut String, text: &str) {
+fn escape_into(out: &mut String, text: &str, controls_as_text: bool) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -58,7 +74,11 @@ fn escape_into(out: &mut String, text: &str) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
-                out.push_str(&format!("&#{};", c as u32));
+                if controls_as_text {
+                    out.push_str(&format!("\\x{:02x}", c as u32));
+                } else {
+                    out.push_str(&format!("&#{};", c as u32));
+                }
             }
             c => out.push(c),
         }
@@ -165,5 +185,15 @@ mod tests {
         let mut x = Xml::new();
         x.elem("Key", "a<b>\u{1}");
         assert!(x.finish().ends_with("<Key>a&lt;b&gt;&#1;</Key>"));
+        let mut x = Xml::for_error();
+        x.elem("Message", "w_\u{1} \u{0}\t<");
+        let doc = x.finish();
+        assert!(
+            doc.ends_with("<Message>w_\\x01 \\x00\t&lt;</Message>"),
+            "{doc}"
+        );
+        // quick-xml, like the SDKs' parsers, reads it back.
+        let p = parse(doc.as_bytes()).expect("well-formed");
+        assert_eq!(p.first("Message"), Some("w_\\x01 \\x00\t<"));
     }
 }
