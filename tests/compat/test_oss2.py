@@ -1,6 +1,7 @@
 """The real oss2 SDK (aliyun-oss-python-sdk) against cyanotype, with V1 and V4 signatures."""
 import base64
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -63,6 +64,44 @@ def test_bucket_lifecycle(server, auth):
     with pytest.raises(oss2.exceptions.NoSuchBucket) as e:
         b.get_bucket_info()
     assert e.value.details.get("EC") == "0015-00000101"
+
+
+def test_an_oversized_declared_upload_is_refused_before_its_body(bucket, server):
+    """Content-Length of 5 GB + 1: answered at once, not after staging 5 GB. The socket sends only
+    the head and 1 KB; a server that waited for the rest would leave the read to time out."""
+    import socket
+    host, port = server.endpoint.split("//")[1].split(":")
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+    to_sign = f"PUT\n\n\n{date}\n/{bucket.bucket_name}/big"
+    sig = base64.b64encode(hmac.new(SK.encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall((f"PUT /{bucket.bucket_name}/big HTTP/1.1\r\nHost: {host}:{port}\r\nDate: {date}\r\n"
+                      f"Authorization: OSS {AK}:{sig}\r\nContent-Length: 5368709121\r\n\r\n").encode() + b"x" * 1024)
+        answer = sock.recv(65536).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 400"), answer
+    assert "<Code>EntityTooLarge</Code>" in answer, answer
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_object("big")
+
+
+def test_upload_part_copy_is_refused_not_stored_empty(bucket):
+    """UploadPartCopy is not implemented: 501, where it used to store an empty part with 200."""
+    bucket.put_object("src", b"0123456789" * 20000)
+    upload_id = bucket.init_multipart_upload("dst").upload_id
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.upload_part_copy(bucket.bucket_name, "src", (0, 99999), "dst", upload_id, 1)
+    assert e.value.status == 501 and e.value.code == "NotImplemented"
+    assert bucket.list_parts("dst", upload_id).parts == []
+
+
+def test_list_with_max_keys_0_ends(bucket):
+    for k in ("a", "b"):
+        bucket.put_object(k, b"x")
+    for v2 in (False, True):
+        r = (bucket.list_objects_v2 if v2 else bucket.list_objects)(max_keys=0)
+        assert r.is_truncated is False and r.object_list == []
+        r = (bucket.list_objects_v2 if v2 else bucket.list_objects)(max_keys=1)
+        assert r.is_truncated is True and len(r.object_list) == 1
 
 
 def test_put_get_head_range_and_metadata(bucket):

@@ -56,6 +56,11 @@ async fn next_data(body: &mut Body, idle: Option<Duration>) -> Result<Option<Byt
 /// grows past the largest object size, or sends nothing for the body timeout.
 pub async fn stage(body: Body, state: &AppState) -> Result<Staged, ApiError> {
     let (limit, idle) = (state.config.max_object_size, state.config.body_timeout);
+    // A Content-Length past the limit is refused before a byte is staged (a 5 GB + 1 declaration
+    // would otherwise fill the disk with 5 GB first). Chunked bodies are counted as they come.
+    if axum::body::HttpBody::size_hint(&body).lower() > limit {
+        return Err(too_large(limit));
+    }
     let mut file = state.store.staging().create().map_err(io)?;
     let mut body = body;
     while let Some(data) = next_data(&mut body, idle).await? {

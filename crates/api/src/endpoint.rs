@@ -247,6 +247,13 @@ pub fn parse(
         },
         (Some(_), Some(_)) => match method {
             "PUT" if q("acl") => Op::PutObjectAcl,
+            // UploadPartCopy is not implemented; taken as UploadPart it stored an empty part and
+            // answered 200, so the completed object silently lacked the copied bytes.
+            "PUT" if q("partNumber") && q("uploadId") && copy_source => {
+                return Err(ApiError::not_implemented(
+                    "UploadPartCopy (UploadPart with x-oss-copy-source)",
+                ))
+            }
             "PUT" if q("partNumber") && q("uploadId") => Op::UploadPart,
             "PUT" if copy_source => Op::CopyObject,
             "PUT" => Op::PutObject,
@@ -380,6 +387,18 @@ mod tests {
                 .unwrap_err()
                 .kind,
             Kind::NotImplemented
+        );
+        let (path, query) = ("/bkt/k", parse_query("partNumber=1&uploadId=u"));
+        assert_eq!(
+            parse("PUT", "h", path, &query, true, &addr())
+                .unwrap_err()
+                .kind,
+            Kind::NotImplemented,
+            "UploadPartCopy"
+        );
+        assert_eq!(
+            parse("PUT", "h", path, &query, false, &addr()).unwrap().op,
+            Op::UploadPart
         );
         assert_eq!(
             parse_query("x-oss-process=image%2Fresize%2Cw_200&a+b=c+d"),

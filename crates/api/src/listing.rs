@@ -93,8 +93,11 @@ pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, Api
     if url {
         x.elem("EncodingType", "url");
     }
-    x.elem("IsTruncated", if page.truncated { "true" } else { "false" });
-    if page.truncated {
+    // max-keys=0 returns nothing and so can give no marker to go on from: "true" there sent paging
+    // clients (oss2's ObjectIterator) round the same empty page for ever.
+    let truncated = page.truncated && max_keys > 0;
+    x.elem("IsTruncated", if truncated { "true" } else { "false" });
+    if truncated {
         if v2 {
             x.elem(
                 "NextContinuationToken",
