@@ -15,6 +15,7 @@ pub enum Kind {
     BucketAlreadyExists,
     BucketNotEmpty,
     EntityTooLarge,
+    EntityTooSmall,
     FileAlreadyExists,
     ImageDamage,
     ImageTooLarge,
@@ -55,6 +56,7 @@ impl Kind {
             BucketAlreadyExists => "BucketAlreadyExists",
             BucketNotEmpty => "BucketNotEmpty",
             EntityTooLarge => "EntityTooLarge",
+            EntityTooSmall => "EntityTooSmall",
             FileAlreadyExists => "FileAlreadyExists",
             ImageDamage => "ImageDamage",
             ImageTooLarge => "ImageTooLarge",
@@ -90,9 +92,10 @@ impl Kind {
         use Kind::*;
         match self {
             NotModified => 304,
-            BadRequest | EntityTooLarge | ImageTooLarge | InvalidArgument | InvalidBucketName
-            | InvalidDigest | InvalidObjectName | InvalidPart | InvalidPartOrder | MalformedXML
-            | MissingArgument | RequestTimeout | TooManyBuckets | WatermarkError => 400,
+            BadRequest | EntityTooLarge | EntityTooSmall | ImageTooLarge | InvalidArgument
+            | InvalidBucketName | InvalidDigest | InvalidObjectName | InvalidPart
+            | InvalidPartOrder | MalformedXML | MissingArgument | RequestTimeout
+            | TooManyBuckets | WatermarkError => 400,
             AccessDenied
             | ImageDamage
             | InvalidAccessKeyId
@@ -244,6 +247,10 @@ impl From<cyanotype_storage::StoreError> for ApiError {
                 Kind::InvalidPart,
                 "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
             ),
+            S::EntityTooSmall => ApiError::new(
+                Kind::EntityTooSmall,
+                "Your proposed upload is smaller than the minimum allowed size: every part but the last must be at least 102400 bytes.",
+            ),
             S::InvalidPartOrder => ApiError::new(
                 Kind::InvalidPartOrder,
                 "The list of parts was not in ascending order. Parts must be ordered by part number.",
@@ -296,6 +303,7 @@ mod tests {
             (BucketAlreadyExists, "BucketAlreadyExists", 409),
             (BucketNotEmpty, "BucketNotEmpty", 409),
             (EntityTooLarge, "EntityTooLarge", 400),
+            (EntityTooSmall, "EntityTooSmall", 400),
             (FileAlreadyExists, "FileAlreadyExists", 409),
             (ImageDamage, "ImageDamage", 403),
             (ImageTooLarge, "ImageTooLarge", 400),

@@ -19,6 +19,9 @@ pub use staging::{crc64, Staged, Staging};
 
 use std::fs::File;
 
+/// OSS: every part of a completed multipart upload but the last is at least 100 KB.
+pub const MIN_PART_SIZE: u64 = 100 * 1024;
+
 /// Storage failures, named after the OSS error each one becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
@@ -31,6 +34,8 @@ pub enum StoreError {
     NoSuchUpload,
     /// A part named in CompleteMultipartUpload is missing or its ETag differs.
     InvalidPart,
+    /// A part of CompleteMultipartUpload other than the last is under [`MIN_PART_SIZE`].
+    EntityTooSmall,
     /// Parts in CompleteMultipartUpload are not in ascending order.
     InvalidPartOrder,
     /// The style limit per bucket (50) is reached.

@@ -29,6 +29,7 @@ use sha2::Sha256;
 use crate::list::{list, ListPage, ListQuery};
 use crate::{
     Bucket, ObjectMeta, ObjectType, Part, Result, Staged, Staging, Store, StoreError, Upload,
+    MIN_PART_SIZE,
 };
 
 pub(crate) fn random_id() -> String {
@@ -492,13 +493,16 @@ impl Store for LocalStore {
         let mut md5s = Md5::new();
         let mut staged = self.staging().create()?;
         let mut buf = vec![0u8; 1 << 20];
-        for (number, etag) in wanted {
+        for (i, (number, etag)) in wanted.iter().enumerate() {
             let part = have
                 .iter()
                 .find(|p| p.number == *number)
                 .ok_or(StoreError::InvalidPart)?;
             if !etag.trim_matches('"').eq_ignore_ascii_case(&part.etag) {
                 return Err(StoreError::InvalidPart);
+            }
+            if i + 1 < wanted.len() && part.size < MIN_PART_SIZE {
+                return Err(StoreError::EntityTooSmall);
             }
             md5s.update(hex::decode(&part.etag).map_err(|e| StoreError::Io(e.to_string()))?);
             let mut f = File::open(dir.join(format!("part-{number:05}")))?;

@@ -172,12 +172,32 @@ fn multipart_joins_parts_in_order() {
             store.staging().from_bytes(b"world").unwrap(),
         )
         .unwrap();
-    let p1 = store
+    // OSS: every part but the last at least 100 KB.
+    let small = store
         .put_part(
             "b",
             &up.upload_id,
             1,
             store.staging().from_bytes(b"hello ").unwrap(),
+        )
+        .unwrap();
+    let too_small = store.complete_upload(
+        "b",
+        &up.upload_id,
+        &[(1, small.etag.clone()), (2, p2.etag.clone())],
+    );
+    assert_eq!(too_small, Err(StoreError::EntityTooSmall));
+    let first = [
+        b"hello ".as_slice(),
+        &vec![b'.'; MIN_PART_SIZE as usize - 6],
+    ]
+    .concat();
+    let p1 = store
+        .put_part(
+            "b",
+            &up.upload_id,
+            1,
+            store.staging().from_bytes(&first).unwrap(),
         )
         .unwrap();
     assert_eq!(store.list_parts("b", &up.upload_id).unwrap().len(), 2);
@@ -195,9 +215,10 @@ fn multipart_joins_parts_in_order() {
             &[(1, format!("\"{}\"", p1.etag)), (2, p2.etag.clone())],
         )
         .unwrap();
-    assert_eq!(read(&store, "b", "big"), b"hello world");
+    let whole = [first.as_slice(), b"world"].concat();
+    assert_eq!(read(&store, "b", "big"), whole);
     assert!(meta.etag.ends_with("-2"));
-    assert_eq!(meta.crc64, crc64(b"hello world"));
+    assert_eq!(meta.crc64, crc64(&whole));
     assert_eq!(
         store.upload("b", &up.upload_id),
         Err(StoreError::NoSuchUpload)
