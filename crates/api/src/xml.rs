@@ -29,8 +29,8 @@ impl Xml {
     /// For an error document, which every client must be able to parse to learn what went wrong:
     /// a control character in a Message or Key that echoes the request (`resize,w_%01`, a key
     /// with NUL) is written `\x01`, readable by a person, where a listing writes the character
-    /// reference `&#1;` as OSS does, which strict parsers (Python's ElementTree, Go's
-    /// encoding/xml) refuse.
+    /// reference `&#1;` as OSS does, which strict parsers refuse (Python's ElementTree, oss2's:
+    /// `tests/compat/test_oss2.py::test_bad_process_string`).
     pub fn for_error() -> Xml {
         Xml {
             controls_as_text: true,
@@ -192,7 +192,7 @@ mod tests {
             doc.ends_with("<Message>w_\\x01 \\x00\t&lt;</Message>"),
             "{doc}"
         );
-        // quick-xml, like the SDKs' parsers, reads it back.
+        // It reads back as the text written.
         let p = parse(doc.as_bytes()).expect("well-formed");
         assert_eq!(p.first("Message"), Some("w_\\x01 \\x00\t<"));
     }

@@ -490,9 +490,8 @@ impl Store for LocalStore {
         if wanted.windows(2).any(|w| w[0].0 >= w[1].0) {
             return Err(StoreError::InvalidPartOrder);
         }
-        let mut md5s = Md5::new();
-        let mut staged = self.staging().create()?;
-        let mut buf = vec![0u8; 1 << 20];
+        // Every part is checked before any is copied.
+        let mut parts = Vec::with_capacity(wanted.len());
         for (i, (number, etag)) in wanted.iter().enumerate() {
             let part = have
                 .iter()
@@ -504,6 +503,13 @@ impl Store for LocalStore {
             if i + 1 < wanted.len() && part.size < MIN_PART_SIZE {
                 return Err(StoreError::EntityTooSmall);
             }
+            parts.push(part);
+        }
+        let mut md5s = Md5::new();
+        let mut staged = self.staging().create()?;
+        let mut buf = vec![0u8; 1 << 20];
+        for part in parts {
+            let number = part.number;
             md5s.update(hex::decode(&part.etag).map_err(|e| StoreError::Io(e.to_string()))?);
             let mut f = File::open(dir.join(format!("part-{number:05}")))?;
             loop {
