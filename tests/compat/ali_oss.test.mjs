@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -127,6 +128,16 @@ for (const v4 of [true, false]) {
       const listed = await c.list({ 'max-keys': 10 });
       assert.deepEqual(listed.objects.map((o) => o.name).sort(), ['photo.jpg', 'saved.jpg']);
       await c.deleteMulti(['photo.jpg', 'saved.jpg']);
+
+      // multipartUploadCopy: ranges of 100 KB copied part by part (UploadPartCopy), in parallel.
+      const big = randomBytes(350 * 1024);
+      await c.put('big.bin', big);
+      const copied = await c.multipartUploadCopy('copy.bin', { sourceKey: 'big.bin', sourceBucketName: bucket },
+        { partSize: 100 * 1024, parallel: 2 });
+      assert.equal(copied.res.status, 200);
+      assert.deepEqual(Buffer.from((await c.get('copy.bin')).content), big);
+      assert.equal((await c.head('copy.bin')).res.headers['x-oss-object-type'], 'Multipart');
+      await c.deleteMulti(['big.bin', 'copy.bin']);
     } finally {
       // Best-effort cleanup: a failure above must stay the reported one.
       await c.deleteBucket(bucket).catch(() => {});

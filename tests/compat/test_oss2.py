@@ -84,14 +84,40 @@ def test_an_oversized_declared_upload_is_refused_before_its_body(bucket, server)
         bucket.get_object("big")
 
 
-def test_upload_part_copy_is_refused_not_stored_empty(bucket):
-    """UploadPartCopy is not implemented: 501, where it used to store an empty part with 200."""
-    bucket.put_object("src", b"0123456789" * 20000)
+def test_upload_part_copy(bucket):
+    """UploadPartCopy: ranges (closed and open-ended) and the whole object, completed into an exact
+    copy; bad ranges, failed conditions and missing sources store nothing."""
+    data = os.urandom(250_000)
+    bucket.put_object("src", data, headers={"x-oss-meta-who": "me"})
     upload_id = bucket.init_multipart_upload("dst").upload_id
-    with pytest.raises(oss2.exceptions.ServerError) as e:
-        bucket.upload_part_copy(bucket.bucket_name, "src", (0, 99999), "dst", upload_id, 1)
-    assert e.value.status == 501 and e.value.code == "NotImplemented"
-    assert bucket.list_parts("dst", upload_id).parts == []
+    r1 = bucket.upload_part_copy(bucket.bucket_name, "src", (0, 149_999), "dst", upload_id, 1)
+    r2 = bucket.upload_part_copy(bucket.bucket_name, "src", (150_000, None), "dst", upload_id, 2)
+    assert r1.etag == hashlib.md5(data[:150_000]).hexdigest().upper()
+    assert r2.etag == hashlib.md5(data[150_000:]).hexdigest().upper()
+    parts = bucket.list_parts("dst", upload_id).parts
+    assert [(p.part_number, p.size) for p in parts] == [(1, 150_000), (2, 100_000)]
+    for code, status, rng, headers in [
+        ("InvalidArgument", 400, (200_000, 250_000), None),   # last byte past the end
+        ("InvalidArgument", 400, (250_000, None), None),      # first byte past the end
+        ("PreconditionFailed", 412, None, {"x-oss-copy-source-if-match": '"0000"'}),
+    ]:
+        with pytest.raises(oss2.exceptions.OssError) as e:
+            bucket.upload_part_copy(bucket.bucket_name, "src", rng, "dst", upload_id, 3,
+                                    headers=headers)
+        assert (e.value.code, e.value.status) == (code, status), e.value
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.upload_part_copy(bucket.bucket_name, "nothing", None, "dst", upload_id, 3)
+    with pytest.raises(oss2.exceptions.NoSuchUpload):
+        bucket.upload_part_copy(bucket.bucket_name, "src", None, "dst", "0" * 32, 3)
+    assert len(bucket.list_parts("dst", upload_id).parts) == 2
+    bucket.complete_multipart_upload(
+        "dst", upload_id, [oss2.models.PartInfo(1, r1.etag), oss2.models.PartInfo(2, r2.etag)])
+    assert bucket.get_object("dst").read() == data
+    # The whole object as one part (no range header).
+    up = bucket.init_multipart_upload("whole").upload_id
+    r = bucket.upload_part_copy(bucket.bucket_name, "src", None, "whole", up, 1)
+    bucket.complete_multipart_upload("whole", up, [oss2.models.PartInfo(1, r.etag)])
+    assert bucket.get_object("whole").read() == data
 
 
 def test_list_with_max_keys_0_ends(bucket):

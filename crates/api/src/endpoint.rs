@@ -40,6 +40,7 @@ pub enum Op {
     ProcessObject,
     InitiateMultipartUpload,
     UploadPart,
+    UploadPartCopy,
     CompleteMultipartUpload,
     AbortMultipartUpload,
     ListParts,
@@ -247,13 +248,8 @@ pub fn parse(
         },
         (Some(_), Some(_)) => match method {
             "PUT" if q("acl") => Op::PutObjectAcl,
-            // UploadPartCopy is not implemented; taken as UploadPart it stored an empty part and
-            // answered 200, so the completed object silently lacked the copied bytes.
-            "PUT" if q("partNumber") && q("uploadId") && copy_source => {
-                return Err(ApiError::not_implemented(
-                    "UploadPartCopy (UploadPart with x-oss-copy-source)",
-                ))
-            }
+            // Before UploadPart: taken as one, it would store the empty body as the part.
+            "PUT" if q("partNumber") && q("uploadId") && copy_source => Op::UploadPartCopy,
             "PUT" if q("partNumber") && q("uploadId") => Op::UploadPart,
             "PUT" if copy_source => Op::CopyObject,
             "PUT" => Op::PutObject,
@@ -390,11 +386,8 @@ mod tests {
         );
         let (path, query) = ("/bkt/k", parse_query("partNumber=1&uploadId=u"));
         assert_eq!(
-            parse("PUT", "h", path, &query, true, &addr())
-                .unwrap_err()
-                .kind,
-            Kind::NotImplemented,
-            "UploadPartCopy"
+            parse("PUT", "h", path, &query, true, &addr()).unwrap().op,
+            Op::UploadPartCopy
         );
         assert_eq!(
             parse("PUT", "h", path, &query, false, &addr()).unwrap().op,

@@ -372,6 +372,7 @@ async fn dispatch(state: &Shared, ctx: Ctx, body: Body) -> Result<Response, ApiE
         ProcessObject => image::process_object(state, &ctx, body).await,
         InitiateMultipartUpload => multipart::initiate(state, &ctx),
         UploadPart => multipart::upload_part(state, &ctx, body).await,
+        UploadPartCopy => multipart::upload_part_copy(state, &ctx).await,
         CompleteMultipartUpload => multipart::complete(state, &ctx, body).await,
         AbortMultipartUpload => multipart::abort(state, &ctx),
         ListParts => multipart::list_parts(state, &ctx),

@@ -2,7 +2,7 @@
 //! `response-*` overrides), HeadObject, GetObjectMeta, DeleteObject, DeleteMultipleObjects and the
 //! object ACL.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 
 use axum::body::Body;
 use axum::response::Response;
@@ -342,21 +342,46 @@ fn copy_source(ctx: &Ctx) -> Result<(String, String), ApiError> {
     Ok((b.to_string(), k.to_string()))
 }
 
-pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let (src_bucket_name, src_key) = copy_source(ctx)?;
+/// The source of a CopyObject or UploadPartCopy, opened once its reader may read it. The caller
+/// checks the `x-oss-copy-source-if-*` conditions after its own write permission.
+pub fn open_copy_source(state: &Shared, ctx: &Ctx) -> Result<CopySource, ApiError> {
+    let (bucket, key) = copy_source(ctx)?;
     let src_bucket = state
         .store
-        .bucket(&src_bucket_name)
-        .map_err(|_| ApiError::no_such_bucket(&src_bucket_name))?;
-    let (src_meta, mut src_file) = state
+        .bucket(&bucket)
+        .map_err(|_| ApiError::no_such_bucket(&bucket))?;
+    let (meta, file) = state
         .store
-        .open_object(&src_bucket_name, &src_key)
+        .open_object(&bucket, &key)
         .map_err(|e| match e {
-            StoreError::NoSuchKey => ApiError::no_such_key(&src_key),
+            StoreError::NoSuchKey => ApiError::no_such_key(&key),
             other => ctx.store_err(other),
         })?;
-    object_read(ctx, &src_bucket, &src_meta, ReadKind::Direct)?;
+    object_read(ctx, &src_bucket, &meta, ReadKind::Direct)?;
+    Ok(CopySource {
+        bucket,
+        key,
+        meta,
+        file,
+    })
+}
+
+pub struct CopySource {
+    pub bucket: String,
+    pub key: String,
+    pub meta: ObjectMeta,
+    /// Open on the blob: a concurrent overwrite of the source does not change what is copied.
+    pub file: std::fs::File,
+}
+
+pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
+    let bucket = load(state, ctx)?;
+    let CopySource {
+        bucket: src_bucket_name,
+        key: src_key,
+        meta: src_meta,
+        file: src_file,
+    } = open_copy_source(state, ctx)?;
     let existing = state.store.head_object(ctx.bucket(), ctx.key()).ok();
     object_write(ctx, &bucket, existing.as_ref())?;
     check_conditions(ctx, &src_meta, "x-oss-copy-source-")?;
@@ -387,16 +412,8 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
         forbid_overwrite(ctx, "x-oss-forbid-overwrite"),
     );
     let committed = blocking(move || -> Result<ObjectMeta, StoreError> {
-        let mut f = staging.create()?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = src_file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            f.write(&buf[..n])?;
-        }
-        store.put_object(&b, meta, f.finish()?, forbid)
+        let staged = staging.copy_from(src_file)?;
+        store.put_object(&b, meta, staged, forbid)
     })
     .await?
     .map_err(|e| ctx.store_err(e))?;

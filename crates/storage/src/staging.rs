@@ -2,7 +2,7 @@
 //! ready to be renamed into place by a commit.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
@@ -86,6 +86,20 @@ impl Staging {
         let mut f = self.create()?;
         f.write(data)?;
         f.finish()
+    }
+
+    /// Stages everything a reader yields: a copy's source object, or a range of it through
+    /// `Read::take` (UploadPartCopy). Streams in 1 MB pieces, whatever the object's size.
+    pub fn copy_from(&self, mut src: impl Read) -> std::io::Result<Staged> {
+        let mut f = self.create()?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = src.read(&mut buf)?;
+            if n == 0 {
+                return f.finish();
+            }
+            f.write(&buf[..n])?;
+        }
     }
 }
 
