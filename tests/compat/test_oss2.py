@@ -229,6 +229,47 @@ def test_list_v1_v2_copy_and_batch_delete(bucket):
     bucket.delete_object("never-existed")  # 204 whether or not it exists
 
 
+def test_bad_batch_delete_copy_directive_and_paging_counts_are_refused(bucket):
+    """Malformed DeleteMultipleObjects bodies, a missing Content-MD5, an unknown metadata directive
+    and out-of-range paging counts: OSS-form errors, and nothing deleted or changed."""
+    bucket.put_object("keep", b"x", headers={"x-oss-meta-a": "1"})
+
+    def batch(body, md5=True):
+        headers = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()} if md5 else {}
+        return bucket._Bucket__do_bucket("POST", data=body, params={"delete": ""}, headers=headers)
+
+    one = b"<Object><Key>keep</Key></Object>"
+    for body, md5, code in [
+        (b"<Delete><Quiet>maybe</Quiet>" + one + b"</Delete>", True, "MalformedXML"),
+        (b"<Delete><Quiet>true</Quiet></Delete>", True, "MalformedXML"),
+        (b"<Delete>" + one + b"<Object></Object></Delete>", True, "MalformedXML"),
+        (b"<Delete>" + one + b"</Delete>", False, "MissingArgument"),
+    ]:
+        with pytest.raises(oss2.exceptions.OssError) as e:
+            batch(body, md5)
+        assert (e.value.status, e.value.code) == (400, code), (body, e.value)
+    assert bucket.object_exists("keep")
+    assert batch(b"<Delete><Quiet>FALSE</Quiet>" + one + b"</Delete>").status == 200
+    assert not bucket.object_exists("keep")
+
+    bucket.put_object("src", b"x", headers={"x-oss-meta-a": "1"})
+    with pytest.raises(oss2.exceptions.InvalidArgument) as e:
+        bucket.copy_object(bucket.bucket_name, "src", "dst",
+                           headers={"x-oss-metadata-directive": "REPLAC", "x-oss-meta-a": "2"})
+    assert "x-oss-metadata-directive" in e.value.message and "REPLAC" in e.value.message
+    assert not bucket.object_exists("dst")
+
+    up = bucket.init_multipart_upload("m").upload_id
+    for call in [lambda: bucket.list_parts("m", up, max_parts=0),
+                 lambda: bucket.list_parts("m", up, max_parts=1001),
+                 lambda: bucket.list_multipart_uploads(max_uploads=0),
+                 lambda: bucket.list_objects(max_keys=1001)]:
+        with pytest.raises(oss2.exceptions.InvalidArgument) as e:
+            call()
+        assert "must be between" in e.value.message
+    assert bucket.list_parts("m", up, max_parts=1000).parts == []
+
+
 def test_acls_and_anonymous_access(bucket, server):
     bucket.put_object("pub.txt", b"pub")
     anon = oss2.Bucket(oss2.AnonymousAuth(), server.endpoint, bucket.bucket_name)

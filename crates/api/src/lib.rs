@@ -125,6 +125,26 @@ impl Ctx {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A paging count (`max-keys`, `max-parts`, `max-uploads`): absent or empty gives `default`;
+    /// anything but an integer in `range` is InvalidArgument naming the parameter and value.
+    pub fn count_param(
+        &self,
+        name: &str,
+        default: usize,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> Result<usize, ApiError> {
+        match self.query(name) {
+            None | Some("") => Ok(default),
+            Some(v) => v.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                ApiError::invalid_argument(format!(
+                    "The value: {v} of parameter: {name} is invalid; it must be between {} and {}.",
+                    range.start(),
+                    range.end()
+                ))
+            }),
+        }
+    }
+
     pub fn has_query(&self, name: &str) -> bool {
         self.query.iter().any(|(k, _)| k == name)
     }

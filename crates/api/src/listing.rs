@@ -46,12 +46,7 @@ pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, Api
             s.to_string()
         }
     };
-    let max_keys = match ctx.query("max-keys") {
-        None | Some("") => 100,
-        Some(v) => v.parse::<usize>().ok().filter(|n| *n <= 1000).ok_or_else(|| {
-            ApiError::invalid_argument(format!("The value: {v} of parameter: max-keys is invalid; it must be between 0 and 1000."))
-        })?,
-    };
+    let max_keys = ctx.count_param("max-keys", 100, 0..=1000)?;
     let prefix = ctx.query("prefix").unwrap_or("").to_string();
     let delimiter = ctx.query("delimiter").unwrap_or("").to_string();
     let token = ctx.query("continuation-token").filter(|t| !t.is_empty());

@@ -201,15 +201,8 @@ pub fn list_parts(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     owner_only(ctx)?;
     load(state, ctx)?;
     let up = upload_of(state, ctx)?;
-    let marker: u32 = ctx
-        .query("part-number-marker")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    let max: usize = ctx
-        .query("max-parts")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(1000)
-        .clamp(1, 1000);
+    let marker = ctx.count_param("part-number-marker", 0, 0..=MAX_PART_NUMBER as usize)? as u32;
+    let max = ctx.count_param("max-parts", 1000, 1..=1000)?;
     let parts = state
         .store
         .list_parts(ctx.bucket(), &up.upload_id)
@@ -249,11 +242,7 @@ pub fn list_uploads(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let prefix = ctx.query("prefix").unwrap_or("");
     let key_marker = ctx.query("key-marker").unwrap_or("");
     let id_marker = ctx.query("upload-id-marker").unwrap_or("");
-    let max: usize = ctx
-        .query("max-uploads")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(1000)
-        .clamp(1, 1000);
+    let max = ctx.count_param("max-uploads", 1000, 1..=1000)?;
     let all = state
         .store
         .list_uploads(ctx.bucket())

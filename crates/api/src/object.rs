@@ -278,18 +278,35 @@ pub fn delete_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
 pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     let body = read_small(body, state).await?;
-    if let Some(h) = ctx.header("content-md5") {
-        let md5: [u8; 16] = {
-            use md5::{Digest, Md5};
-            Md5::digest(&body).into()
-        };
-        check_md5(Some(h), &md5)?;
-    }
+    // Required, as OSS: a list of keys to delete damaged in transit must not delete other keys.
+    let h = ctx.header("content-md5").ok_or_else(|| {
+        ApiError::new(
+            Kind::MissingArgument,
+            "Missing Some Required Arguments: Content-MD5 (DeleteMultipleObjects checks its body).",
+        )
+        .ec("0016-00000606")
+    })?;
+    let md5: [u8; 16] = {
+        use md5::{Digest, Md5};
+        Md5::digest(&body).into()
+    };
+    check_md5(Some(h), &md5)?;
     let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
-    let quiet = p
-        .first("Delete/Quiet")
-        .is_some_and(|q| q.eq_ignore_ascii_case("true"));
+    let quiet = match p.first("Delete/Quiet").map(str::trim) {
+        None => false,
+        Some(q) if q.eq_ignore_ascii_case("true") => true,
+        Some(q) if q.eq_ignore_ascii_case("false") => false,
+        Some(_) => return Err(ApiError::malformed_xml()),
+    };
     let keys: Vec<String> = p.all("Delete/Object/Key").map(str::to_string).collect();
+    // Every Object names one Key; none at all, or more than OSS's 1000, is malformed.
+    let objects = p.all("Delete/Object").count();
+    if objects != keys.len() {
+        return Err(ApiError::malformed_xml().ec("0016-00000613"));
+    }
+    if keys.is_empty() {
+        return Err(ApiError::malformed_xml().ec("0016-00000615"));
+    }
     if keys.len() > 1000 {
         return Err(ApiError::malformed_xml());
     }
@@ -387,9 +404,17 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
     check_conditions(ctx, &src_meta, "x-oss-copy-source-")?;
     let same = src_bucket_name == ctx.bucket() && src_key == ctx.key();
     let replace = same
-        || ctx
-            .header("x-oss-metadata-directive")
-            .is_some_and(|d| d.eq_ignore_ascii_case("REPLACE"));
+        || match ctx.header("x-oss-metadata-directive") {
+            None => false,
+            Some(d) if d.eq_ignore_ascii_case("COPY") => false,
+            Some(d) if d.eq_ignore_ascii_case("REPLACE") => true,
+            // Taken as COPY, a misspelt REPLACE would silently keep the old metadata.
+            Some(d) => {
+                return Err(ApiError::invalid_argument(format!(
+                    "The value: {d} of header: x-oss-metadata-directive is invalid; it must be COPY or REPLACE."
+                )))
+            }
+        };
     let mut meta = if replace {
         meta_from_headers(ctx, ctx.key())?
     } else {

@@ -443,6 +443,16 @@ fn blur_quality_info_hue() {
         &invalid_msg("quality", "q", "0", "q must be an integer in [1,100]"),
     );
     assert_err(
+        "image/quality,lossless",
+        Code::InvalidArgument,
+        &invalid_msg(
+            "quality",
+            "quality",
+            "lossless",
+            "a bare value must be an integer in [1,100]",
+        ),
+    );
+    assert_err(
         "image/quality",
         Code::MissingArgument,
         "Missing argument: the parameter q or Q of action quality is required.",

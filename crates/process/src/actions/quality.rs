@@ -24,7 +24,15 @@ pub fn parse(tokens: &[&str], p: &Params) -> Result<Quality> {
     // number then means is undocumented; we take it as the absolute quality, the natural reading.
     let mut bare = None;
     for t in tokens.iter().filter(|t| !t.contains('_')) {
-        bare = Some(int_value("quality", "quality", t, 1, 100)? as u32);
+        let n = int_value("quality", "quality", t, 1, 100).map_err(|_| {
+            Error::invalid(
+                "quality",
+                "quality",
+                t,
+                "a bare value must be an integer in [1,100]",
+            )
+        })?;
+        bare = Some(n as u32);
     }
     if let Some(q) = p.uint("Q", 1, 100)? {
         return Ok(Quality::Absolute(q));
