@@ -172,6 +172,9 @@ pub fn estimate(data: &[u8], p: &Probe) -> u64 {
                 0
             }
         }
+        // libheif's decoded planes (up to 16 bits a sample at 4:4:4 for 10/12-bit sources) and its
+        // interleaved RGBA image before our copy of it.
+        Format::Heic | Format::Avif => pixels * 10,
         _ => 0,
     };
     decoded + coefficients

@@ -411,6 +411,11 @@ fn output_settings(data: &[u8], probe: &Probe, ops: &[Op]) -> Settings {
             _ => {}
         }
     }
+    // No HEVC encoder here: a HEIC source left in its own format is answered as JPEG, what every
+    // client can show (transparency, rare in HEIC, becomes white as for any JPEG output).
+    if format == Format::Heic {
+        format = Format::Jpg;
+    }
     let source_q = if probe.format == Format::Jpg {
         jpeg_meta::estimate_quality(&jpeg_meta::read(data))
     } else {

@@ -47,6 +47,11 @@ fn sources() -> Vec<(String, Vec<u8>)> {
         "restart_blocks_444.jpg".into(),
         std::fs::read(restart).unwrap(),
     ));
+    // HEIC (libde265) and AVIF (dav1d) through libheif, with an alpha plane each.
+    let heif = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/heif");
+    for name in ["example.heic", "logo_rgba.avif"] {
+        out.push((name.into(), std::fs::read(heif.join(name)).unwrap()));
+    }
     out
 }
 

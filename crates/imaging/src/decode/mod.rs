@@ -3,6 +3,7 @@
 //! where the format allows it.
 
 pub mod gif;
+pub mod heif;
 pub mod jpeg;
 pub mod jpeg_dc;
 pub mod jpeg_planes;
@@ -68,7 +69,10 @@ pub fn probe(data: &[u8]) -> Result<Probe> {
             let (w, h) = image_rs_decoder(data, format, &Limits::default())?.dimensions();
             (w, h, 1)
         }
-        Format::Avif => return Err(Error::damaged("AVIF sources are not supported")),
+        Format::Heic | Format::Avif => {
+            let (w, h) = heif::info(data)?;
+            (w, h, 1)
+        }
     };
     if width == 0 || height == 0 {
         return Err(Error::damaged("the image has no pixels"));
@@ -78,7 +82,12 @@ pub fn probe(data: &[u8]) -> Result<Probe> {
         width,
         height,
         frames,
-        orientation: orientation(data, format),
+        // libheif applies a HEIF's rotation itself (see heif.rs): its EXIF orientation is not ours to apply.
+        orientation: if matches!(format, Format::Heic | Format::Avif) {
+            1
+        } else {
+            orientation(data, format)
+        },
     })
 }
 
@@ -175,6 +184,7 @@ pub fn decode_first(
             }
             Ok(b)
         }
+        Format::Heic | Format::Avif => heif::decode(data),
         _ => {
             let mut dec = image_rs_decoder(data, probe.format, limits)?;
             let profile = dec.icc_profile().ok().flatten();

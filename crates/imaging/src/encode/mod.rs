@@ -70,6 +70,9 @@ pub fn encode(b: Bitmap, s: &Settings) -> Result<Vec<u8>> {
             Ok(out.into_inner())
         }
         Format::Avif => avif::encode(&b.drop_opaque_alpha(), s.quality),
+        // A source format only: `format,heic` does not parse and a HEIC source's own format is
+        // answered as JPEG (pipeline's output settings).
+        Format::Heic => Err(Error::internal()),
     }
 }
 

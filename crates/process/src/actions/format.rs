@@ -24,6 +24,9 @@ pub enum Format {
     Gif,
     Tiff,
     Avif,
+    /// A source format only (HEIC/HEIF stills): there is no HEVC encoder here, so `format,heic` is
+    /// refused and a HEIC source with no `format` action is answered as JPEG.
+    Heic,
 }
 
 impl Format {
@@ -37,6 +40,7 @@ impl Format {
             Format::Gif => "gif",
             Format::Tiff => "tiff",
             Format::Avif => "avif",
+            Format::Heic => "heic",
         }
     }
 
@@ -49,6 +53,7 @@ impl Format {
             Format::Gif => "image/gif",
             Format::Tiff => "image/tiff",
             Format::Avif => "image/avif",
+            Format::Heic => "image/heic",
         }
     }
 
