@@ -42,6 +42,7 @@ pub fn raw(data: &[u8], format: Format) -> Option<Vec<u8>> {
             }
             None
         }
+        Format::Heic | Format::Avif => crate::decode::heif::exif(data),
         _ => None,
     }
 }

@@ -34,6 +34,26 @@ fn info_reads_the_container_only() {
     }
 }
 
+#[test]
+fn info_shows_the_exif_item_as_for_the_jpeg_it_came_from() {
+    let heic = json(&run(&fixture("gps_exif.heic"), "image/info"));
+    let jpeg = json(&run(
+        &read("jpeg/camera_exif/goexif_gps-2000-scaled.jpg"),
+        "image/info",
+    ));
+    for field in [
+        "GPSLatitude",
+        "GPSLatitudeRef",
+        "GPSLongitude",
+        "GPSTag",
+        "Software",
+    ] {
+        assert!(jpeg.get(field).is_some(), "the JPEG has {field}");
+        assert_eq!(heic[field], jpeg[field], "{field}");
+    }
+    assert_eq!(heic["Format"]["value"], "heic");
+}
+
 /// Tolerance: the fixtures are lossy encodes (quality 60-70) of the shared images; a decode that
 /// were wrong in colour (swapped channels, no YCbCr conversion, a wrong matrix) or geometry (stride,
 /// transposition) differs by tens of levels. Measured: 2.0-2.4 a channel for the photo's pixels.

@@ -36,6 +36,19 @@ pub fn info(data: &[u8]) -> Result<(u32, u32)> {
     Ok((h.width(), h.height()))
 }
 
+/// The primary image's EXIF block as a TIFF structure (for `info`), if the file carries one. A HEIF
+/// `Exif` item starts with the 4-byte offset of the TIFF header within the rest.
+pub fn exif(data: &[u8]) -> Option<Vec<u8>> {
+    let (_ctx, h) = primary(data).ok()?;
+    let mut ids = [0; 1];
+    if h.metadata_block_ids(&mut ids, b"Exif") == 0 {
+        return None;
+    }
+    let block = h.metadata(ids[0]).ok()?;
+    let offset = u32::from_be_bytes(block.get(..4)?.try_into().ok()?) as usize;
+    block.get(4usize.checked_add(offset)?..).map(<[u8]>::to_vec)
+}
+
 /// The primary image as 8-bit RGB, or RGBA when it has an alpha plane, in sRGB. The caller has
 /// checked the size from `info` against the limits. Decoded on the calling thread only: the workers
 /// are one per core and each runs one image.
