@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./setup.sh
+../scripts/setup.sh
 (cd .. && cargo build --release --locked -p cyanotype) >&2
 .venv/bin/python http_bench.py work "${1:-10}" "${2:-0}"
