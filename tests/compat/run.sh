@@ -4,6 +4,7 @@
 # Each suite starts its own server on an ephemeral port with a temporary data directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+scripts/setup.sh
 tests/compat/setup.sh
 cargo build -p cyanotype --locked
 export CYANOTYPE_BIN="$PWD/target/debug/cyanotype"
