@@ -486,6 +486,35 @@ HEIF_FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "i
                              "data", "heif")
 
 
+def test_multipart_upload_paging_keeps_every_upload_of_a_key(bucket):
+    """Uploads of one key listed a page at a time: the upload-id marker is a position (uploads in
+    initiation order), so none is skipped, whatever their random IDs."""
+    ids = []
+    for i in range(3):
+        ids.append(bucket.init_multipart_upload("k").upload_id)
+        if i < 2:
+            time.sleep(1.1)  # initiated in different seconds: ordered by time, not by ID
+    paged = [u.upload_id for u in oss2.MultipartUploadIterator(bucket, max_uploads=1)]
+    assert paged == ids
+    assert [u.upload_id for u in oss2.MultipartUploadIterator(bucket)] == ids
+
+
+def test_copy_source_form_and_conditions(bucket):
+    bucket.put_object("src", b"abc")
+    etag = bucket.head_object("src").etag
+    # The leading slash is required.
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        bucket._Bucket__do_object("PUT", "dst", headers={"x-oss-copy-source": bucket.bucket_name + "/src"})
+    # If-Match true decides; the If-Unmodified-Since beside it is not evaluated (RFC 7232).
+    bucket.copy_object(bucket.bucket_name, "src", "dst", headers={
+        "x-oss-copy-source-if-match": '"%s"' % etag,
+        "x-oss-copy-source-if-unmodified-since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert bucket.get_object("dst").read() == b"abc"
+    with pytest.raises(oss2.exceptions.PreconditionFailed):
+        bucket.copy_object(bucket.bucket_name, "src", "dst2", headers={
+            "x-oss-copy-source-if-unmodified-since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+
+
 def test_heic_and_avif_sources(bucket):
     """An iPhone-style HEIC and an AVIF uploaded as they are: processed (a HEIC answers as JPEG, it
     has no encoder here), described by info, and a style's format applies."""

@@ -247,15 +247,21 @@ pub fn list_uploads(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
         .store
         .list_uploads(ctx.bucket())
         .map_err(|e| ctx.store_err(e))?;
+    // Uploads of one key come in the order they were initiated (storage sorts them so), and the
+    // upload-id marker is a position in that order, not an ID to compare: compared as text, the
+    // random IDs of a key's later uploads could sort below the marker and never be listed.
+    let resume = all.iter().position(|u| {
+        u.meta.key == key_marker && u.upload_id == id_marker && !id_marker.is_empty()
+    });
     let after: Vec<&Upload> = all
         .iter()
-        .filter(|u| u.meta.key.starts_with(prefix))
-        .filter(|u| {
-            u.meta.key.as_str() > key_marker
-                || (u.meta.key == key_marker
-                    && !id_marker.is_empty()
-                    && u.upload_id.as_str() > id_marker)
+        .enumerate()
+        .filter(|(i, u)| match resume {
+            Some(at) => *i > at,
+            None => u.meta.key.as_str() > key_marker,
         })
+        .map(|(_, u)| u)
+        .filter(|u| u.meta.key.starts_with(prefix))
         .collect();
     let truncated = after.len() > max;
     let page = &after[..after.len().min(max)];

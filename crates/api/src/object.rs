@@ -125,12 +125,13 @@ pub fn check_conditions(ctx: &Ctx, meta: &ObjectMeta, prefix: &str) -> Result<()
             "At least one of the pre-conditions you specified did not hold.",
         )
     };
+    // RFC 7232 (and S3's copy rules): a date condition is not evaluated when its ETag condition is
+    // present; `If-Match` true with `If-Unmodified-Since` false proceeds.
     if let Some(v) = h("if-match") {
         if !etag_matches(v, &meta.etag) {
             return Err(failed().with("Condition", "If-Match"));
         }
-    }
-    if let Some(t) = h("if-unmodified-since").and_then(date::parse_rfc1123) {
+    } else if let Some(t) = h("if-unmodified-since").and_then(date::parse_rfc1123) {
         if meta.last_modified > t {
             return Err(failed().with("Condition", "If-Unmodified-Since"));
         }
@@ -346,9 +347,10 @@ fn copy_source(ctx: &Ctx) -> Result<(String, String), ApiError> {
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned();
-    let rest = decoded.strip_prefix('/').unwrap_or(&decoded);
-    let (b, k) = rest
-        .split_once('/')
+    // The leading slash is required (OSS: EC 0042-00000301 for a source without it).
+    let (b, k) = decoded
+        .strip_prefix('/')
+        .and_then(|rest| rest.split_once('/'))
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
         .ok_or_else(|| {
             ApiError::invalid_argument(format!(
