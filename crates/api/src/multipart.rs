@@ -135,7 +135,7 @@ fn copy_range(v: &str, size: u64) -> Option<(u64, u64)> {
         "" => size.checked_sub(1)?,
         n => n.parse().ok()?,
     };
-    (first <= last && last < size).then_some((first, last - first + 1))
+    (first <= last && last < size).then(|| (first, last - first + 1))
 }
 
 pub async fn complete(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
