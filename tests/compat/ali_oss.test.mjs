@@ -138,6 +138,20 @@ for (const v4 of [true, false]) {
       assert.deepEqual(Buffer.from((await c.get('copy.bin')).content), big);
       assert.equal((await c.head('copy.bin')).res.headers['x-oss-object-type'], 'Multipart');
       await c.deleteMulti(['big.bin', 'copy.bin']);
+
+      // Object tags (ali-oss reads Tagging.TagSet even when it is empty) and storage classes.
+      await c.put('tagged.txt', Buffer.from('t'), { headers: { 'x-oss-storage-class': 'Archive' } });
+      assert.deepEqual((await c.getObjectTagging('tagged.txt')).tag, {});
+      assert.equal((await c.putObjectTagging('tagged.txt', { project: 'cyanotype', 'a.b': 'c/d' })).status, 200);
+      assert.deepEqual((await c.getObjectTagging('tagged.txt')).tag, { project: 'cyanotype', 'a.b': 'c/d' });
+      const h = (await c.head('tagged.txt')).res.headers;
+      assert.equal(h['x-oss-tagging-count'], '2');
+      assert.equal(h['x-oss-storage-class'], 'Archive');
+      await assert.rejects(c.get('tagged.txt'), (err) => err.status === 403 && err.code === 'InvalidObjectState');
+      assert.equal((await c.restore('tagged.txt')).res.status, 202);
+      assert.equal((await c.deleteObjectTagging('tagged.txt')).status, 204);
+      assert.deepEqual((await c.getObjectTagging('tagged.txt')).tag, {});
+      await c.delete('tagged.txt');
     } finally {
       // Best-effort cleanup: a failure above must stay the reported one.
       await c.deleteBucket(bucket).catch(() => {});

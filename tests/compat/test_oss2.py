@@ -513,6 +513,18 @@ def test_copy_source_form_and_conditions(bucket):
     with pytest.raises(oss2.exceptions.PreconditionFailed):
         bucket.copy_object(bucket.bucket_name, "src", "dst2", headers={
             "x-oss-copy-source-if-unmodified-since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    # A damaged escape or a version in the source names no other key: refused, nothing written.
+    raw = lambda src: bucket._Bucket__do_object("PUT", "dst3", headers={"x-oss-copy-source": src})
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        raw("/%s/sr%%zz" % bucket.bucket_name)
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        raw("/%s/src?versionId=CAEQ" % bucket.bucket_name)
+    assert e.value.status == 501 and e.value.code == "NotImplemented"
+    assert not bucket.object_exists("dst3")
+    # A key holding a '?' travels encoded and copies.
+    bucket.put_object("a?b", b"q")
+    bucket.copy_object(bucket.bucket_name, "a?b", "dst4")
+    assert bucket.get_object("dst4").read() == b"q"
 
 
 def test_heic_and_avif_sources(bucket):
@@ -551,3 +563,113 @@ def test_resumable_upload_25mb(bucket, tmp_path):
     bucket.upload_part("left.bin", up.upload_id, 1, b"part")
     assert [p.part_number for p in bucket.list_parts("left.bin", up.upload_id).parts] == [1]
     assert [u.upload_id for u in oss2.MultipartUploadIterator(bucket)] == [up.upload_id]
+
+
+def test_storage_classes_and_restore(bucket, auth, server, example_jpg):
+    """The class is kept and reported; a cold object is readable only once restored (a restore
+    takes the server's restore_seconds, 1 by default, so the OSS poll on x-oss-restore works)."""
+    bucket.put_object("std", b"s")
+    bucket.put_object("ia", b"i", headers={"x-oss-storage-class": "IA"})
+    bucket.put_object("cold.jpg", example_jpg, headers={"x-oss-storage-class": "Archive"})
+    assert bucket.head_object("ia").resp.headers["x-oss-storage-class"] == "IA"
+    head = bucket.head_object("cold.jpg").resp.headers
+    assert head["x-oss-storage-class"] == "Archive" and "x-oss-restore" not in head
+    classes = {o.key: o.storage_class for o in oss2.ObjectIterator(bucket)}
+    assert classes == {"std": "Standard", "ia": "IA", "cold.jpg": "Archive"}
+    for bad in ("Glacier", ""):
+        with pytest.raises(oss2.exceptions.InvalidArgument):
+            bucket.put_object("bad", b"x", headers={"x-oss-storage-class": bad})
+    assert not bucket.object_exists("bad")
+    # Not restored: no read, no processing, no copy; HEAD stays allowed.
+    for read in (lambda: bucket.get_object("cold.jpg"),
+                 lambda: bucket.get_object("cold.jpg", process="image/resize,w_10"),
+                 lambda: bucket.copy_object(bucket.bucket_name, "cold.jpg", "copy")):
+        with pytest.raises(oss2.exceptions.ServerError) as e:
+            read()
+        assert (e.value.status, e.value.code) == (403, "InvalidObjectState")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.restore_object("std")
+    assert (e.value.status, e.value.code) == (400, "OperationNotSupported")
+    assert bucket.restore_object("cold.jpg").status == 202
+    assert bucket.head_object("cold.jpg").resp.headers["x-oss-restore"] == 'ongoing-request="true"'
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.restore_object("cold.jpg")
+    assert (e.value.status, e.value.code) == (409, "RestoreAlreadyInProgress")
+    deadline = time.time() + 10
+    while 'ongoing-request="true"' == bucket.head_object("cold.jpg").resp.headers["x-oss-restore"]:
+        assert time.time() < deadline
+        time.sleep(0.2)
+    restored = bucket.head_object("cold.jpg").resp.headers["x-oss-restore"]
+    assert restored.startswith('ongoing-request="false", expiry-date="')
+    assert bucket.get_object("cold.jpg").read() == example_jpg
+    assert bucket.get_object("cold.jpg", process="image/info").read().startswith(b"{")
+    # Copied to a Standard object (OSS's way to change a class); a restore now extends: 200.
+    bucket.copy_object(bucket.bucket_name, "cold.jpg", "warm.jpg", headers={"x-oss-storage-class": "Standard"})
+    assert bucket.head_object("warm.jpg").resp.headers["x-oss-storage-class"] == "Standard"
+    assert bucket.restore_object("cold.jpg").status == 200
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        bucket.restore_object("cold.jpg", input=oss2.models.RestoreConfiguration(days=8))
+    # A bucket's class is its objects' default, multipart included.
+    archive = oss2.Bucket(auth, server.endpoint, random_name(), region="cn-hangzhou")
+    archive.create_bucket(input=oss2.models.BucketCreateConfig(oss2.BUCKET_STORAGE_CLASS_ARCHIVE))
+    try:
+        archive.put_object("a", b"a")
+        up = archive.init_multipart_upload("m").upload_id
+        part = archive.upload_part("m", up, 1, b"p")
+        archive.complete_multipart_upload("m", up, [oss2.models.PartInfo(1, part.etag)])
+        for key in ("a", "m"):
+            assert archive.head_object(key).resp.headers["x-oss-storage-class"] == "Archive"
+        assert archive.restore_object("a").status == 202
+    finally:
+        for o in oss2.ObjectIterator(archive):
+            archive.delete_object(o.key)
+        archive.delete_bucket()
+
+
+def test_object_tagging(bucket):
+    from oss2.models import Tagging, TaggingRule
+    bucket.put_object("k", b"abc")
+    etag = bucket.head_object("k").etag
+    assert bucket.get_object_tagging("k").tag_set.tagging_rule == {}
+    assert "x-oss-tagging-count" not in bucket.head_object("k").resp.headers
+    rule = TaggingRule()
+    rule.add("project", "cyanotype")
+    rule.add("empty", "")
+    rule.add("+-.:", "_/ x")
+    assert bucket.put_object_tagging("k", Tagging(rule)).status == 200
+    assert bucket.get_object_tagging("k").tag_set.tagging_rule == {
+        "project": "cyanotype", "empty": "", "+-.:": "_/ x"}
+    head = bucket.head_object("k")
+    assert head.resp.headers["x-oss-tagging-count"] == "3" and head.etag == etag
+    assert bucket.get_object("k").resp.headers["x-oss-tagging-count"] == "3"
+    # Refused whole, the tags before stay: too many, too long, a character outside OSS's set.
+    for bad in ({"k%d" % i: "v" for i in range(11)}, {"k" * 129: "v"}, {"k": "v" * 257}, {"a&b": "v"}):
+        r = TaggingRule()
+        r.tagging_rule.update(bad)
+        with pytest.raises(oss2.exceptions.ServerError) as e:
+            bucket.put_object_tagging("k", Tagging(r))
+        assert e.value.status == 400
+    assert len(bucket.get_object_tagging("k").tag_set.tagging_rule) == 3
+    # x-oss-tagging on a PUT; a copy takes the source's tags unless told to REPLACE them.
+    header = TaggingRule()
+    header.add(" +/ ", "\u4e2d\u6587")
+    header.add("\u4e2d\u6587", "test++/")
+    bucket.put_object("h", b"h", headers={"x-oss-tagging": header.to_query_string()})
+    assert bucket.get_object_tagging("h").tag_set.tagging_rule == {
+        " +/ ": "\u4e2d\u6587", "\u4e2d\u6587": "test++/"}
+    bucket.copy_object(bucket.bucket_name, "k", "c1")
+    assert len(bucket.get_object_tagging("c1").tag_set.tagging_rule) == 3
+    bucket.copy_object(bucket.bucket_name, "k", "c2", headers={
+        "x-oss-tagging-directive": "REPLACE", "x-oss-tagging": "a=1"})
+    assert bucket.get_object_tagging("c2").tag_set.tagging_rule == {"a": "1"}
+    with pytest.raises(oss2.exceptions.InvalidArgument):
+        bucket.put_object("bad", b"x", headers={"x-oss-tagging": "aa=bb=cc"})
+    assert not bucket.object_exists("bad")
+    up = bucket.init_multipart_upload("mp", headers={"x-oss-tagging": "m=1"}).upload_id
+    part = bucket.upload_part("mp", up, 1, b"p")
+    bucket.complete_multipart_upload("mp", up, [oss2.models.PartInfo(1, part.etag)])
+    assert bucket.get_object_tagging("mp").tag_set.tagging_rule == {"m": "1"}
+    assert bucket.delete_object_tagging("k").status == 204
+    assert bucket.get_object_tagging("k").tag_set.tagging_rule == {}
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_object_tagging("missing")

@@ -130,3 +130,27 @@ def test_copier_multipart_copy(client, bucket):
     assert head.content_type == "application/x-test" and head.metadata == {"who": "me"}
     got = client.get_object(oss.GetObjectRequest(bucket=bucket, key="dst")).body.read()
     assert got == data
+
+
+def test_tagging_and_restore_like_the_sdk_integration_tests(client, bucket):
+    # The fixture's bucket is IA: its objects are IA unless a PUT names another class.
+    client.put_object(oss.PutObjectRequest(bucket=bucket, key="t", body=b"t", tagging="a=1&b=2"))
+    h = client.head_object(oss.HeadObjectRequest(bucket=bucket, key="t"))
+    assert h.storage_class == "IA" and h.tagging_count == 2
+    tags = client.get_object_tagging(oss.GetObjectTaggingRequest(bucket=bucket, key="t"))
+    assert [(t.key, t.value) for t in tags.tag_set.tags] == [("a", "1"), ("b", "2")]
+    r = client.put_object_tagging(oss.PutObjectTaggingRequest(
+        bucket=bucket, key="t", tagging=oss.Tagging(tag_set=oss.TagSet(tags=[oss.Tag(key="k", value="v")]))))
+    assert r.status_code == 200
+    tags = client.get_object_tagging(oss.GetObjectTaggingRequest(bucket=bucket, key="t"))
+    assert [(t.key, t.value) for t in tags.tag_set.tags] == [("k", "v")]
+    assert client.delete_object_tagging(oss.DeleteObjectTaggingRequest(bucket=bucket, key="t")).status_code == 204
+    client.put_object(oss.PutObjectRequest(bucket=bucket, key="cold", body=b"c", storage_class="ColdArchive"))
+    r = client.restore_object(oss.RestoreObjectRequest(
+        bucket=bucket, key="cold", restore_request=oss.RestoreRequest(days=3, tier="Expedited")))
+    assert r.status_code == 202
+    with pytest.raises(oss.exceptions.OperationError) as e:
+        client.restore_object(oss.RestoreObjectRequest(bucket=bucket, key="cold"))
+    err = e.value.unwrap()
+    assert err.status_code == 409 and err.code == "RestoreAlreadyInProgress"
+    assert err.message == "The restore operation is in progress."

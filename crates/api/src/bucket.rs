@@ -121,15 +121,7 @@ pub async fn put_bucket(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
     if !body.iter().all(u8::is_ascii_whitespace) {
         let p = xml::parse(&body).ok_or_else(ApiError::malformed_xml)?;
         if let Some(class) = p.first("CreateBucketConfiguration/StorageClass") {
-            if ![
-                "Standard",
-                "IA",
-                "Archive",
-                "ColdArchive",
-                "DeepColdArchive",
-            ]
-            .contains(&class)
-            {
+            if !crate::storage_class::CLASSES.contains(&class) {
                 return Err(ApiError::invalid_argument(format!(
                     "The value: {class} of StorageClass is invalid."
                 )));

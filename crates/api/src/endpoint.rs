@@ -44,6 +44,10 @@ pub enum Op {
     CompleteMultipartUpload,
     AbortMultipartUpload,
     ListParts,
+    RestoreObject,
+    PutObjectTagging,
+    GetObjectTagging,
+    DeleteObjectTagging,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +121,25 @@ fn decode_component(s: &str) -> String {
         .into_owned()
 }
 
+/// Percent-decoding that refuses what it cannot decode (a `%` without two hex digits, bytes that
+/// are not UTF-8) instead of keeping it literally: a damaged copy source must not name another key,
+/// a damaged tag must not become another tag.
+pub fn strict_percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let bad_escape = bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if bad_escape {
+        return None;
+    }
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
 /// OSS bucket names: 3-63 characters of lower-case letters, digits and `-`, starting and ending with
 /// a letter or digit.
 pub fn valid_bucket_name(name: &str) -> bool {
@@ -153,6 +176,8 @@ const HANDLED_SUB_RESOURCES: &[&str] = &[
     "live",
     "delete",
     "objectMeta",
+    "restore",
+    "tagging",
     "partNumber",
     "uploadId",
     "x-oss-process",
@@ -227,6 +252,13 @@ pub fn parse(
             _ => return Err(not_allowed()),
         },
         (Some(_), None) => match method {
+            // Bucket tags are not kept here; taken as another bucket operation, a PUT would
+            // create the bucket.
+            _ if q("tagging") => {
+                return Err(ApiError::not_implemented(
+                    "The bucket sub-resource ?tagging",
+                ))
+            }
             "PUT" if q("acl") => Op::PutBucketAcl,
             "PUT" if q("style") => Op::PutStyle,
             "PUT" if q("imageSettings") => Op::PutImageSettings,
@@ -248,6 +280,9 @@ pub fn parse(
         },
         (Some(_), Some(_)) => match method {
             "PUT" if q("acl") => Op::PutObjectAcl,
+            "PUT" if q("tagging") => Op::PutObjectTagging,
+            "GET" if q("tagging") => Op::GetObjectTagging,
+            "DELETE" if q("tagging") => Op::DeleteObjectTagging,
             // Before UploadPart: taken as one, it would store the empty body as the part.
             "PUT" if q("partNumber") && q("uploadId") && copy_source => Op::UploadPartCopy,
             "PUT" if q("partNumber") && q("uploadId") => Op::UploadPart,
@@ -263,6 +298,7 @@ pub fn parse(
             "POST" if q("uploads") => Op::InitiateMultipartUpload,
             "POST" if q("uploadId") => Op::CompleteMultipartUpload,
             "POST" if q("x-oss-process") => Op::ProcessObject,
+            "POST" if q("restore") => Op::RestoreObject,
             _ => return Err(not_allowed()),
         },
     };
@@ -272,6 +308,19 @@ pub fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_source_escapes_are_strict() {
+        assert_eq!(strict_percent_decode("/b/a%20b").as_deref(), Some("/b/a b"));
+        assert_eq!(
+            strict_percent_decode("/b/%E5%9B%BE").as_deref(),
+            Some("/b/\u{56fe}")
+        );
+        assert_eq!(strict_percent_decode("/b/a%zz"), None);
+        assert_eq!(strict_percent_decode("/b/a%2"), None);
+        assert_eq!(strict_percent_decode("/b/a%"), None);
+        assert_eq!(strict_percent_decode("/b/%FF%FE"), None);
+    }
 
     fn addr() -> Addressing {
         Addressing {

@@ -25,6 +25,7 @@ pub enum Kind {
     InvalidBucketName,
     InvalidDigest,
     InvalidObjectName,
+    InvalidObjectState,
     InvalidPart,
     InvalidPartOrder,
     MalformedXML,
@@ -36,9 +37,11 @@ pub enum Kind {
     NoSuchStyle,
     NoSuchUpload,
     NotImplemented,
+    OperationNotSupported,
     PreconditionFailed,
     RequestTimeTooSkewed,
     RequestTimeout,
+    RestoreAlreadyInProgress,
     ServiceUnavailable,
     SignatureDoesNotMatch,
     TooManyBuckets,
@@ -66,6 +69,7 @@ impl Kind {
             InvalidBucketName => "InvalidBucketName",
             InvalidDigest => "InvalidDigest",
             InvalidObjectName => "InvalidObjectName",
+            InvalidObjectState => "InvalidObjectState",
             InvalidPart => "InvalidPart",
             InvalidPartOrder => "InvalidPartOrder",
             MalformedXML => "MalformedXML",
@@ -77,9 +81,11 @@ impl Kind {
             NoSuchStyle => "NoSuchStyle",
             NoSuchUpload => "NoSuchUpload",
             NotImplemented => "NotImplemented",
+            OperationNotSupported => "OperationNotSupported",
             PreconditionFailed => "PreconditionFailed",
             RequestTimeTooSkewed => "RequestTimeTooSkewed",
             RequestTimeout => "RequestTimeout",
+            RestoreAlreadyInProgress => "RestoreAlreadyInProgress",
             ServiceUnavailable => "ServiceUnavailable",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             TooManyBuckets => "TooManyBuckets",
@@ -92,18 +98,33 @@ impl Kind {
         use Kind::*;
         match self {
             NotModified => 304,
-            BadRequest | EntityTooLarge | EntityTooSmall | ImageTooLarge | InvalidArgument
-            | InvalidBucketName | InvalidDigest | InvalidObjectName | InvalidPart
-            | InvalidPartOrder | MalformedXML | MissingArgument | RequestTimeout
-            | TooManyBuckets | WatermarkError => 400,
+            BadRequest
+            | EntityTooLarge
+            | EntityTooSmall
+            | ImageTooLarge
+            | InvalidArgument
+            | InvalidBucketName
+            | InvalidDigest
+            | InvalidObjectName
+            | InvalidPart
+            | InvalidPartOrder
+            | MalformedXML
+            | MissingArgument
+            | OperationNotSupported
+            | RequestTimeout
+            | TooManyBuckets
+            | WatermarkError => 400,
             AccessDenied
             | ImageDamage
             | InvalidAccessKeyId
+            | InvalidObjectState
             | RequestTimeTooSkewed
             | SignatureDoesNotMatch => 403,
             NoSuchBucket | NoSuchKey | NoSuchStyle | NoSuchUpload => 404,
             MethodNotAllowed => 405,
-            BucketAlreadyExists | BucketNotEmpty | FileAlreadyExists => 409,
+            BucketAlreadyExists | BucketNotEmpty | FileAlreadyExists | RestoreAlreadyInProgress => {
+                409
+            }
             MissingContentLength => 411,
             PreconditionFailed => 412,
             InternalError => 500,
@@ -313,6 +334,7 @@ mod tests {
             (InvalidBucketName, "InvalidBucketName", 400),
             (InvalidDigest, "InvalidDigest", 400),
             (InvalidObjectName, "InvalidObjectName", 400),
+            (InvalidObjectState, "InvalidObjectState", 403),
             (InvalidPart, "InvalidPart", 400),
             (InvalidPartOrder, "InvalidPartOrder", 400),
             (MalformedXML, "MalformedXML", 400),
@@ -324,9 +346,11 @@ mod tests {
             (NoSuchStyle, "NoSuchStyle", 404),
             (NoSuchUpload, "NoSuchUpload", 404),
             (NotImplemented, "NotImplemented", 501),
+            (OperationNotSupported, "OperationNotSupported", 400),
             (PreconditionFailed, "PreconditionFailed", 412),
             (RequestTimeTooSkewed, "RequestTimeTooSkewed", 403),
             (RequestTimeout, "RequestTimeout", 400),
+            (RestoreAlreadyInProgress, "RestoreAlreadyInProgress", 409),
             (ServiceUnavailable, "ServiceUnavailable", 503),
             (SignatureDoesNotMatch, "SignatureDoesNotMatch", 403),
             (TooManyBuckets, "TooManyBuckets", 400),

@@ -235,6 +235,7 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
         .head_object(ctx.bucket(), &key)
         .map_err(|_| ApiError::no_such_key(&key))?;
     object_read(ctx, &bucket, &meta, read_kind(&text))?;
+    crate::storage_class::check_readable(&meta, ctx.now)?;
     let ops = resolve(&bucket, &text)?;
     check_conditions(ctx, &meta, "")?;
     let (meta, out) = run(state, ctx, ctx.bucket(), meta, ops).await?;
@@ -280,6 +281,7 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         .head_object(ctx.bucket(), ctx.key())
         .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, read_kind(process))?;
+    crate::storage_class::check_readable(&meta, ctx.now)?;
     let ops = resolve(&bucket, process)?;
     let Some(save) = save else {
         // Without saveas OSS answers with the processed bytes, like a GET.
@@ -332,9 +334,16 @@ async fn save_processed(
     let (_, out) = run(state, ctx, ctx.bucket(), source, ops).await?;
     let staging = state.store.staging();
     let store = state.store.clone();
+    // The saved object takes its bucket's class, as any write without x-oss-storage-class.
+    let storage_class = state
+        .store
+        .bucket(&target_bucket)
+        .map(|b| b.storage_class)
+        .unwrap_or_default();
     let meta = ObjectMeta {
         key: save.object.clone(),
         content_type: out.content_type.to_string(),
+        storage_class,
         ..Default::default()
     };
     let saved = blocking(

@@ -15,7 +15,9 @@ pub mod multipart;
 pub mod object;
 pub mod response;
 pub mod sources;
+pub mod storage_class;
 pub mod style;
+pub mod tagging;
 pub mod workers;
 pub mod xml;
 
@@ -59,6 +61,8 @@ pub struct ApiConfig {
     /// How long an image's processing may take before it is stopped (ServiceUnavailable); `None`:
     /// no limit.
     pub process_timeout: Option<std::time::Duration>,
+    /// Seconds a RestoreObject of a cold object takes before the object is readable.
+    pub restore_seconds: i64,
 }
 
 impl Default for ApiConfig {
@@ -77,6 +81,7 @@ impl Default for ApiConfig {
             max_buckets: 100,
             body_timeout: Some(std::time::Duration::from_secs(60)),
             process_timeout: Some(std::time::Duration::from_secs(30)),
+            restore_seconds: 1,
         }
     }
 }
@@ -396,6 +401,10 @@ async fn dispatch(state: &Shared, ctx: Ctx, body: Body) -> Result<Response, ApiE
         CompleteMultipartUpload => multipart::complete(state, &ctx, body).await,
         AbortMultipartUpload => multipart::abort(state, &ctx),
         ListParts => multipart::list_parts(state, &ctx),
+        RestoreObject => storage_class::restore_object(state, &ctx, body).await,
+        PutObjectTagging => tagging::put_tagging(state, &ctx, body).await,
+        GetObjectTagging => tagging::get_tagging(state, &ctx),
+        DeleteObjectTagging => tagging::delete_tagging(state, &ctx),
     }
 }
 

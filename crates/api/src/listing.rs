@@ -115,7 +115,7 @@ pub fn list_objects(state: &Shared, ctx: &Ctx, v2: bool) -> Result<Response, Api
         x.elem("ETag", &format!("\"{}\"", o.etag));
         x.elem("Type", o.object_type.as_str());
         x.elem("Size", &o.size.to_string());
-        x.elem("StorageClass", "Standard");
+        x.elem("StorageClass", o.class());
         if fetch_owner {
             x.open("Owner")
                 .elem("ID", OWNER_ID)

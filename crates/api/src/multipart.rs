@@ -38,7 +38,7 @@ pub fn initiate(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     let bucket = load(state, ctx)?;
     let existing = state.store.head_object(ctx.bucket(), ctx.key()).ok();
     object_write(ctx, &bucket, existing.as_ref())?;
-    let meta = meta_from_headers(ctx, ctx.key())?;
+    let meta = meta_from_headers(ctx, ctx.key(), &bucket)?;
     let up = state
         .store
         .create_upload(ctx.bucket(), meta)
@@ -215,7 +215,7 @@ pub fn list_parts(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
         .elem("Bucket", ctx.bucket())
         .elem("Key", ctx.key())
         .elem("UploadId", &up.upload_id)
-        .elem("StorageClass", "Standard")
+        .elem("StorageClass", up.meta.class())
         .elem("PartNumberMarker", &marker.to_string())
         .elem(
             "NextPartNumberMarker",
@@ -284,7 +284,7 @@ pub fn list_uploads(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
         x.open("Upload")
             .elem("Key", &u.meta.key)
             .elem("UploadId", &u.upload_id)
-            .elem("StorageClass", "Standard")
+            .elem("StorageClass", u.meta.class())
             .elem("Initiated", &date::iso8601(u.initiated))
             .close("Upload");
     }

@@ -8,23 +8,24 @@ use axum::body::Body;
 use axum::response::Response;
 
 use cyanotype_auth::date;
-use cyanotype_storage::{Acl, ObjectMeta, ObjectType, StoreError};
+use cyanotype_storage::{Acl, Bucket, ObjectMeta, ObjectType, StoreError};
 
 use crate::access::{object_read, object_write, owner_only, ReadKind};
 use crate::body::{check_md5, read_small, stage};
 use crate::bucket::{acl_policy, load, parse_acl_header};
-use crate::endpoint::check_key;
+use crate::endpoint::{check_key, strict_percent_decode};
 use crate::error::{ApiError, Kind};
 use crate::response::Resp;
 use crate::workers::blocking;
 use crate::xml::{self, Xml};
+use crate::{storage_class, tagging};
 use crate::{xml_ok, Ctx, Shared};
 
 /// OSS: user metadata (`x-oss-meta-*`) is at most 8 KB in total.
 const MAX_USER_META: usize = 8 * 1024;
 
 /// The metadata a PUT (or a REPLACE copy, or an initiated upload) sets from its headers.
-pub fn meta_from_headers(ctx: &Ctx, key: &str) -> Result<ObjectMeta, ApiError> {
+pub fn meta_from_headers(ctx: &Ctx, key: &str, bucket: &Bucket) -> Result<ObjectMeta, ApiError> {
     let mut user_meta: Vec<(String, String)> = ctx
         .headers
         .iter()
@@ -55,6 +56,8 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str) -> Result<ObjectMeta, ApiError> {
         user_meta,
         acl,
         object_type: ObjectType::Normal,
+        storage_class: storage_class::from_header(ctx, bucket)?,
+        tags: tagging::from_header(ctx)?,
         ..Default::default()
     })
 }
@@ -74,7 +77,7 @@ pub async fn put_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
             "You must provide the Content-Length HTTP header.",
         ));
     }
-    let meta = meta_from_headers(ctx, ctx.key())?;
+    let meta = meta_from_headers(ctx, ctx.key(), &bucket)?;
     let staged = stage(body, state).await?;
     check_md5(ctx.header("content-md5"), &staged.md5)?;
     let store = state.store.clone();
@@ -98,7 +101,15 @@ pub fn describe(meta: &ObjectMeta, r: Resp) -> Resp {
         .header("etag", format!("\"{}\"", meta.etag))
         .header("last-modified", date::rfc1123(meta.last_modified))
         .header("x-oss-object-type", meta.object_type.as_str())
-        .header("x-oss-storage-class", "Standard")
+        .header("x-oss-storage-class", meta.class().to_string())
+        .header_opt(
+            "x-oss-restore",
+            storage_class::restore_header(meta, date::now()),
+        )
+        .header_opt(
+            "x-oss-tagging-count",
+            (!meta.tags.is_empty()).then(|| meta.tags.len().to_string()),
+        )
         .header_opt("cache-control", meta.cache_control.clone())
         .header_opt("content-disposition", meta.content_disposition.clone())
         .header_opt("content-encoding", meta.content_encoding.clone())
@@ -210,6 +221,9 @@ pub async fn get_plain(state: &Shared, ctx: &Ctx, head: bool) -> Result<Response
         .open_object(ctx.bucket(), ctx.key())
         .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
+    if !head {
+        storage_class::check_readable(&meta, ctx.now)?;
+    }
     check_conditions(ctx, &meta, "")?;
     let range = ctx.header("range").and_then(|r| parse_range(r, meta.size));
     let mut r = Resp::new(if range.is_some() { 206 } else { 200 }).header("accept-ranges", "bytes");
@@ -341,23 +355,33 @@ pub async fn delete_multiple(state: &Shared, ctx: &Ctx, body: Body) -> Result<Re
     xml_ok(x.finish())
 }
 
-/// `x-oss-copy-source: /<bucket>/<url-encoded key>`.
+/// `x-oss-copy-source: /<bucket>/<url-encoded key>[?versionId=<id>]`.
 fn copy_source(ctx: &Ctx) -> Result<(String, String), ApiError> {
     let raw = ctx.header("x-oss-copy-source").unwrap_or("");
-    let decoded = percent_encoding::percent_decode_str(raw)
-        .decode_utf8_lossy()
-        .into_owned();
+    let invalid = || {
+        ApiError::invalid_argument(format!(
+            "The value: {raw} of header: x-oss-copy-source is invalid."
+        ))
+    };
+    // The key is URL-encoded, so a literal `?` starts the source's query: a version, which this
+    // server does not keep (GetObject's `?versionId` is NotImplemented too). Taken as part of the
+    // key it would copy some other object, or none.
+    let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
+    if !query.is_empty() {
+        return Err(if query.split('&').any(|p| p.starts_with("versionId")) {
+            ApiError::not_implemented("A versioned copy source (?versionId)")
+        } else {
+            invalid()
+        });
+    }
+    let decoded = strict_percent_decode(path).ok_or_else(invalid)?;
     // The leading slash is required (OSS: EC 0042-00000301 for a source without it).
     let (b, k) = decoded
         .strip_prefix('/')
         .and_then(|rest| rest.split_once('/'))
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-        .ok_or_else(|| {
-            ApiError::invalid_argument(format!(
-                "The value: {raw} of header: x-oss-copy-source is invalid."
-            ))
-        })?;
-    // A versioned source (`?versionId=`) is not supported; the rest is the key.
+        .ok_or_else(invalid)?;
+    check_key(k)?;
     Ok((b.to_string(), k.to_string()))
 }
 
@@ -377,6 +401,7 @@ pub fn open_copy_source(state: &Shared, ctx: &Ctx) -> Result<CopySource, ApiErro
             other => ctx.store_err(other),
         })?;
     object_read(ctx, &src_bucket, &meta, ReadKind::Direct)?;
+    storage_class::check_readable(&meta, ctx.now)?;
     Ok(CopySource {
         bucket,
         key,
@@ -418,7 +443,7 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
             }
         };
     let mut meta = if replace {
-        meta_from_headers(ctx, ctx.key())?
+        meta_from_headers(ctx, ctx.key(), &bucket)?
     } else {
         ObjectMeta {
             key: ctx.key().to_string(),
@@ -428,9 +453,11 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
             content_encoding: src_meta.content_encoding.clone(),
             expires: src_meta.expires.clone(),
             user_meta: src_meta.user_meta.clone(),
+            storage_class: storage_class::from_header(ctx, &bucket)?,
             ..Default::default()
         }
     };
+    meta.tags = tagging::for_copy(ctx, &src_meta)?;
     meta.acl = parse_acl_header(ctx, "x-oss-object-acl", true)?.unwrap_or(Acl::Default);
     let staging = state.store.staging();
     let store = state.store.clone();

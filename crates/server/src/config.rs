@@ -49,6 +49,9 @@ pub struct Config {
     /// stopped at its next action or its encode, with 503 ServiceUnavailable: the pixel limits bound
     /// each action, not a long chain of them. 0: no limit.
     pub process_timeout_seconds: u64,
+    /// Seconds a RestoreObject of an Archive, ColdArchive or DeepColdArchive object takes before
+    /// the object is readable (OSS: a minute to hours); 0: at once.
+    pub restore_seconds: u64,
     /// Largest PutObject/UploadPart body, bytes (OSS: 5 GiB).
     pub max_object_size: u64,
     /// Most buckets (OSS: 100).
@@ -87,6 +90,7 @@ impl Default for Config {
             header_timeout_seconds: 30,
             body_timeout_seconds: 60,
             process_timeout_seconds: 30,
+            restore_seconds: 1,
             max_object_size: 5 * 1024 * 1024 * 1024,
             max_buckets: 100,
             max_skew_seconds: 900,
@@ -209,6 +213,7 @@ mod tests {
         assert_eq!(c.header_timeout_seconds, d.header_timeout_seconds);
         assert_eq!(c.body_timeout_seconds, d.body_timeout_seconds);
         assert_eq!(c.process_timeout_seconds, d.process_timeout_seconds);
+        assert_eq!(c.restore_seconds, d.restore_seconds);
     }
 
     #[test]

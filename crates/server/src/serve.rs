@@ -123,6 +123,7 @@ async fn serve(mut config: Config) -> Result<(), String> {
         max_buckets: config.max_buckets,
         body_timeout: seconds(config.body_timeout_seconds),
         process_timeout: seconds(config.process_timeout_seconds),
+        restore_seconds: i64::try_from(config.restore_seconds).unwrap_or(i64::MAX / 4),
     };
     let image_memory = match config.image_memory_mb {
         0 => cyanotype_imaging::memory::half_of_available().unwrap_or(0),

@@ -160,11 +160,38 @@ pub struct ObjectMeta {
     pub user_meta: Vec<(String, String)>,
     pub acl: Acl,
     pub object_type: ObjectType,
+    /// `Standard`, `IA`, `Archive`, `ColdArchive` or `DeepColdArchive`; use [`ObjectMeta::class`]
+    /// (metadata written before classes were kept has none: Standard).
+    #[serde(default)]
+    pub storage_class: String,
+    /// The last RestoreObject of an object of a cold class.
+    #[serde(default)]
+    pub restore: Option<Restore>,
+    /// Object tags (PutObjectTagging, `x-oss-tagging`), keys unique, in the order given.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
     /// The file holding the bytes (backend-private). A blob names one version of the bytes, which
     /// never changes: every write of bytes (put, copy, multipart) makes a new one, unique across the
     /// store; a change of metadata only keeps it. The API's source cache relies on it.
     #[serde(default)]
     pub blob: String,
+}
+
+impl ObjectMeta {
+    pub fn class(&self) -> &str {
+        if self.storage_class.is_empty() {
+            "Standard"
+        } else {
+            &self.storage_class
+        }
+    }
+}
+
+/// A restore of a cold object: readable from `ready` until `expiry` (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    pub ready: i64,
+    pub expiry: i64,
 }
 
 /// An unfinished multipart upload.
