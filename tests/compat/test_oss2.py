@@ -673,3 +673,24 @@ def test_object_tagging(bucket):
     assert bucket.get_object_tagging("k").tag_set.tagging_rule == {}
     with pytest.raises(oss2.exceptions.NoSuchKey):
         bucket.get_object_tagging("missing")
+
+
+def test_a_sub_resource_never_falls_through_to_a_plain_write(bucket):
+    """DELETE /k?acl deleted the object and PUT /k?restore overwrote it (found by a probe): a
+    sub-resource with a method none of its operations takes is MethodNotAllowed, nothing changes."""
+    bucket.put_object("k", b"keep")
+    for method, params, data in (("DELETE", {"acl": ""}, None), ("PUT", {"restore": ""}, b"lost"),
+                                 ("PUT", {"uploads": ""}, b"lost"), ("PUT", {"partNumber": "1"}, b"lost"),
+                                 ("DELETE", {"uploads": ""}, None)):
+        with pytest.raises(oss2.exceptions.ServerError) as e:
+            bucket._Bucket__do_object(method, "k", params=params, data=data)
+        assert (e.value.status, e.value.code) == (405, "MethodNotAllowed"), (method, params)
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket._Bucket__do_bucket("DELETE", params={"acl": ""})
+    assert e.value.status == 405
+    assert bucket.get_object("k").read() == b"keep"
+    # A body nested 100,000 deep (it once took the server's memory whole) is MalformedXML.
+    deep = b"<Tagging>" + b"<a>" * 100000 + b"</a>" * 100000 + b"</Tagging>"
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket._Bucket__do_object("PUT", "k", params={"tagging": ""}, data=deep)
+    assert (e.value.status, e.value.code) == (400, "MalformedXML")

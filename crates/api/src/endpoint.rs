@@ -191,6 +191,27 @@ const HANDLED_SUB_RESOURCES: &[&str] = &[
     "response-expires",
 ];
 
+/// Sub-resources that choose an operation. With a method none of their operations takes they must
+/// not fall through to the plain write of the bucket or the object: `DELETE /k?acl` would delete
+/// the object, `PUT /k?restore` or `PUT /k?partNumber=1` overwrite it, `DELETE /b?style` delete the
+/// bucket.
+const OPERATION_SUB_RESOURCES: &[&str] = &[
+    "acl",
+    "bucketInfo",
+    "location",
+    "style",
+    "styleName",
+    "imageSettings",
+    "uploads",
+    "live",
+    "delete",
+    "objectMeta",
+    "restore",
+    "tagging",
+    "partNumber",
+    "uploadId",
+];
+
 fn has(query: &[(String, String)], name: &str) -> bool {
     query.iter().any(|(k, _)| k == name)
 }
@@ -302,6 +323,20 @@ pub fn parse(
             _ => return Err(not_allowed()),
         },
     };
+    let plain_write = matches!(
+        op,
+        Op::PutBucket | Op::DeleteBucket | Op::PutObject | Op::CopyObject | Op::DeleteObject
+    );
+    if let Some((name, _)) = query
+        .iter()
+        .find(|(k, _)| plain_write && OPERATION_SUB_RESOURCES.contains(&k.as_str()))
+    {
+        return Err(ApiError::new(
+            Kind::MethodNotAllowed,
+            format!("The specified method is not allowed against this resource: {method} with the sub-resource ?{name}."),
+        )
+        .with("Method", method));
+    }
     Ok(Endpoint { bucket, key, op })
 }
 
@@ -433,6 +468,28 @@ mod tests {
                 .kind,
             Kind::NotImplemented
         );
+        // A sub-resource with a method its operations do not take is not the plain write.
+        for (method, pq) in [
+            ("DELETE", "/bkt/k?acl"),
+            ("PUT", "/bkt/k?restore"),
+            ("PUT", "/bkt/k?uploads"),
+            ("PUT", "/bkt/k?partNumber=1"),
+            ("DELETE", "/bkt/?restore"),
+            ("DELETE", "/bkt/?acl"),
+            ("DELETE", "/bkt/?imageSettings"),
+            ("PUT", "/bkt/?uploads"),
+        ] {
+            assert_eq!(
+                ep(method, "h", pq).map(|e| e.op).unwrap_err().kind,
+                Kind::MethodNotAllowed,
+                "{method} {pq}"
+            );
+        }
+        assert_eq!(
+            ok("DELETE", "h", "/bkt/k?tagging").2,
+            Op::DeleteObjectTagging
+        );
+        assert_eq!(ok("GET", "h", "/bkt/k?partNumber=1").2, Op::GetObject);
         let (path, query) = ("/bkt/k", parse_query("partNumber=1&uploadId=u"));
         assert_eq!(
             parse("PUT", "h", path, &query, true, &addr()).unwrap().op,

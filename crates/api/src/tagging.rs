@@ -110,24 +110,35 @@ pub fn for_copy(ctx: &Ctx, source: &ObjectMeta) -> Result<Tags, ApiError> {
     }
 }
 
-/// `<Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>`; a Tag without a Key is
-/// malformed, one without a Value has the empty value.
+/// `<Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>`, nothing else: a Tag without
+/// a Key, a second Key or Value in a Tag, an element elsewhere or a missing TagSet is malformed (a
+/// misplaced Tag must not clear the tags silently). A Tag without a Value has the empty value.
 fn parse_body(body: &[u8]) -> Result<Tags, ApiError> {
     let p = xml::parse(body).ok_or_else(ApiError::malformed_xml)?;
     let mut tags = Vec::new();
     let (mut key, mut value) = (None, None);
+    let mut tag_set = false;
     for (path, text) in &p.items {
-        match path.as_str() {
-            "Tagging/TagSet/Tag/Key" => key = Some(text.clone()),
-            "Tagging/TagSet/Tag/Value" => value = Some(text.clone()),
+        let slot = match path.as_str() {
+            "Tagging/TagSet/Tag/Key" => &mut key,
+            "Tagging/TagSet/Tag/Value" => &mut value,
             "Tagging/TagSet/Tag" => {
                 let k = key.take().ok_or_else(ApiError::malformed_xml)?;
                 tags.push((k, value.take().unwrap_or_default()));
+                continue;
             }
-            _ => {}
+            "Tagging/TagSet" => {
+                tag_set = true;
+                continue;
+            }
+            "Tagging" => continue,
+            _ => return Err(ApiError::malformed_xml()),
+        };
+        if slot.replace(text.clone()).is_some() {
+            return Err(ApiError::malformed_xml());
         }
     }
-    if p.first("Tagging/TagSet").is_none() && p.first("Tagging").is_none() {
+    if !tag_set {
         return Err(ApiError::malformed_xml());
     }
     validate(&tags)?;

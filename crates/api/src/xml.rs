@@ -108,35 +108,66 @@ impl Parsed {
     }
 }
 
-/// Parses a body; `None` when it is not well-formed XML.
+/// Deepest nesting a body may have: every document OSS defines is under six levels deep.
+const MAX_DEPTH: usize = 16;
+/// Longest path of element names (`Delete/Object/Key`): OSS's are under a hundred bytes.
+const MAX_PATH: usize = 1024;
+
+/// Parses a body; `None` when it is not well-formed XML, or nests deeper than [`MAX_DEPTH`], or
+/// names a path longer than [`MAX_PATH`]. Those bounds keep the work linear in the body: each item
+/// copies its path, so an unbounded path would make a small deep body cost its size squared.
 pub fn parse(body: &[u8]) -> Option<Parsed> {
     let text = std::str::from_utf8(body).ok()?;
     let mut reader = Reader::from_str(text);
-    let mut stack: Vec<String> = Vec::new();
+    // The open elements as one path, and where each one's name starts in it.
+    let mut path = String::new();
+    let mut starts: Vec<usize> = Vec::new();
     let mut parsed = Parsed::default();
     let mut text_buf = String::new();
     let mut seen_root = false;
+    let push = |path: &mut String, starts: &mut Vec<usize>, name: &[u8]| -> Option<()> {
+        let name = std::str::from_utf8(name).ok()?;
+        if starts.len() >= MAX_DEPTH || path.len() + 1 + name.len() > MAX_PATH {
+            return None;
+        }
+        starts.push(path.len());
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(name);
+        Some(())
+    };
     loop {
         match reader.read_event().ok()? {
             Event::Start(e) => {
-                if stack.is_empty() && seen_root {
+                if starts.is_empty() && seen_root {
                     return None;
                 }
                 seen_root = true;
-                stack.push(String::from_utf8(e.name().as_ref().to_vec()).ok()?);
+                push(&mut path, &mut starts, e.name().as_ref())?;
                 text_buf.clear();
             }
             Event::Empty(e) => {
-                let name = String::from_utf8(e.name().as_ref().to_vec()).ok()?;
-                let path = if stack.is_empty() {
-                    name
-                } else {
-                    format!("{}/{}", stack.join("/"), name)
-                };
-                parsed.items.push((path, String::new()));
+                if starts.is_empty() && seen_root {
+                    return None;
+                }
+                seen_root = true;
+                push(&mut path, &mut starts, e.name().as_ref())?;
+                parsed.items.push((path.clone(), String::new()));
+                path.truncate(starts.pop()?);
             }
-            Event::Text(t) => text_buf.push_str(&t.decode().ok()?),
+            Event::Text(t) => {
+                let t = t.decode().ok()?;
+                // Text outside the root element is not XML.
+                if starts.is_empty() && !t.trim().is_empty() {
+                    return None;
+                }
+                text_buf.push_str(&t);
+            }
             Event::GeneralRef(r) => {
+                if starts.is_empty() {
+                    return None;
+                }
                 if let Some(c) = r.resolve_char_ref().ok()? {
                     text_buf.push(c);
                 } else {
@@ -150,18 +181,23 @@ pub fn parse(body: &[u8]) -> Option<Parsed> {
                     });
                 }
             }
-            Event::CData(t) => text_buf.push_str(std::str::from_utf8(&t).ok()?),
+            Event::CData(t) => {
+                if starts.is_empty() {
+                    return None;
+                }
+                text_buf.push_str(std::str::from_utf8(&t).ok()?)
+            }
             Event::End(_) => {
                 parsed
                     .items
-                    .push((stack.join("/"), std::mem::take(&mut text_buf)));
-                stack.pop()?;
+                    .push((path.clone(), std::mem::take(&mut text_buf)));
+                path.truncate(starts.pop()?);
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    if !stack.is_empty() || !seen_root {
+    if !starts.is_empty() || !seen_root {
         return None;
     }
     Some(parsed)
@@ -178,6 +214,29 @@ mod tests {
         assert_eq!(p.all("Delete/Object/Key").collect::<Vec<_>>(), ["a&b", "c"]);
         assert!(parse(b"<Delete><Object></Delete>").is_none());
         assert!(parse(b"not xml").is_none());
+        // One root, nothing but white space and declarations around it.
+        assert!(parse(b"<A/><B/>").is_none());
+        assert!(parse(b"<A></A>junk").is_none());
+        assert!(parse(b"<?xml version='1.0'?>\n<A><B/></A>\n").is_some());
+        assert_eq!(
+            parse(b"<A><B/><C>x</C></A>").unwrap().items,
+            [
+                ("A/B".to_string(), String::new()),
+                ("A/C".to_string(), "x".to_string()),
+                ("A".to_string(), String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn deep_or_long_paths_are_refused() {
+        let deep = |n: usize| "<a>".repeat(n) + &"</a>".repeat(n);
+        assert!(parse(deep(16).as_bytes()).is_some());
+        assert!(parse(deep(17).as_bytes()).is_none());
+        // 290,000 levels (2 MB) once took the server's memory whole; now refused at the 17th.
+        assert!(parse(deep(290_000).as_bytes()).is_none());
+        let long = format!("<{0}></{0}>", "n".repeat(1025));
+        assert!(parse(long.as_bytes()).is_none());
     }
 
     #[test]
