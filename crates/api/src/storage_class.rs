@@ -87,8 +87,8 @@ pub fn restore_header(meta: &ObjectMeta, now: i64) -> Option<String> {
 }
 
 /// `<RestoreRequest><Days>n</Days>[<JobParameters><Tier>...</Tier></JobParameters>]</RestoreRequest>`,
-/// optional: one day by default. Archive allows 1-7 days, the colder classes 1-365.
-fn requested_days(body: &[u8], class: &str) -> Result<i64, ApiError> {
+/// optional: the days asked for (one by default), checked against the class by [`check_days`].
+fn requested_days(body: &[u8]) -> Result<i64, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(1);
     }
@@ -104,18 +104,25 @@ fn requested_days(body: &[u8], class: &str) -> Result<i64, ApiError> {
     let Some(days) = p.first("RestoreRequest/Days") else {
         return Ok(1);
     };
-    let (max, ec) = if class == "Archive" {
-        (7, "0016-00000708")
-    } else {
-        (365, "0016-00000704")
-    };
     match days.trim().parse::<i64>() {
-        Ok(d) if (1..=max).contains(&d) => Ok(d),
+        Ok(d) if (1..=365).contains(&d) => Ok(d),
         _ => Err(ApiError::invalid_argument(format!(
-            "The value: {days} of RestoreRequest/Days is invalid; a {class} object is restored for 1 to {max} days."
+            "The value: {days} of RestoreRequest/Days is invalid; an object is restored for 1 to 365 days (Archive: 1 to 7)."
         ))
-        .ec(ec)),
+        .ec("0016-00000704")),
     }
+}
+
+/// Archive allows 1-7 days, the colder classes 1-365 (checked under the store's lock, against the
+/// class the object has then).
+fn check_days(days: i64, class: &str) -> Result<(), ApiError> {
+    if class == "Archive" && days > 7 {
+        return Err(ApiError::invalid_argument(format!(
+            "The value: {days} of RestoreRequest/Days is invalid; an Archive object is restored for 1 to 7 days."
+        ))
+        .ec("0016-00000708"));
+    }
+    Ok(())
 }
 
 /// What a RestoreObject found and did.
@@ -124,6 +131,7 @@ enum Outcome {
     InProgress,
     Extended,
     NotCold(String),
+    Refused(ApiError),
 }
 
 pub async fn restore_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
@@ -133,8 +141,7 @@ pub async fn restore_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         .head_object(ctx.bucket(), ctx.key())
         .map_err(|e| ctx.store_err(e))?;
     object_write(ctx, &bucket, Some(&existing))?;
-    let body = read_small(body, state).await?;
-    let days = requested_days(&body, existing.class())?;
+    let days = requested_days(&read_small(body, state).await?)?;
     let (now, delay) = (ctx.now, state.config.restore_seconds);
     let mut outcome = Outcome::Started;
     // Decided under the store's lock, so two restores at once start one.
@@ -143,6 +150,8 @@ pub async fn restore_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         .update_object(ctx.bucket(), ctx.key(), &mut |m| {
             outcome = if !is_cold(m.class()) {
                 Outcome::NotCold(m.class().to_string())
+            } else if let Err(e) = check_days(days, m.class()) {
+                Outcome::Refused(e)
             } else {
                 match m.restore {
                     Some(r) if now < r.ready => Outcome::InProgress,
@@ -173,6 +182,7 @@ pub async fn restore_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
             "The restore operation is in progress.",
         )
         .ec("0016-00000701")),
+        Outcome::Refused(e) => Err(e),
         Outcome::NotCold(class) => Err(ApiError::new(
             Kind::OperationNotSupported,
             format!("The operation is not supported for this resource: RestoreObject of a {class} object (only Archive, ColdArchive and DeepColdArchive objects are restored)."),
@@ -222,22 +232,20 @@ mod tests {
 
     #[test]
     fn restore_days() {
-        assert_eq!(requested_days(b"", "Archive").unwrap(), 1);
+        assert_eq!(requested_days(b"").unwrap(), 1);
         let body = |d: &str| format!("<RestoreRequest><Days>{d}</Days></RestoreRequest>");
-        assert_eq!(requested_days(body("7").as_bytes(), "Archive").unwrap(), 7);
-        assert!(requested_days(body("8").as_bytes(), "Archive").is_err());
-        assert_eq!(
-            requested_days(body("365").as_bytes(), "ColdArchive").unwrap(),
-            365
-        );
-        assert!(requested_days(body("0").as_bytes(), "ColdArchive").is_err());
-        assert!(requested_days(body("x").as_bytes(), "Archive").is_err());
+        assert_eq!(requested_days(body("7").as_bytes()).unwrap(), 7);
+        assert!(check_days(7, "Archive").is_ok());
+        assert!(check_days(8, "Archive").is_err());
+        assert_eq!(requested_days(body("365").as_bytes()).unwrap(), 365);
+        assert!(check_days(365, "ColdArchive").is_ok());
+        assert!(requested_days(body("366").as_bytes()).is_err());
+        assert!(requested_days(body("0").as_bytes()).is_err());
+        assert!(requested_days(body("x").as_bytes()).is_err());
         let tier = b"<RestoreRequest><Days>2</Days><JobParameters><Tier>Fast</Tier></JobParameters></RestoreRequest>";
-        assert!(requested_days(tier, "ColdArchive").is_err());
+        assert!(requested_days(tier).is_err());
         assert_eq!(
-            requested_days(b"<RestoreRequest>", "Archive")
-                .unwrap_err()
-                .kind,
+            requested_days(b"<RestoreRequest>").unwrap_err().kind,
             Kind::MalformedXML
         );
     }
