@@ -694,3 +694,45 @@ def test_a_sub_resource_never_falls_through_to_a_plain_write(bucket):
     with pytest.raises(oss2.exceptions.ServerError) as e:
         bucket._Bucket__do_object("PUT", "k", params={"tagging": ""}, data=deep)
     assert (e.value.status, e.value.code) == (400, "MalformedXML")
+
+
+def test_symlinks(bucket, example_jpg):
+    """oss2's own test_put_symlink assertions, plus what OSS's docs say of reads through a link."""
+    bucket.put_object("dir/target.jpg", example_jpg, headers={"Content-Type": "image/jpeg"})
+    target_etag = bucket.head_object("dir/target.jpg").etag
+    r = bucket.put_symlink("dir/target.jpg", "link.jpg", headers={"x-oss-meta-key1": "value1"})
+    assert r.status == 200
+    assert bucket.get_symlink("link.jpg").target_key == "dir/target.jpg"
+    head = bucket.head_object("link.jpg")
+    assert head.content_length == len(example_jpg) and head.etag == target_etag
+    assert head.headers["x-oss-meta-key1"] == "value1" and head.object_type == "Symlink"
+    assert bucket.get_object("link.jpg").read() == example_jpg
+    r = bucket.get_object("link.jpg", process="image/resize,w_100")
+    assert Image.open(io.BytesIO(r.read())).size[0] == 100
+    # A copy of a link is a link.
+    bucket.copy_object(bucket.bucket_name, "link.jpg", "link2.jpg")
+    assert bucket.get_symlink("link2.jpg").target_key == "dir/target.jpg"
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_symlink("dir/target.jpg")
+    assert (e.value.status, e.value.code) == (400, "NotSymlink")
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_symlink("missing")
+    # A link to a missing key, and a link to a link, are made but cannot be read.
+    bucket.put_symlink("nowhere", "dangling")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("dangling")
+    assert (e.value.status, e.value.code) == (404, "SymlinkTargetNotExist")
+    bucket.put_symlink("link.jpg", "chain")
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.get_object("chain")
+    assert (e.value.status, e.value.code) == (400, "InvalidTargetType")
+    types = {o.key: o.type for o in oss2.ObjectIterator(bucket)}
+    assert types["link.jpg"] == "Symlink" and types["dir/target.jpg"] == "Normal"
+    # Replacing the target changes what the link serves; deleting the link keeps the target.
+    bucket.put_object("dir/target.jpg", b"new bytes")
+    assert bucket.get_object("link.jpg").read() == b"new bytes"
+    bucket.delete_object("link.jpg")
+    assert bucket.get_object("dir/target.jpg").read() == b"new bytes"
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket._Bucket__do_object("PUT", "x", params={"symlink": ""})
+    assert (e.value.status, e.value.code) == (400, "MissingArgument")

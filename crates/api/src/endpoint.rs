@@ -48,6 +48,8 @@ pub enum Op {
     PutObjectTagging,
     GetObjectTagging,
     DeleteObjectTagging,
+    PutSymlink,
+    GetSymlink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +180,7 @@ const HANDLED_SUB_RESOURCES: &[&str] = &[
     "objectMeta",
     "restore",
     "tagging",
+    "symlink",
     "partNumber",
     "uploadId",
     "x-oss-process",
@@ -208,6 +211,7 @@ const OPERATION_SUB_RESOURCES: &[&str] = &[
     "objectMeta",
     "restore",
     "tagging",
+    "symlink",
     "partNumber",
     "uploadId",
 ];
@@ -304,6 +308,8 @@ pub fn parse(
             "PUT" if q("tagging") => Op::PutObjectTagging,
             "GET" if q("tagging") => Op::GetObjectTagging,
             "DELETE" if q("tagging") => Op::DeleteObjectTagging,
+            "PUT" if q("symlink") => Op::PutSymlink,
+            "GET" if q("symlink") => Op::GetSymlink,
             // Before UploadPart: taken as one, it would store the empty body as the part.
             "PUT" if q("partNumber") && q("uploadId") && copy_source => Op::UploadPartCopy,
             "PUT" if q("partNumber") && q("uploadId") => Op::UploadPart,

@@ -28,6 +28,7 @@ pub enum Kind {
     InvalidObjectState,
     InvalidPart,
     InvalidPartOrder,
+    InvalidTargetType,
     MalformedXML,
     MethodNotAllowed,
     MissingArgument,
@@ -37,6 +38,7 @@ pub enum Kind {
     NoSuchStyle,
     NoSuchUpload,
     NotImplemented,
+    NotSymlink,
     OperationNotSupported,
     PreconditionFailed,
     RequestTimeTooSkewed,
@@ -44,6 +46,7 @@ pub enum Kind {
     RestoreAlreadyInProgress,
     ServiceUnavailable,
     SignatureDoesNotMatch,
+    SymlinkTargetNotExist,
     TooManyBuckets,
     WatermarkError,
     /// 304: no body, but still an "error" in the SDKs' eyes.
@@ -72,6 +75,7 @@ impl Kind {
             InvalidObjectState => "InvalidObjectState",
             InvalidPart => "InvalidPart",
             InvalidPartOrder => "InvalidPartOrder",
+            InvalidTargetType => "InvalidTargetType",
             MalformedXML => "MalformedXML",
             MethodNotAllowed => "MethodNotAllowed",
             MissingArgument => "MissingArgument",
@@ -81,6 +85,7 @@ impl Kind {
             NoSuchStyle => "NoSuchStyle",
             NoSuchUpload => "NoSuchUpload",
             NotImplemented => "NotImplemented",
+            NotSymlink => "NotSymlink",
             OperationNotSupported => "OperationNotSupported",
             PreconditionFailed => "PreconditionFailed",
             RequestTimeTooSkewed => "RequestTimeTooSkewed",
@@ -88,6 +93,7 @@ impl Kind {
             RestoreAlreadyInProgress => "RestoreAlreadyInProgress",
             ServiceUnavailable => "ServiceUnavailable",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            SymlinkTargetNotExist => "SymlinkTargetNotExist",
             TooManyBuckets => "TooManyBuckets",
             WatermarkError => "WatermarkError",
             NotModified => "",
@@ -108,8 +114,10 @@ impl Kind {
             | InvalidObjectName
             | InvalidPart
             | InvalidPartOrder
+            | InvalidTargetType
             | MalformedXML
             | MissingArgument
+            | NotSymlink
             | OperationNotSupported
             | RequestTimeout
             | TooManyBuckets
@@ -120,7 +128,7 @@ impl Kind {
             | InvalidObjectState
             | RequestTimeTooSkewed
             | SignatureDoesNotMatch => 403,
-            NoSuchBucket | NoSuchKey | NoSuchStyle | NoSuchUpload => 404,
+            NoSuchBucket | NoSuchKey | NoSuchStyle | NoSuchUpload | SymlinkTargetNotExist => 404,
             MethodNotAllowed => 405,
             BucketAlreadyExists | BucketNotEmpty | FileAlreadyExists | RestoreAlreadyInProgress => {
                 409
@@ -337,6 +345,7 @@ mod tests {
             (InvalidObjectState, "InvalidObjectState", 403),
             (InvalidPart, "InvalidPart", 400),
             (InvalidPartOrder, "InvalidPartOrder", 400),
+            (InvalidTargetType, "InvalidTargetType", 400),
             (MalformedXML, "MalformedXML", 400),
             (MethodNotAllowed, "MethodNotAllowed", 405),
             (MissingArgument, "MissingArgument", 400),
@@ -346,6 +355,7 @@ mod tests {
             (NoSuchStyle, "NoSuchStyle", 404),
             (NoSuchUpload, "NoSuchUpload", 404),
             (NotImplemented, "NotImplemented", 501),
+            (NotSymlink, "NotSymlink", 400),
             (OperationNotSupported, "OperationNotSupported", 400),
             (PreconditionFailed, "PreconditionFailed", 412),
             (RequestTimeTooSkewed, "RequestTimeTooSkewed", 403),
@@ -353,6 +363,7 @@ mod tests {
             (RestoreAlreadyInProgress, "RestoreAlreadyInProgress", 409),
             (ServiceUnavailable, "ServiceUnavailable", 503),
             (SignatureDoesNotMatch, "SignatureDoesNotMatch", 403),
+            (SymlinkTargetNotExist, "SymlinkTargetNotExist", 404),
             (TooManyBuckets, "TooManyBuckets", 400),
             (WatermarkError, "WatermarkError", 400),
             (NotModified, "", 304),

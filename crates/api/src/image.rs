@@ -235,6 +235,7 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
         .head_object(ctx.bucket(), &key)
         .map_err(|_| ApiError::no_such_key(&key))?;
     object_read(ctx, &bucket, &meta, read_kind(&text))?;
+    let meta = crate::symlink::resolve_source(state, ctx, &bucket, meta, read_kind(&text))?;
     crate::storage_class::check_readable(&meta, ctx.now)?;
     let ops = resolve(&bucket, &text)?;
     check_conditions(ctx, &meta, "")?;
@@ -281,6 +282,7 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
         .head_object(ctx.bucket(), ctx.key())
         .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, read_kind(process))?;
+    let meta = crate::symlink::resolve_source(state, ctx, &bucket, meta, read_kind(process))?;
     crate::storage_class::check_readable(&meta, ctx.now)?;
     let ops = resolve(&bucket, process)?;
     let Some(save) = save else {

@@ -17,6 +17,7 @@ pub mod response;
 pub mod sources;
 pub mod storage_class;
 pub mod style;
+pub mod symlink;
 pub mod tagging;
 pub mod workers;
 pub mod xml;
@@ -405,6 +406,8 @@ async fn dispatch(state: &Shared, ctx: Ctx, body: Body) -> Result<Response, ApiE
         PutObjectTagging => tagging::put_tagging(state, &ctx, body).await,
         GetObjectTagging => tagging::get_tagging(state, &ctx),
         DeleteObjectTagging => tagging::delete_tagging(state, &ctx),
+        PutSymlink => symlink::put_symlink(state, &ctx).await,
+        GetSymlink => symlink::get_symlink(state, &ctx),
     }
 }
 

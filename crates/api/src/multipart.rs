@@ -90,6 +90,13 @@ pub async fn upload_part_copy(state: &Shared, ctx: &Ctx) -> Result<Response, Api
     let number = part_number(ctx)?;
     let up = upload_of(state, ctx)?;
     let src = open_copy_source(state, ctx)?;
+    if src.meta.object_type == cyanotype_storage::ObjectType::Symlink {
+        // A link has no bytes of its own; OSS refuses it as a part's source too.
+        return Err(ApiError::invalid_argument(format!(
+            "The copy source {} is a symlink; a part is copied from an object with bytes.",
+            src.key
+        )));
+    }
     check_conditions(ctx, &src.meta, "x-oss-copy-source-")?;
     let (first, len) = match ctx.header("x-oss-copy-source-range") {
         None => (0, src.meta.size),

@@ -18,7 +18,7 @@ use crate::error::{ApiError, Kind};
 use crate::response::Resp;
 use crate::workers::blocking;
 use crate::xml::{self, Xml};
-use crate::{storage_class, tagging};
+use crate::{storage_class, symlink, tagging};
 use crate::{xml_ok, Ctx, Shared};
 
 /// OSS: user metadata (`x-oss-meta-*`) is at most 8 KB in total.
@@ -62,7 +62,7 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str, bucket: &Bucket) -> Result<Object
     })
 }
 
-fn forbid_overwrite(ctx: &Ctx, name: &str) -> bool {
+pub fn forbid_overwrite(ctx: &Ctx, name: &str) -> bool {
     ctx.header(name)
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
@@ -221,6 +221,7 @@ pub async fn get_plain(state: &Shared, ctx: &Ctx, head: bool) -> Result<Response
         .open_object(ctx.bucket(), ctx.key())
         .map_err(|e| ctx.store_err(e))?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
+    let (meta, file) = symlink::follow(state, ctx, &bucket, meta, file, ReadKind::Direct)?;
     if !head {
         storage_class::check_readable(&meta, ctx.now)?;
     }
@@ -458,6 +459,12 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
         }
     };
     meta.tags = tagging::for_copy(ctx, &src_meta)?;
+    if src_meta.object_type == ObjectType::Symlink {
+        // A copy of a link is a link to the same target (OSS copies the symlink, not its target).
+        meta.object_type = ObjectType::Symlink;
+        meta.symlink_target = src_meta.symlink_target.clone();
+        meta.etag = src_meta.etag.clone();
+    }
     meta.acl = parse_acl_header(ctx, "x-oss-object-acl", true)?.unwrap_or(Acl::Default);
     let staging = state.store.staging();
     let store = state.store.clone();

@@ -130,6 +130,8 @@ pub enum ObjectType {
     #[default]
     Normal,
     Multipart,
+    /// A link to another key of its bucket (PutSymlink); its body is empty.
+    Symlink,
 }
 
 impl ObjectType {
@@ -137,6 +139,7 @@ impl ObjectType {
         match self {
             ObjectType::Normal => "Normal",
             ObjectType::Multipart => "Multipart",
+            ObjectType::Symlink => "Symlink",
         }
     }
 }
@@ -167,6 +170,9 @@ pub struct ObjectMeta {
     /// The last RestoreObject of an object of a cold class.
     #[serde(default)]
     pub restore: Option<Restore>,
+    /// The key a Symlink object points to.
+    #[serde(default)]
+    pub symlink_target: Option<String>,
     /// Object tags (PutObjectTagging, `x-oss-tagging`), keys unique, in the order given.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
