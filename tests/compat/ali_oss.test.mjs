@@ -159,3 +159,12 @@ for (const v4 of [true, false]) {
     await assert.rejects(c.getBucketInfo(bucket), (err) => err.name === 'NoSuchBucketError');
   });
 }
+
+// The web console's script is not run here (no browser), but it must at least parse: a syntax
+// error would leave the page dead while every API test stays green.
+test('console page script parses', async () => {
+  const page = await (await fetch(endpoint + '/_console')).text();
+  const m = page.match(/<script>([\s\S]*)<\/script>/);
+  assert.ok(m, 'the page has its script');
+  assert.doesNotThrow(() => new Function(m[1]));
+});

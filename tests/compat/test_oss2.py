@@ -736,3 +736,46 @@ def test_symlinks(bucket, example_jpg):
     with pytest.raises(oss2.exceptions.ServerError) as e:
         bucket._Bucket__do_object("PUT", "x", params={"symlink": ""})
     assert (e.value.status, e.value.code) == (400, "MissingArgument")
+
+
+def test_web_console_session(server, bucket, example_jpg):
+    """The console page logs in once and then drives the REST API with its session cookie and the
+    x-cyanotype-console header (what the page's fetch calls send); its changes are what oss2 sees."""
+    base = server.endpoint
+    page = requests.get(base + "/_console")
+    assert page.status_code == 200 and "Cyanotype console" in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    s = requests.Session()
+    bad = s.post(base + "/_console/login", data={"AccessKeyId": AK, "AccessKeySecret": SK + "x"})
+    assert bad.status_code == 403 and "<Code>AccessDenied</Code>" in bad.text
+    ok = s.post(base + "/_console/login", data={"AccessKeyId": AK, "AccessKeySecret": SK})
+    assert ok.status_code == 204
+    cookie = ok.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    console = {"x-cyanotype-console": "1"}
+    # The cookie alone is anonymous (what another site's form or image could send).
+    assert s.get(base + "/").status_code == 403
+    listed = s.get(base + "/", headers=console)
+    assert listed.status_code == 200 and "<Name>%s</Name>" % bucket.bucket_name in listed.text
+    b = "/" + bucket.bucket_name
+    r = s.put(base + b + "?style&styleName=thumb", headers=console,
+              data="<Style><Content>image/resize,w_60</Content></Style>")
+    assert r.status_code == 200
+    assert bucket.get_bucket_style("thumb").content == "image/resize,w_60"
+    settings = ("<ImageSettings><SourceImageProtection>true</SourceImageProtection><ProtectedSuffixes>"
+                "<Suffix>.jpg</Suffix></ProtectedSuffixes><SuffixCaseInsensitive>false</SuffixCaseInsensitive>"
+                "<StyleSeparators><Separator>-</Separator></StyleSeparators></ImageSettings>")
+    assert s.put(base + b + "?imageSettings", headers=console, data=settings).status_code == 200
+    assert "<Suffix>.jpg</Suffix>" in s.get(base + b + "?imageSettings", headers=console).text
+    bucket.put_object("p.jpg", example_jpg)
+    # The preview: a signed caller passes protection, as the SDKs do.
+    r = s.get(base + b + "/p.jpg?x-oss-process=style/thumb", headers=console)
+    assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size[0] == 60
+    assert requests.get(base + b + "/p.jpg").status_code == 403
+    assert s.delete(base + b + "?style&styleName=thumb", headers=console).status_code == 204
+    token = s.cookies.get("cyanotype_console")
+    assert s.post(base + "/_console/logout").status_code == 204
+    assert s.get(base + "/", headers=console).status_code == 403
+    # The server forgot the session too: the old cookie, sent again, is anonymous.
+    replay = requests.get(base + "/", headers={**console, "cookie": "cyanotype_console=" + token})
+    assert replay.status_code == 403

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod body;
 pub mod bucket;
+pub mod console;
 pub mod endpoint;
 pub mod error;
 pub mod image;
@@ -273,6 +274,19 @@ async fn route(
             )
         })
         .collect();
+    let path = parts.uri.path();
+    let host_bucket = state.config.addressing.bucket_of_host(&host);
+    if console::is_console(path, host_bucket.as_deref()) {
+        return console::handle(
+            state,
+            parts.method.as_str(),
+            path,
+            &headers,
+            body,
+            date::now(),
+        )
+        .await;
+    }
     let copy_source = parts.headers.contains_key("x-oss-copy-source");
     let ep = endpoint::parse(
         parts.method.as_str(),
@@ -320,7 +334,13 @@ fn authenticate(
         query,
         headers,
     };
-    verifier.verify(&view).map_err(auth_error)
+    match verifier.verify(&view).map_err(auth_error)? {
+        // An unsigned request from the web console acts as the key its session logged in with.
+        Caller::Anonymous => {
+            Ok(console::session_caller(headers, now).map_or(Caller::Anonymous, Caller::Key))
+        }
+        signed => Ok(signed),
+    }
 }
 
 fn auth_error(e: AuthError) -> ApiError {

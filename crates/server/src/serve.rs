@@ -144,6 +144,9 @@ async fn serve(mut config: Config) -> Result<(), String> {
             config.source_cache_mb.saturating_mul(1024 * 1024),
         )),
     });
+    // Before the line tests and scripts wait for: a reader may close the pipe once it has that
+    // line, and a print to a closed stdout panics.
+    println!("web console: http://{local}/_console");
     // The line tests and scripts wait for.
     println!(
         "cyanotype listening on http://{local} (data: {}, region: {}, {workers} image workers, image memory {}, source cache {} MB)",

@@ -1,0 +1,208 @@
+//! The web console (`/_console`): one page that manages a bucket's styles and image settings and
+//! previews objects through them, as OSS's console does, by calling the same REST API the SDKs call.
+//!
+//! A browser cannot keep a secret key and sign each request, so the page logs in once with an
+//! access key pair and gets a session cookie; a request that carries the cookie *and* the
+//! `x-cyanotype-console` header is then taken as signed by that key. The header is what a page of
+//! another site cannot add without a CORS preflight this server never grants, and the cookie is
+//! SameSite=Strict and HttpOnly: together they keep other sites from riding the session. `_console`
+//! cannot be a bucket name (no `_` in bucket names), so the path belongs to no bucket; on a
+//! bucket's own host name it is an object key like any other.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::Body;
+use axum::response::Response;
+
+use crate::body::read_small;
+use crate::error::ApiError;
+use crate::response::Resp;
+use crate::AppState;
+
+pub const PATH: &str = "/_console";
+const COOKIE: &str = "cyanotype_console";
+/// The header the console's requests carry (see the module comment).
+pub const HEADER: &str = "x-cyanotype-console";
+/// A session lasts 12 hours.
+const SESSION_SECONDS: i64 = 12 * 3600;
+/// Sessions kept at once; a login beyond it drops the oldest.
+const MAX_SESSIONS: usize = 1000;
+
+const PAGE: &str = include_str!("console.html");
+
+/// token -> (access key id, expiry).
+fn sessions() -> &'static Mutex<HashMap<String, (String, i64)>> {
+    static S: std::sync::OnceLock<Mutex<HashMap<String, (String, i64)>>> =
+        std::sync::OnceLock::new();
+    S.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn cookie_token(headers: &[(String, String)]) -> Option<&str> {
+    headers
+        .iter()
+        .filter(|(k, _)| k == "cookie")
+        .flat_map(|(_, v)| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+/// The access key a console request acts as: a live session cookie and the console header.
+pub fn session_caller(headers: &[(String, String)], now: i64) -> Option<String> {
+    headers.iter().find(|(k, _)| k == HEADER)?;
+    let token = cookie_token(headers)?;
+    let map = sessions().lock().unwrap_or_else(|p| p.into_inner());
+    map.get(token)
+        .filter(|(_, expiry)| now < *expiry)
+        .map(|(ak, _)| ak.clone())
+}
+
+/// Constant-time equality of two secrets (their lengths are not secret).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+fn form_field(body: &str, name: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| {
+            percent_encoding::percent_decode_str(&v.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+fn new_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        eprintln!("console: no randomness for a session token: {e}");
+        ApiError::internal()
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// True when a request is the console's: its path, on a host that names no bucket.
+pub fn is_console(path: &str, host_bucket: Option<&str>) -> bool {
+    host_bucket.is_none() && path.starts_with(PATH)
+}
+
+/// Serves `/_console...`: the page, login and logout.
+pub async fn handle(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Body,
+    now: i64,
+) -> Result<Response, ApiError> {
+    let rest = path.strip_prefix(PATH).unwrap_or(path);
+    match (method, rest) {
+        ("GET", "" | "/") => Ok(Resp::new(200)
+            .header("content-type", "text/html; charset=utf-8")
+            .header("cache-control", "no-store")
+            .header("x-frame-options", "DENY")
+            .header(
+                "content-security-policy",
+                "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'",
+            )
+            .body(PAGE)),
+        ("POST", "/login") => login(state, body, now).await,
+        ("POST", "/logout") => {
+            if let Some(t) = cookie_token(headers) {
+                sessions()
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(t);
+            }
+            Ok(Resp::new(204)
+                .header("set-cookie", format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"))
+                .empty())
+        }
+        _ => Err(ApiError::new(
+            crate::error::Kind::MethodNotAllowed,
+            format!("The console has no {method} {path}: it serves GET {PATH}, POST {PATH}/login and POST {PATH}/logout."),
+        )
+        .with("Method", method.to_string())),
+    }
+}
+
+async fn login(state: &AppState, body: Body, now: i64) -> Result<Response, ApiError> {
+    let body = read_small(body, state).await?;
+    let text = String::from_utf8_lossy(&body);
+    let (id, secret) = (
+        form_field(&text, "AccessKeyId").unwrap_or_default(),
+        form_field(&text, "AccessKeySecret").unwrap_or_default(),
+    );
+    let known = state
+        .config
+        .keys
+        .iter()
+        .find(|(k, _)| *k == id)
+        .is_some_and(|(_, s)| same(s, &secret));
+    if !known {
+        return Err(ApiError::access_denied(
+            "The console login failed: no such AccessKeyId with this AccessKeySecret.",
+        ));
+    }
+    let token = new_token()?;
+    {
+        let mut map = sessions().lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, expiry)| now < *expiry);
+        if map.len() >= MAX_SESSIONS {
+            if let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, (_, expiry))| *expiry)
+                .map(|(t, _)| t.clone())
+            {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(token.clone(), (id, now + SESSION_SECONDS));
+    }
+    Ok(Resp::new(204)
+        .header(
+            "set-cookie",
+            format!(
+                "{COOKIE}={token}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; SameSite=Strict"
+            ),
+        )
+        .empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_session_needs_its_cookie_and_the_console_header() {
+        sessions()
+            .lock()
+            .unwrap()
+            .insert("tok".into(), ("AK".into(), 100));
+        let cookie = ("cookie", "a=b; cyanotype_console=tok");
+        assert_eq!(
+            session_caller(&h(&[cookie, (HEADER, "1")]), 50).as_deref(),
+            Some("AK")
+        );
+        assert_eq!(session_caller(&h(&[cookie]), 50), None);
+        assert_eq!(session_caller(&h(&[(HEADER, "1")]), 50), None);
+        assert_eq!(session_caller(&h(&[cookie, (HEADER, "1")]), 100), None);
+        let wrong = ("cookie", "cyanotype_console=other");
+        assert_eq!(session_caller(&h(&[wrong, (HEADER, "1")]), 50), None);
+    }
+
+    #[test]
+    fn form_fields_and_secrets() {
+        let body = "AccessKeyId=LTAI+x&AccessKeySecret=a%2Bb%3D";
+        assert_eq!(form_field(body, "AccessKeyId").as_deref(), Some("LTAI x"));
+        assert_eq!(form_field(body, "AccessKeySecret").as_deref(), Some("a+b="));
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+}
