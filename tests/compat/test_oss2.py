@@ -292,6 +292,10 @@ def test_acls_and_anonymous_access(bucket, server):
 
 def test_presigned_urls(bucket, example_jpg):
     bucket.put_object("p.jpg", example_jpg)
+    # A stored page cannot script the console's origin: objects are served sandboxed.
+    bucket.put_object("evil.html", b"<script>fetch('/')</script>", headers={"Content-Type": "text/html"})
+    served = bucket.get_object("evil.html").resp.headers
+    assert served["content-security-policy"] == "sandbox" and served["x-content-type-options"] == "nosniff"
     url = bucket.sign_url("GET", "p.jpg", 60)
     r = requests.get(url)
     assert r.status_code == 200 and r.content == example_jpg
@@ -746,13 +750,17 @@ def test_web_console_session(server, bucket, example_jpg):
     assert page.status_code == 200 and "Cyanotype console" in page.text
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     s = requests.Session()
-    bad = s.post(base + "/_console/login", data={"AccessKeyId": AK, "AccessKeySecret": SK + "x"})
+    console = {"x-cyanotype-console": "1"}
+    login = {"AccessKeyId": AK, "AccessKeySecret": SK}
+    bad = s.post(base + "/_console/login", headers=console, data={**login, "AccessKeySecret": SK + "x"})
     assert bad.status_code == 403 and "<Code>AccessDenied</Code>" in bad.text
-    ok = s.post(base + "/_console/login", data={"AccessKeyId": AK, "AccessKeySecret": SK})
+    # Without the console header (a form on another site) the right pair logs nobody in.
+    forged = s.post(base + "/_console/login", data=login)
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    ok = s.post(base + "/_console/login", headers=console, data=login)
     assert ok.status_code == 204
     cookie = ok.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    console = {"x-cyanotype-console": "1"}
     # The cookie alone is anonymous (what another site's form or image could send).
     assert s.get(base + "/").status_code == 403
     listed = s.get(base + "/", headers=console)
@@ -768,13 +776,17 @@ def test_web_console_session(server, bucket, example_jpg):
     assert s.put(base + b + "?imageSettings", headers=console, data=settings).status_code == 200
     assert "<Suffix>.jpg</Suffix>" in s.get(base + b + "?imageSettings", headers=console).text
     bucket.put_object("p.jpg", example_jpg)
+    # A stored page cannot script the console's origin: objects are served sandboxed.
+    bucket.put_object("evil.html", b"<script>fetch('/')</script>", headers={"Content-Type": "text/html"})
+    served = bucket.get_object("evil.html").resp.headers
+    assert served["content-security-policy"] == "sandbox" and served["x-content-type-options"] == "nosniff"
     # The preview: a signed caller passes protection, as the SDKs do.
     r = s.get(base + b + "/p.jpg?x-oss-process=style/thumb", headers=console)
     assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size[0] == 60
     assert requests.get(base + b + "/p.jpg").status_code == 403
     assert s.delete(base + b + "?style&styleName=thumb", headers=console).status_code == 204
     token = s.cookies.get("cyanotype_console")
-    assert s.post(base + "/_console/logout").status_code == 204
+    assert s.post(base + "/_console/logout", headers=console).status_code == 204
     assert s.get(base + "/", headers=console).status_code == 403
     # The server forgot the session too: the old cookie, sent again, is anonymous.
     replay = requests.get(base + "/", headers={**console, "cookie": "cyanotype_console=" + token})

@@ -5,7 +5,9 @@
 //! access key pair and gets a session cookie; a request that carries the cookie *and* the
 //! `x-cyanotype-console` header is then taken as signed by that key. The header is what a page of
 //! another site cannot add without a CORS preflight this server never grants, and the cookie is
-//! SameSite=Strict and HttpOnly: together they keep other sites from riding the session. `_console`
+//! SameSite=Strict and HttpOnly: together they keep other sites from riding the session. Pages of
+//! this origin could add the header, and stored objects are served here, so every non-console
+//! response is sandboxed (`response::common_headers`): a stored HTML object runs no script. `_console`
 //! cannot be a bucket name (no `_` in bucket names), so the path belongs to no bucket; on a
 //! bucket's own host name it is an object key like any other.
 
@@ -31,10 +33,16 @@ const MAX_SESSIONS: usize = 1000;
 
 const PAGE: &str = include_str!("console.html");
 
-/// token -> (access key id, expiry).
-fn sessions() -> &'static Mutex<HashMap<String, (String, i64)>> {
-    static S: std::sync::OnceLock<Mutex<HashMap<String, (String, i64)>>> =
-        std::sync::OnceLock::new();
+/// A live session: the access key it acts as, when it ends, and its place in login order.
+struct Session {
+    key_id: String,
+    expiry: i64,
+    seq: u64,
+}
+
+/// token -> session.
+fn sessions() -> &'static Mutex<HashMap<String, Session>> {
+    static S: std::sync::OnceLock<Mutex<HashMap<String, Session>>> = std::sync::OnceLock::new();
     S.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -52,8 +60,8 @@ pub fn session_caller(headers: &[(String, String)], now: i64) -> Option<String> 
     let token = cookie_token(headers)?;
     let map = sessions().lock().unwrap_or_else(|p| p.into_inner());
     map.get(token)
-        .filter(|(_, expiry)| now < *expiry)
-        .map(|(ak, _)| ak.clone())
+        .filter(|s| now < s.expiry)
+        .map(|s| s.key_id.clone())
 }
 
 /// Constant-time equality of two secrets (their lengths are not secret).
@@ -103,9 +111,14 @@ pub async fn handle(
             .header("x-frame-options", "DENY")
             .header(
                 "content-security-policy",
-                "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'",
+                "default-src 'self'; img-src 'self' blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'",
             )
             .body(PAGE)),
+        // Login and logout need the console header too: a form on another site could otherwise
+        // log a browser in with the other site's key, or out.
+        ("POST", _) if !headers.iter().any(|(k, _)| k == HEADER) => Err(ApiError::access_denied(
+            "The console's login and logout are sent by its page, with the x-cyanotype-console header.",
+        )),
         ("POST", "/login") => login(state, body, now).await,
         ("POST", "/logout") => {
             if let Some(t) = cookie_token(headers) {
@@ -146,18 +159,26 @@ async fn login(state: &AppState, body: Body, now: i64) -> Result<Response, ApiEr
     }
     let token = new_token()?;
     {
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut map = sessions().lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (_, expiry)| now < *expiry);
+        map.retain(|_, s| now < s.expiry);
         if map.len() >= MAX_SESSIONS {
+            // The oldest login goes (by order, not by expiry: many share a second).
             if let Some(oldest) = map
                 .iter()
-                .min_by_key(|(_, (_, expiry))| *expiry)
+                .min_by_key(|(_, s)| s.seq)
                 .map(|(t, _)| t.clone())
             {
                 map.remove(&oldest);
             }
         }
-        map.insert(token.clone(), (id, now + SESSION_SECONDS));
+        let session = Session {
+            key_id: id,
+            expiry: now + SESSION_SECONDS,
+            seq,
+        };
+        map.insert(token.clone(), session);
     }
     Ok(Resp::new(204)
         .header(
@@ -182,10 +203,12 @@ mod tests {
 
     #[test]
     fn a_session_needs_its_cookie_and_the_console_header() {
-        sessions()
-            .lock()
-            .unwrap()
-            .insert("tok".into(), ("AK".into(), 100));
+        let session = Session {
+            key_id: "AK".into(),
+            expiry: 100,
+            seq: 0,
+        };
+        sessions().lock().unwrap().insert("tok".into(), session);
         let cookie = ("cookie", "a=b; cyanotype_console=tok");
         assert_eq!(
             session_caller(&h(&[cookie, (HEADER, "1")]), 50).as_deref(),

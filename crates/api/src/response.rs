@@ -67,6 +67,20 @@ pub fn common_headers(h: &mut HeaderMap, request_id: &str) {
     if let Ok(v) = HeaderValue::from_str(&now.to_string()) {
         h.insert("x-oss-server-time", v);
     }
+    // Stored objects share the web console's origin: an HTML or SVG object opened in a browser
+    // must not run scripts there, or it could ride a logged-in console session (a probe did, in
+    // Chromium). A sandboxed document has no scripts and an origin of its own; images shown by
+    // other pages are not affected. The console page sends its own policy.
+    if !h.contains_key("content-security-policy") {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static("sandbox"),
+        );
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
 }
 
 pub fn error(e: &ApiError, request_id: &str, host: &str, head: bool) -> Response {
