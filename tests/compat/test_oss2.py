@@ -791,3 +791,31 @@ def test_web_console_session(server, bucket, example_jpg):
     # The server forgot the session too: the old cookie, sent again, is anonymous.
     replay = requests.get(base + "/", headers={**console, "cookie": "cyanotype_console=" + token})
     assert replay.status_code == 403
+
+
+def test_watermark_objects_are_read_with_the_callers_rights(bucket, example_jpg):
+    """An anonymous image/watermark,image_<key> may not draw a private object, nor a protected one
+    outside a style (a probe drew both); signed callers and the owner's styles may."""
+    bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
+    bucket.put_object("photo.png", png_of(example_jpg))
+    bucket.put_object("secret.jpg", example_jpg, headers={"x-oss-object-acl": "private"})
+    bucket.put_object("logo.jpg", example_jpg)
+    key = lambda k: base64.urlsafe_b64encode(k.encode()).decode().rstrip("=")
+    wm = lambda k: "image/resize,w_300/watermark,image_%s" % key(k)
+    url = bucket._make_url(bucket.bucket_name, "photo.png")
+    anon = requests.get(url, params={"x-oss-process": wm("secret.jpg")})
+    assert anon.status_code == 403 and "<Code>AccessDenied</Code>" in anon.text
+    assert requests.get(url, params={"x-oss-process": wm("logo.jpg")}).status_code == 200
+    assert bucket.get_object("photo.png", process=wm("secret.jpg")).read()[:4] == b"\x89PNG"
+    settings = ("<ImageSettings><SourceImageProtection>true</SourceImageProtection><ProtectedSuffixes>"
+                "<Suffix>.jpg</Suffix></ProtectedSuffixes></ImageSettings>")
+    bucket._Bucket__do_bucket("PUT", data=settings, params={"imageSettings": ""})
+    assert requests.get(url, params={"x-oss-process": wm("logo.jpg")}).status_code == 403
+    bucket.put_bucket_style("marked", wm("logo.jpg"))
+    assert requests.get(url, params={"x-oss-process": "style/marked"}).status_code == 200
+
+
+def png_of(jpeg_bytes):
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg_bytes)).save(out, format="PNG")
+    return out.getvalue()

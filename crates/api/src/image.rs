@@ -112,6 +112,35 @@ impl Objects for BucketObjects {
     }
 }
 
+/// The objects a chain draws as watermarks are read with the caller's rights, as the source is: an
+/// anonymous `image/watermark,image_<key>` could otherwise draw a private object into a public
+/// image, or a protected one at full size outside any style. A style's watermarks are the owner's
+/// choice and are not checked. A missing one is left to the engine (its WatermarkError names it).
+fn check_watermark_access(
+    state: &Shared,
+    ctx: &Ctx,
+    bucket: &Bucket,
+    ops: &[Op],
+    kind: ReadKind,
+) -> Result<(), ApiError> {
+    if ctx.signed() || kind == ReadKind::Style {
+        return Ok(());
+    }
+    for op in ops {
+        let Op::Watermark(w) = op else { continue };
+        let Some(image) = &w.image else { continue };
+        if let Ok(meta) = state.store.head_object(&bucket.name, &image.key) {
+            object_read(ctx, bucket, &meta, kind).map_err(|e| {
+                ApiError::access_denied(format!(
+                    "You have no right to read the watermark image object: {} ({})",
+                    image.key, e.message
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// A source to process: its bytes from the cache, or its file, read on the worker.
 enum Source {
     Kept(SourceBytes),
@@ -238,6 +267,7 @@ pub async fn get_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError>
     let meta = crate::symlink::resolve_source(state, ctx, &bucket, meta, read_kind(&text))?;
     crate::storage_class::check_readable(&meta, ctx.now)?;
     let ops = resolve(&bucket, &text)?;
+    check_watermark_access(state, ctx, &bucket, &ops, read_kind(&text))?;
     check_conditions(ctx, &meta, "")?;
     let (meta, out) = run(state, ctx, ctx.bucket(), meta, ops).await?;
     let r = Resp::new(200)
@@ -285,6 +315,7 @@ pub async fn process_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Res
     let meta = crate::symlink::resolve_source(state, ctx, &bucket, meta, read_kind(process))?;
     crate::storage_class::check_readable(&meta, ctx.now)?;
     let ops = resolve(&bucket, process)?;
+    check_watermark_access(state, ctx, &bucket, &ops, read_kind(process))?;
     let Some(save) = save else {
         // Without saveas OSS answers with the processed bytes, like a GET.
         let (_, out) = run(state, ctx, ctx.bucket(), meta, ops).await?;
