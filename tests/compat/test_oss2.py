@@ -152,8 +152,9 @@ def test_put_get_head_range_and_metadata(bucket):
     bucket.put_object("noext", b"1", headers={"Content-Type": ""})
     assert bucket.head_object("noext").content_type == "application/octet-stream"
     # Conditionals.
-    with pytest.raises(oss2.exceptions.NotModified):
+    with pytest.raises(oss2.exceptions.NotModified) as e:
         bucket.get_object("noext", headers={"If-None-Match": bucket.head_object("noext").etag})
+    assert e.value.headers["etag"] == '"%s"' % bucket.head_object("noext").etag  # RFC 7232
     with pytest.raises(oss2.exceptions.PreconditionFailed):
         bucket.get_object("noext", headers={"If-Match": '"0000"'})
     # Forbid overwrite keeps the old bytes.

@@ -149,7 +149,8 @@ pub fn check_conditions(ctx: &Ctx, meta: &ObjectMeta, prefix: &str) -> Result<()
     }
     let not_modified = || {
         if prefix.is_empty() {
-            ApiError::new(Kind::NotModified, "")
+            // RFC 7232: a 304 carries the ETag a 200 would have.
+            ApiError::new(Kind::NotModified, "").with("ETag", format!("\"{}\"", meta.etag))
         } else {
             failed()
         }

@@ -86,7 +86,12 @@ pub fn common_headers(h: &mut HeaderMap, request_id: &str) {
 pub fn error(e: &ApiError, request_id: &str, host: &str, head: bool) -> Response {
     let status = e.status();
     if e.kind == Kind::NotModified {
-        return Resp::new(304).body(Body::empty());
+        let etag = e
+            .extra
+            .iter()
+            .find(|(k, _)| *k == "ETag")
+            .map(|(_, v)| v.clone());
+        return Resp::new(304).header_opt("etag", etag).body(Body::empty());
     }
     let mut r = Resp::new(status);
     if let Some(ec) = e.ec {
