@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::response::Response;
 
 use cyanotype_auth::date;
-use cyanotype_storage::{Acl, Bucket};
+use cyanotype_storage::{Acl, Bucket, ObjectMeta};
 
 use crate::access::{bucket_read, owner_only};
 use crate::body::read_small;
@@ -44,6 +44,16 @@ pub fn load(state: &Shared, ctx: &Ctx) -> Result<Bucket, ApiError> {
         .store
         .bucket(ctx.bucket())
         .map_err(|e| ctx.store_err(e))
+}
+
+/// The request's bucket and the metadata of its key (NoSuchBucket, NoSuchKey as OSS words them).
+pub fn load_object(state: &Shared, ctx: &Ctx) -> Result<(Bucket, ObjectMeta), ApiError> {
+    let bucket = load(state, ctx)?;
+    let meta = state
+        .store
+        .head_object(ctx.bucket(), ctx.key())
+        .map_err(|e| ctx.store_err(e))?;
+    Ok((bucket, meta))
 }
 
 pub fn list_buckets(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {

@@ -12,7 +12,7 @@ use cyanotype_storage::{Acl, Bucket, ObjectMeta, ObjectType, StoreError};
 
 use crate::access::{object_read, object_write, owner_only, ReadKind};
 use crate::body::{check_md5, read_small, stage};
-use crate::bucket::{acl_policy, load, parse_acl_header};
+use crate::bucket::{acl_policy, load, load_object, parse_acl_header};
 use crate::endpoint::{check_key, strict_percent_decode};
 use crate::error::{ApiError, Kind};
 use crate::response::Resp;
@@ -265,11 +265,7 @@ pub async fn get_plain(state: &Shared, ctx: &Ctx, head: bool) -> Result<Response
 }
 
 pub fn get_object_meta(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let meta = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (bucket, meta) = load_object(state, ctx)?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
     Ok(Resp::new(200)
         .header("etag", format!("\"{}\"", meta.etag))
@@ -492,11 +488,7 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
 
 pub fn get_object_acl(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
     owner_only(ctx)?;
-    load(state, ctx)?;
-    let meta = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (_, meta) = load_object(state, ctx)?;
     xml_ok(acl_policy(meta.acl))
 }
 

@@ -15,7 +15,7 @@ use cyanotype_storage::{Bucket, ObjectMeta, Restore};
 
 use crate::access::object_write;
 use crate::body::read_small;
-use crate::bucket::load;
+use crate::bucket::load_object;
 use crate::error::{ApiError, Kind};
 use crate::response::Resp;
 use crate::xml;
@@ -135,11 +135,7 @@ enum Outcome {
 }
 
 pub async fn restore_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let existing = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (bucket, existing) = load_object(state, ctx)?;
     object_write(ctx, &bucket, Some(&existing))?;
     let days = requested_days(&read_small(body, state).await?)?;
     let (now, delay) = (ctx.now, state.config.restore_seconds);

@@ -17,7 +17,7 @@ use cyanotype_auth::date;
 use cyanotype_storage::{Bucket, ObjectMeta, ObjectType, StoreError};
 
 use crate::access::{object_read, object_write, ReadKind};
-use crate::bucket::load;
+use crate::bucket::{load, load_object};
 use crate::endpoint::{check_key, strict_percent_decode};
 use crate::error::{ApiError, Kind};
 use crate::object::{forbid_overwrite, meta_from_headers};
@@ -70,11 +70,7 @@ pub async fn put_symlink(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
 }
 
 pub fn get_symlink(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let meta = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (bucket, meta) = load_object(state, ctx)?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
     let Some(target) = meta.symlink_target.as_deref() else {
         return Err(

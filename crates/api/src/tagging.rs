@@ -13,7 +13,7 @@ use cyanotype_storage::ObjectMeta;
 
 use crate::access::{object_read, object_write, ReadKind};
 use crate::body::read_small;
-use crate::bucket::load;
+use crate::bucket::load_object;
 use crate::endpoint::strict_percent_decode;
 use crate::error::ApiError;
 use crate::response::Resp;
@@ -146,11 +146,7 @@ fn parse_body(body: &[u8]) -> Result<Tags, ApiError> {
 }
 
 pub async fn put_tagging(state: &Shared, ctx: &Ctx, body: Body) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let meta = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (bucket, meta) = load_object(state, ctx)?;
     object_write(ctx, &bucket, Some(&meta))?;
     let tags = parse_body(&read_small(body, state).await?)?;
     state
@@ -161,11 +157,7 @@ pub async fn put_tagging(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respon
 }
 
 pub fn get_tagging(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let meta = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (bucket, meta) = load_object(state, ctx)?;
     object_read(ctx, &bucket, &meta, ReadKind::Direct)?;
     let mut x = Xml::new();
     // TagSet is always written: ali-oss reads `Tagging.TagSet` even when there are no tags.
@@ -178,11 +170,7 @@ pub fn get_tagging(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
 }
 
 pub fn delete_tagging(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError> {
-    let bucket = load(state, ctx)?;
-    let meta = state
-        .store
-        .head_object(ctx.bucket(), ctx.key())
-        .map_err(|e| ctx.store_err(e))?;
+    let (bucket, meta) = load_object(state, ctx)?;
     object_write(ctx, &bucket, Some(&meta))?;
     state
         .store
