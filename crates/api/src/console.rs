@@ -89,9 +89,10 @@ fn new_token() -> Result<String, ApiError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// True when a request is the console's: its path, on a host that names no bucket.
-pub fn is_console(path: &str, host_bucket: Option<&str>) -> bool {
-    host_bucket.is_none() && path.starts_with(PATH)
+/// True when a request is the console's: its path, on a host that names no bucket (the path is
+/// looked at first: this runs for every request).
+pub fn is_console(path: &str, host: &str, addressing: &crate::endpoint::Addressing) -> bool {
+    path.starts_with(PATH) && addressing.bucket_of_host(host).is_none()
 }
 
 /// Serves `/_console...`: the page, login and logout.

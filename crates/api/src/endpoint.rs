@@ -167,22 +167,9 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Err(ApiError::new(Kind::InvalidObjectName, message))
 }
 
-/// Sub-resources some operation here understands (or that only modify a response).
-const HANDLED_SUB_RESOURCES: &[&str] = &[
-    "acl",
-    "bucketInfo",
-    "location",
-    "style",
-    "styleName",
-    "uploads",
-    "live",
-    "delete",
-    "objectMeta",
-    "restore",
-    "tagging",
-    "symlink",
-    "partNumber",
-    "uploadId",
+/// Sub-resources handled here besides [`OPERATION_SUB_RESOURCES`]: they only modify a request's
+/// answer or its authentication. Any other sub-resource is NotImplemented.
+const RESPONSE_SUB_RESOURCES: &[&str] = &[
     "x-oss-process",
     "continuation-token",
     "security-token",
@@ -257,7 +244,9 @@ pub fn parse(
     // A sub-resource this server does not implement (cors, lifecycle, tagging, append, symlink, ...)
     // must not fall through to a plain GET or PUT: answer NotImplemented.
     if let Some((name, _)) = query.iter().find(|(k, _)| {
-        cyanotype_auth::v1::is_sub_resource(k) && !HANDLED_SUB_RESOURCES.contains(&k.as_str())
+        cyanotype_auth::v1::is_sub_resource(k)
+            && !OPERATION_SUB_RESOURCES.contains(&k.as_str())
+            && !RESPONSE_SUB_RESOURCES.contains(&k.as_str())
     }) {
         return Err(ApiError::not_implemented(&format!(
             "The sub-resource ?{name}"

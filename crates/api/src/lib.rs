@@ -275,8 +275,7 @@ async fn route(
         })
         .collect();
     let path = parts.uri.path();
-    let host_bucket = state.config.addressing.bucket_of_host(&host);
-    if console::is_console(path, host_bucket.as_deref()) {
+    if console::is_console(path, &host, &state.config.addressing) {
         return console::handle(
             state,
             parts.method.as_str(),
