@@ -690,6 +690,10 @@ def test_a_sub_resource_never_falls_through_to_a_plain_write(bucket):
         with pytest.raises(oss2.exceptions.ServerError) as e:
             bucket._Bucket__do_object(method, "k", params=params, data=data)
         assert (e.value.status, e.value.code) == (405, "MethodNotAllowed"), (method, params)
+        # With the methods that the resource does take (RFC 9110).
+        allow = {"acl": "GET, HEAD, PUT", "restore": "GET, HEAD, POST", "uploads": "GET, HEAD, POST"}
+        if next(iter(params)) in allow:
+            assert e.value.headers["allow"] == allow[next(iter(params))], (method, params)
     with pytest.raises(oss2.exceptions.ServerError) as e:
         bucket._Bucket__do_bucket("DELETE", params={"acl": ""})
     assert e.value.status == 405

@@ -136,7 +136,12 @@ pub async fn handle(
             crate::error::Kind::MethodNotAllowed,
             format!("The console has no {method} {path}: it serves GET {PATH}, POST {PATH}/login and POST {PATH}/logout."),
         )
-        .with("Method", method.to_string())),
+        .with("Method", method.to_string())
+        .allow(match rest {
+            "/login" | "/logout" => "POST",
+            "" | "/" => "GET",
+            _ => "",
+        })),
     }
 }
 

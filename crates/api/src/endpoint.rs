@@ -252,27 +252,50 @@ pub fn parse(
             "The sub-resource ?{name}"
         )));
     }
-    let q = |name| has(query, name);
-    let not_allowed = || {
-        ApiError::new(
-            Kind::MethodNotAllowed,
-            "The specified method is not allowed against this resource.",
-        )
-        .with("Method", method)
+    // Bucket tags are not kept here; taken as another bucket operation, a PUT would create the
+    // bucket.
+    if bucket.is_some() && key.is_none() && has(query, "tagging") {
+        return Err(ApiError::not_implemented(
+            "The bucket sub-resource ?tagging",
+        ));
+    }
+    let target = (bucket.is_some(), key.is_some());
+    let Some(op) = route(method, target, query, copy_source) else {
+        // RFC 9110: a 405 names the methods the resource takes. With a sub-resource that no
+        // method takes as a plain write, the others (`PUT /k?restore`: POST).
+        let allow: Vec<&str> = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+            .into_iter()
+            .filter(|m| route(m, target, query, copy_source).is_some())
+            .collect();
+        let message = match query
+            .iter()
+            .find(|(k, _)| OPERATION_SUB_RESOURCES.contains(&k.as_str()))
+        {
+            Some((name, _)) => format!("The specified method is not allowed against this resource: {method} with the sub-resource ?{name}."),
+            None => "The specified method is not allowed against this resource.".to_string(),
+        };
+        return Err(ApiError::new(Kind::MethodNotAllowed, message)
+            .with("Method", method)
+            .allow(allow.join(", ")));
     };
-    let op = match (&bucket, &key) {
-        (None, _) => match method {
+    Ok(Endpoint { bucket, key, op })
+}
+
+/// The operation `method` names on `target` (a bucket?, a key?) with this query; None when the
+/// method takes none there.
+fn route(
+    method: &str,
+    target: (bool, bool),
+    query: &[(String, String)],
+    copy_source: bool,
+) -> Option<Op> {
+    let q = |name| has(query, name);
+    let op = match target {
+        (false, _) => match method {
             "GET" => Op::ListBuckets,
-            _ => return Err(not_allowed()),
+            _ => return None,
         },
-        (Some(_), None) => match method {
-            // Bucket tags are not kept here; taken as another bucket operation, a PUT would
-            // create the bucket.
-            _ if q("tagging") => {
-                return Err(ApiError::not_implemented(
-                    "The bucket sub-resource ?tagging",
-                ))
-            }
+        (true, false) => match method {
             "PUT" if q("acl") => Op::PutBucketAcl,
             "PUT" if q("style") => Op::PutStyle,
             "PUT" if q("imageSettings") => Op::PutImageSettings,
@@ -290,9 +313,9 @@ pub fn parse(
             "DELETE" if q("style") => Op::DeleteStyle,
             "DELETE" => Op::DeleteBucket,
             "POST" if q("delete") => Op::DeleteMultipleObjects,
-            _ => return Err(not_allowed()),
+            _ => return None,
         },
-        (Some(_), Some(_)) => match method {
+        (true, true) => match method {
             "PUT" if q("acl") => Op::PutObjectAcl,
             "PUT" if q("tagging") => Op::PutObjectTagging,
             "GET" if q("tagging") => Op::GetObjectTagging,
@@ -315,24 +338,22 @@ pub fn parse(
             "POST" if q("uploadId") => Op::CompleteMultipartUpload,
             "POST" if q("x-oss-process") => Op::ProcessObject,
             "POST" if q("restore") => Op::RestoreObject,
-            _ => return Err(not_allowed()),
+            _ => return None,
         },
     };
+    // A sub-resource that chooses an operation never falls through to the plain write.
     let plain_write = matches!(
         op,
         Op::PutBucket | Op::DeleteBucket | Op::PutObject | Op::CopyObject | Op::DeleteObject
     );
-    if let Some((name, _)) = query
-        .iter()
-        .find(|(k, _)| plain_write && OPERATION_SUB_RESOURCES.contains(&k.as_str()))
+    if plain_write
+        && query
+            .iter()
+            .any(|(k, _)| OPERATION_SUB_RESOURCES.contains(&k.as_str()))
     {
-        return Err(ApiError::new(
-            Kind::MethodNotAllowed,
-            format!("The specified method is not allowed against this resource: {method} with the sub-resource ?{name}."),
-        )
-        .with("Method", method));
+        return None;
     }
-    Ok(Endpoint { bucket, key, op })
+    Some(op)
 }
 
 #[cfg(test)]
@@ -479,6 +500,18 @@ mod tests {
                 Kind::MethodNotAllowed,
                 "{method} {pq}"
             );
+        }
+        // The 405 names the methods that the resource takes (RFC 9110's Allow).
+        for (method, pq, allow) in [
+            ("DELETE", "/bkt/k?acl", "GET, HEAD, PUT"),
+            ("PUT", "/bkt/k?restore", "GET, HEAD, POST"),
+            ("PATCH", "/bkt/k", "GET, HEAD, PUT, DELETE"),
+            ("POST", "/bkt/k", "GET, HEAD, PUT, DELETE"),
+            ("DELETE", "/", "GET"),
+            ("DELETE", "/bkt/?imageSettings", "GET, HEAD, PUT"),
+        ] {
+            let e = ep(method, "h", pq).map(|e| e.op).unwrap_err();
+            assert_eq!(e.allow.as_deref(), Some(allow), "{method} {pq}");
         }
         assert_eq!(
             ok("DELETE", "h", "/bkt/k?tagging").2,

@@ -150,6 +150,8 @@ pub struct ApiError {
     pub ec: Option<&'static str>,
     /// Extra elements after HostId, in order.
     pub extra: Vec<(&'static str, String)>,
+    /// The `Allow` header of a 405: the methods the resource takes.
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -159,7 +161,13 @@ impl ApiError {
             message: message.into(),
             ec: None,
             extra: Vec::new(),
+            allow: None,
         }
+    }
+
+    pub fn allow(mut self, methods: impl Into<String>) -> ApiError {
+        self.allow = Some(methods.into());
+        self
     }
 
     pub fn ec(mut self, ec: &'static str) -> ApiError {
@@ -315,6 +323,7 @@ impl From<cyanotype_process::Error> for ApiError {
             message: e.message,
             ec: e.ec,
             extra: Vec::new(),
+            allow: None,
         }
     }
 }

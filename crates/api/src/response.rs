@@ -93,7 +93,7 @@ pub fn error(e: &ApiError, request_id: &str, host: &str, head: bool) -> Response
             .map(|(_, v)| v.clone());
         return Resp::new(304).header_opt("etag", etag).body(Body::empty());
     }
-    let mut r = Resp::new(status);
+    let mut r = Resp::new(status).header_opt("allow", e.allow.clone());
     if let Some(ec) = e.ec {
         r = r.header("x-oss-ec", ec);
     }
