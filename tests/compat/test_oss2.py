@@ -2,10 +2,12 @@
 import base64
 import hashlib
 import hmac
+import http.client
 import io
 import json
 import os
 import time
+import urllib.parse
 
 import oss2
 import pytest
@@ -128,6 +130,31 @@ def test_list_with_max_keys_0_ends(bucket):
         assert r.is_truncated is False and r.object_list == []
         r = (bucket.list_objects_v2 if v2 else bucket.list_objects)(max_keys=1)
         assert r.is_truncated is True and len(r.object_list) == 1
+
+
+def test_non_ascii_metadata_comes_back_as_the_bytes_that_were_sent(bucket):
+    """oss2 (and ali-oss) sign a value such as "José" as UTF-8 but send it as ISO-8859-1 bytes: read
+    as lossy UTF-8 that was SignatureDoesNotMatch. Values come back as the bytes sent, which for
+    requests (ISO-8859-1 again) is the same text; a client that sends UTF-8 gets UTF-8 back (it was
+    dropped from the answer)."""
+    bucket.put_object("meta-latin1", b"x", headers={"x-oss-meta-name": "José", "x-oss-meta-plain": "a"})
+    head = bucket.head_object("meta-latin1")
+    assert head.headers["x-oss-meta-name"] == "José" and head.headers["x-oss-meta-plain"] == "a"
+    bucket.copy_object(bucket.bucket_name, "meta-latin1", "meta-latin1-copy")
+    assert bucket.head_object("meta-latin1-copy").headers["x-oss-meta-name"] == "José"
+    # UTF-8 bytes on the wire (as Go's client sends them), signed as UTF-8 by a presigned URL.
+    url = bucket.sign_url("PUT", "meta-utf8", 60, headers={"x-oss-meta-name": "José"})
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.netloc)
+    conn.putrequest("PUT", u.path + "?" + u.query)
+    conn.putheader("x-oss-meta-name", "José".encode("utf-8"))
+    conn.putheader("Content-Length", "1")
+    conn.endheaders(b"y")
+    r = conn.getresponse()
+    assert r.status == 200, r.read()
+    conn.close()
+    # requests reads header bytes as ISO-8859-1: the two UTF-8 bytes of "é" are two characters.
+    assert bucket.head_object("meta-utf8").headers["x-oss-meta-name"] == "José".encode("utf-8").decode("latin-1")
 
 
 def test_put_get_head_range_and_metadata(bucket):

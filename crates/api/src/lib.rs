@@ -113,6 +113,8 @@ pub struct Ctx {
     pub ep: Endpoint,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
+    /// The names of the headers whose bytes were not UTF-8, read as ISO-8859-1 (`header_text`).
+    pub latin1: Vec<String>,
     pub caller: Caller,
     pub now: i64,
 }
@@ -264,14 +266,16 @@ async fn route(
     let (parts, body) = req.into_parts();
     let raw_query = parts.uri.query().unwrap_or("");
     let query = endpoint::parse_query(raw_query);
+    let mut latin1 = Vec::new();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
         .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
+            let (text, was_latin1) = header_text(v.as_bytes());
+            if was_latin1 {
+                latin1.push(k.as_str().to_string());
+            }
+            (k.as_str().to_string(), text)
         })
         .collect();
     let path = parts.uri.path();
@@ -304,10 +308,23 @@ async fn route(
         ep,
         query,
         headers,
+        latin1,
         caller,
         now,
     };
     dispatch(state, ctx, body).await
+}
+
+/// A header value as text: UTF-8 when its bytes are, else ISO-8859-1 (one character per byte), and
+/// which of the two. Python's and Node's HTTP clients send a value such as `José` as ISO-8859-1 bytes
+/// while the OSS SDKs sign its UTF-8 form, so reading those bytes as ISO-8859-1 is what makes the
+/// signature match (read as lossy UTF-8 it was SignatureDoesNotMatch); clients that send UTF-8 (Go)
+/// keep theirs.
+pub fn header_text(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), false),
+        Err(_) => (bytes.iter().map(|&b| b as char).collect(), true),
+    }
 }
 
 fn authenticate(
@@ -439,6 +456,18 @@ pub fn xml_ok(xml: String) -> Result<Response, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn header_values_are_utf8_else_iso_8859_1() {
+        use super::header_text;
+        assert_eq!(header_text(b"alice"), ("alice".to_string(), false));
+        assert_eq!(header_text("José".as_bytes()), ("José".to_string(), false));
+        assert_eq!(header_text(b"Jos\xe9"), ("José".to_string(), true));
+        // Every byte is a character, so the bytes come back whole.
+        let all: Vec<u8> = (0x80..=0xFFu8).collect();
+        let (text, latin1) = header_text(&all);
+        assert!(latin1 && text.chars().map(|c| c as u32 as u8).eq(all.iter().copied()));
+    }
+
     #[test]
     fn request_ids_are_24_upper_hex_and_distinct() {
         let ids: Vec<String> = (0..1000).map(|_| super::request_id()).collect();

@@ -35,6 +35,15 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str, bucket: &Bucket) -> Result<Object
         })
         .collect();
     user_meta.sort();
+    let latin1_meta = user_meta
+        .iter()
+        .filter(|(n, _)| {
+            ctx.latin1
+                .iter()
+                .any(|h| h.strip_prefix("x-oss-meta-") == Some(n))
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
     let total: usize = user_meta.iter().map(|(k, v)| k.len() + v.len()).sum();
     if total > MAX_USER_META {
         return Err(ApiError::invalid_argument(
@@ -54,6 +63,7 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str, bucket: &Bucket) -> Result<Object
         content_encoding: ctx.header("content-encoding").map(str::to_string),
         expires: ctx.header("expires").map(str::to_string),
         user_meta,
+        latin1_meta,
         acl,
         object_type: ObjectType::Normal,
         storage_class: storage_class::from_header(ctx, bucket)?,
@@ -115,7 +125,13 @@ pub fn describe(meta: &ObjectMeta, r: Resp) -> Resp {
         .header_opt("content-encoding", meta.content_encoding.clone())
         .header_opt("expires", meta.expires.clone());
     for (k, v) in &meta.user_meta {
-        r = r.header(&format!("x-oss-meta-{k}"), v.clone());
+        let name = format!("x-oss-meta-{k}");
+        r = if meta.latin1_meta.contains(k) {
+            // The bytes that came: each character is one (ISO-8859-1).
+            r.header_bytes(&name, v.chars().map(|c| c as u32 as u8).collect())
+        } else {
+            r.header(&name, v.clone())
+        };
     }
     r
 }
@@ -451,6 +467,7 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
             content_encoding: src_meta.content_encoding.clone(),
             expires: src_meta.expires.clone(),
             user_meta: src_meta.user_meta.clone(),
+            latin1_meta: src_meta.latin1_meta.clone(),
             storage_class: storage_class::from_header(ctx, &bucket)?,
             ..Default::default()
         }

@@ -11,7 +11,7 @@ use crate::error::{ApiError, Kind};
 
 pub struct Resp {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: Vec<(String, Vec<u8>)>,
 }
 
 impl Resp {
@@ -22,9 +22,14 @@ impl Resp {
         }
     }
 
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Resp {
-        self.headers.push((name.to_string(), value.into()));
+    /// A header whose value is these bytes (user metadata that came as ISO-8859-1 goes back so).
+    pub fn header_bytes(mut self, name: &str, value: Vec<u8>) -> Resp {
+        self.headers.push((name.to_string(), value));
         self
+    }
+
+    pub fn header(self, name: &str, value: impl Into<String>) -> Resp {
+        self.header_bytes(name, value.into().into_bytes())
     }
 
     pub fn header_opt(self, name: &str, value: Option<impl Into<String>>) -> Resp {
@@ -39,10 +44,12 @@ impl Resp {
         *r.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         for (k, v) in self.headers {
-            // Values come from stored metadata; one that HTTP cannot carry is dropped, not a panic.
+            // Values come from stored metadata; one that HTTP cannot carry (a control character)
+            // is dropped, not a panic. Bytes past ASCII go as they are (UTF-8 metadata from a
+            // client that sent UTF-8 comes back the same; it was dropped).
             if let (Ok(name), Ok(value)) = (
                 HeaderName::try_from(k.as_str()),
-                HeaderValue::try_from(v.as_str()),
+                HeaderValue::from_bytes(&v),
             ) {
                 r.headers_mut().append(name, value);
             }
