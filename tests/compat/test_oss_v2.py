@@ -68,6 +68,9 @@ def test_objects_processing_and_errors(client, bucket, example_jpg, tmp_path):
     target = tmp_path / "p.jpg"
     client.get_object_to_file(oss.GetObjectRequest(bucket=bucket, key="ex.jpg", process="image/resize,w_60"), str(target))
     assert Image.open(target).size == (60, 40)
+    # Accented metadata: sent as ISO-8859-1, signed as UTF-8 (was SignatureDoesNotMatch).
+    client.put_object(oss.PutObjectRequest(bucket=bucket, key="meta.txt", body=b"x", metadata={"name": "José"}))
+    assert client.head_object(oss.HeadObjectRequest(bucket=bucket, key="meta.txt")).metadata["name"] == "José"
     with pytest.raises(oss.exceptions.OperationError) as e:
         client.get_object(oss.GetObjectRequest(bucket=bucket, key="missing"))
     err = e.value.unwrap()
