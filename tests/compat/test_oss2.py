@@ -137,11 +137,15 @@ def test_non_ascii_metadata_comes_back_as_the_bytes_that_were_sent(bucket):
     as lossy UTF-8 that was SignatureDoesNotMatch. Values come back as the bytes sent, which for
     requests (ISO-8859-1 again) is the same text; a client that sends UTF-8 gets UTF-8 back (it was
     dropped from the answer)."""
-    bucket.put_object("meta-latin1", b"x", headers={"x-oss-meta-name": "José", "x-oss-meta-plain": "a"})
+    disposition = 'attachment; filename="café.txt"'
+    bucket.put_object("meta-latin1", b"x", headers={"x-oss-meta-name": "José", "x-oss-meta-plain": "a",
+                                                    "Content-Disposition": disposition})
     head = bucket.head_object("meta-latin1")
     assert head.headers["x-oss-meta-name"] == "José" and head.headers["x-oss-meta-plain"] == "a"
+    assert head.headers["Content-Disposition"] == disposition
     bucket.copy_object(bucket.bucket_name, "meta-latin1", "meta-latin1-copy")
-    assert bucket.head_object("meta-latin1-copy").headers["x-oss-meta-name"] == "José"
+    got = bucket.get_object("meta-latin1-copy")
+    assert got.headers["x-oss-meta-name"] == "José" and got.headers["Content-Disposition"] == disposition
     # UTF-8 bytes on the wire (as Go's client sends them), signed as UTF-8 by a presigned URL.
     url = bucket.sign_url("PUT", "meta-utf8", 60, headers={"x-oss-meta-name": "José"})
     u = urllib.parse.urlsplit(url)

@@ -35,14 +35,11 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str, bucket: &Bucket) -> Result<Object
         })
         .collect();
     user_meta.sort();
-    let latin1_meta = user_meta
+    let latin1_headers = ctx
+        .latin1
         .iter()
-        .filter(|(n, _)| {
-            ctx.latin1
-                .iter()
-                .any(|h| h.strip_prefix("x-oss-meta-") == Some(n))
-        })
-        .map(|(n, _)| n.clone())
+        .filter(|h| h.starts_with("x-oss-meta-") || DESCRIBING_HEADERS.contains(&h.as_str()))
+        .cloned()
         .collect();
     let total: usize = user_meta.iter().map(|(k, v)| k.len() + v.len()).sum();
     if total > MAX_USER_META {
@@ -63,7 +60,7 @@ pub fn meta_from_headers(ctx: &Ctx, key: &str, bucket: &Bucket) -> Result<Object
         content_encoding: ctx.header("content-encoding").map(str::to_string),
         expires: ctx.header("expires").map(str::to_string),
         user_meta,
-        latin1_meta,
+        latin1_headers,
         acl,
         object_type: ObjectType::Normal,
         storage_class: storage_class::from_header(ctx, bucket)?,
@@ -105,6 +102,14 @@ pub async fn put_object(state: &Shared, ctx: &Ctx, body: Body) -> Result<Respons
         .empty())
 }
 
+/// The request headers an object keeps and answers with (besides Content-Type and x-oss-meta-*).
+const DESCRIBING_HEADERS: [&str; 4] = [
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "expires",
+];
+
 /// The headers that describe an object (GET, HEAD, GetObjectMeta use subsets).
 pub fn describe(meta: &ObjectMeta, r: Resp) -> Resp {
     let mut r = r
@@ -119,18 +124,28 @@ pub fn describe(meta: &ObjectMeta, r: Resp) -> Resp {
         .header_opt(
             "x-oss-tagging-count",
             (!meta.tags.is_empty()).then(|| meta.tags.len().to_string()),
-        )
-        .header_opt("cache-control", meta.cache_control.clone())
-        .header_opt("content-disposition", meta.content_disposition.clone())
-        .header_opt("content-encoding", meta.content_encoding.clone())
-        .header_opt("expires", meta.expires.clone());
-    for (k, v) in &meta.user_meta {
-        let name = format!("x-oss-meta-{k}");
-        r = if meta.latin1_meta.contains(k) {
+        );
+    let kept = [
+        &meta.cache_control,
+        &meta.content_disposition,
+        &meta.content_encoding,
+        &meta.expires,
+    ];
+    let named = DESCRIBING_HEADERS
+        .iter()
+        .zip(kept)
+        .filter_map(|(name, v)| Some((name.to_string(), v.as_deref()?)));
+    let user = meta
+        .user_meta
+        .iter()
+        .map(|(k, v)| (format!("x-oss-meta-{k}"), v.as_str()));
+    for (name, v) in named.chain(user) {
+        r = if meta.latin1_headers.contains(&name) {
             // The bytes that came: each character is one (ISO-8859-1).
-            r.header_bytes(&name, v.chars().map(|c| c as u32 as u8).collect())
+            let bytes = v.chars().map(|c| c as u32 as u8).collect();
+            r.header_bytes(&name, bytes)
         } else {
-            r.header(&name, v.clone())
+            r.header(&name, v)
         };
     }
     r
@@ -467,7 +482,7 @@ pub async fn copy_object(state: &Shared, ctx: &Ctx) -> Result<Response, ApiError
             content_encoding: src_meta.content_encoding.clone(),
             expires: src_meta.expires.clone(),
             user_meta: src_meta.user_meta.clone(),
-            latin1_meta: src_meta.latin1_meta.clone(),
+            latin1_headers: src_meta.latin1_headers.clone(),
             storage_class: storage_class::from_header(ctx, &bucket)?,
             ..Default::default()
         }

@@ -161,11 +161,11 @@ pub struct ObjectMeta {
     pub expires: Option<String>,
     /// `x-oss-meta-*` names (lower case, without the prefix) and values, sorted by name.
     pub user_meta: Vec<(String, String)>,
-    /// The names in `user_meta` whose values came as bytes that are not UTF-8 (Python's and
-    /// Node's HTTP clients send ISO-8859-1), kept as those characters and sent back as the same
-    /// bytes.
+    /// The stored headers (lower-case names: `x-oss-meta-name`, `content-disposition`, ...) whose
+    /// values came as bytes that are not UTF-8 (Python's and Node's HTTP clients send ISO-8859-1),
+    /// kept as those characters and sent back as the same bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub latin1_meta: Vec<String>,
+    pub latin1_headers: Vec<String>,
     pub acl: Acl,
     pub object_type: ObjectType,
     /// `Standard`, `IA`, `Archive`, `ColdArchive` or `DeepColdArchive`; use [`ObjectMeta::class`]
