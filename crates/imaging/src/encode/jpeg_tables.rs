@@ -114,8 +114,8 @@ pub fn scaled(base: u32, quality: u32) -> u32 {
 pub fn asked_quality_of(luma_zigzag: &[u16; 64], size: (u32, u32)) -> Option<u32> {
     // Entry by entry, so that a quality whose first entries differ costs no more than those (this
     // runs for every JPEG source a request re-encodes: building every table, and the zig-zag order
-    // each time, was 1.4% of a small resize).
-    let order = ZIGZAG_NATURAL;
+    // each time, was 1.4% of a small resize). The zig-zag order is the decoder's constant table.
+    let order = crate::decode::jpeg_dc::NATURAL;
     (mapping(size)?[0].0..=100).rev().find(|&q| {
         let mapped = mapped_quality(q, size).expect("q >= 50");
         order
@@ -123,29 +123,6 @@ pub fn asked_quality_of(luma_zigzag: &[u16; 64], size: (u32, u32)) -> Option<u32
             .zip(luma_zigzag)
             .all(|(&n, &v)| scaled(luma_base(n), mapped) == v as u32)
     })
-}
-
-/// For each position of the zig-zag scan, its index in natural (row-major) order. A constant: built
-/// at run time (two vectors per diagonal) it was 0.9% of a small resize, once per JPEG source.
-const ZIGZAG_NATURAL: [usize; 64] = zigzag_natural();
-
-const fn zigzag_natural() -> [usize; 64] {
-    let mut order = [0usize; 64];
-    let mut k = 0;
-    let mut d: usize = 0;
-    while d < 15 {
-        // Anti-diagonal d runs down-left when d is odd, up-right when even.
-        let (first, last) = (d.saturating_sub(7), if d < 7 { d } else { 7 });
-        let mut i = 0;
-        while i <= last - first {
-            let r = if d % 2 == 0 { last - i } else { first + i };
-            order[k] = r * 8 + (d - r);
-            k += 1;
-            i += 1;
-        }
-        d += 1;
-    }
-    order
 }
 
 #[cfg(test)]
@@ -178,14 +155,17 @@ mod tests {
             Some(80),
             "the longer side decides"
         );
-        assert_eq!(&ZIGZAG_NATURAL[..10], &[0, 1, 8, 16, 9, 2, 3, 10, 17, 24]);
-        let mut all = ZIGZAG_NATURAL;
+        assert_eq!(
+            &crate::decode::jpeg_dc::NATURAL[..10],
+            &[0, 1, 8, 16, 9, 2, 3, 10, 17, 24]
+        );
+        let mut all = crate::decode::jpeg_dc::NATURAL;
         all.sort_unstable();
         assert!(
             all.iter().enumerate().all(|(i, &n)| i == n),
             "a permutation"
         );
-        assert_eq!(&ZIGZAG_NATURAL[60..], &[47, 55, 62, 63]);
+        assert_eq!(&crate::decode::jpeg_dc::NATURAL[60..], &[47, 55, 62, 63]);
         for size in [thumb, large] {
             let mut last = 0;
             for q in 50..=100 {

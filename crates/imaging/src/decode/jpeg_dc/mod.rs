@@ -21,6 +21,8 @@
 //! caller uses libjpeg-turbo, which has its own rules for damaged files.
 
 mod headers;
+// The zig-zag order, for the encoder's quality matching too.
+pub(crate) use headers::NATURAL;
 mod huffman;
 mod idct;
 #[cfg(target_arch = "x86_64")]
