@@ -64,115 +64,157 @@ pub fn supported() -> bool {
     is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
-/// The n x n inverse DCT (n 3, 5, 6 or 7) of the block whose coefficients are `coefs` (natural
-/// order, slot 0 ignored, only rows and columns below n read) with DC `dc`, by `quant` (see
-/// `float_quant`), into the n x n samples of `plane` at `at`, rows `stride` apart (written whole,
-/// nothing else touched).
+/// One block of an n/8 decode for `idct_nxn`: its coefficients (natural order, slot 0 ignored, only
+/// rows and columns below n read), its DC, its quantisation table (see `float_quant`), and where its
+/// n x n samples go: plane `plane` of the planes given, from index `at`, rows `stride` apart.
+#[derive(Clone, Copy)]
+pub struct Block<'a> {
+    pub coefs: &'a [i16; 64],
+    pub dc: i16,
+    pub quant: &'a [f32; 64],
+    pub plane: usize,
+    pub at: usize,
+    pub stride: usize,
+}
+
+/// The n x n inverse DCTs (n 3, 5, 6 or 7) of `K` blocks into `planes` (each block's n x n samples
+/// written whole, nothing else touched). Several blocks at once because one block's work is a chain
+/// of dependent steps (dequantise, pass 1, pass 2, pack) about as long as its whole instruction
+/// count takes to issue: side by side, the processor fills one block's waits with the other's work.
 ///
 /// # Panics
-/// When n is out of range, the rows do not lie inside `plane`, or the CPU lacks AVX2 or FMA.
+/// When n is out of range, a block's rows do not lie inside its plane, or the CPU lacks AVX2 or FMA.
 #[inline]
-pub fn idct_nxn(
+pub fn idct_nxn<const K: usize>(
     n: usize,
-    coefs: &[i16; 64],
-    dc: i16,
-    quant: &[f32; 64],
-    plane: &mut [MaybeUninit<u8>],
-    at: usize,
-    stride: usize,
+    blocks: &[Block; K],
+    planes: &mut [&mut [MaybeUninit<u8>]],
 ) {
     assert!(matches!(n, 3 | 5 | 6 | 7), "a reduced size");
-    assert!(
-        stride >= n && at + (n - 1) * stride + n <= plane.len(),
-        "block inside the plane"
-    );
     assert!(supported(), "the vector code needs AVX2 and FMA");
+    // Each plane's start taken once, so that two blocks of one plane do not borrow it twice.
+    let mut bases = [std::ptr::null_mut::<u8>(); 3];
+    for (base, plane) in bases.iter_mut().zip(planes.iter_mut()) {
+        *base = plane.as_mut_ptr().cast();
+    }
+    let outs: [*mut u8; K] = std::array::from_fn(|k| {
+        let b = &blocks[k];
+        let len = planes.get(b.plane).map_or(0, |p| p.len());
+        assert!(
+            b.plane < bases.len() && b.stride >= n && b.at + (n - 1) * b.stride + n <= len,
+            "block inside its plane"
+        );
+        // SAFETY: `at` lies inside the plane (asserted).
+        unsafe { bases[b.plane].add(b.at) }
+    });
     let t = &tables()[n];
-    let out = plane[at..].as_mut_ptr().cast::<u8>();
-    // SAFETY: AVX2 and FMA are there, and the n rows of n samples lie inside `plane` (asserted).
-    // One function per size, so that its loops unroll whole.
+    // SAFETY: AVX2 and FMA are there, and each block's n rows of n samples lie inside its plane
+    // (asserted). One function per size, so that its loops unroll whole.
     unsafe {
         match n {
-            3 => idct_avx2::<3>(coefs, dc, quant, t, out, stride),
-            5 => idct_avx2::<5>(coefs, dc, quant, t, out, stride),
-            6 => idct_avx2::<6>(coefs, dc, quant, t, out, stride),
-            _ => idct_avx2::<7>(coefs, dc, quant, t, out, stride),
+            3 => idct_avx2::<3, K>(blocks, t, outs),
+            5 => idct_avx2::<5, K>(blocks, t, outs),
+            6 => idct_avx2::<6, K>(blocks, t, outs),
+            _ => idct_avx2::<7, K>(blocks, t, outs),
         }
     }
 }
 
-/// `idct_nxn` once checked, at size `N`.
+/// `idct_nxn` once checked, at size `N`, each step for all `K` blocks before the next step.
 ///
 /// # Safety
-/// The CPU has AVX2 and FMA; `out + y * stride .. + N` lies in one live allocation for y < N.
+/// The CPU has AVX2 and FMA; `outs[k] + y * stride .. + N` lies in one live allocation for y < N.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn idct_avx2<const N: usize>(
-    coefs: &[i16; 64],
-    dc: i16,
-    quant: &[f32; 64],
+unsafe fn idct_avx2<const N: usize, const K: usize>(
+    blocks: &[Block; K],
     t: &Table,
-    out: *mut u8,
-    stride: usize,
+    outs: [*mut u8; K],
 ) {
     use std::arch::x86_64::*;
-    // The dequantised rows v < N, lanes u (those at u >= N are multiplied by nothing below).
-    let rows: [__m256; N] = std::array::from_fn(|v| {
-        let mut c = _mm_loadu_si128(coefs.as_ptr().add(v * 8).cast());
-        if v == 0 {
-            c = _mm_insert_epi16::<0>(c, dc as i32);
-        }
-        let c = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(c));
-        _mm256_mul_ps(c, _mm256_loadu_ps(quant.as_ptr().add(v * 8)))
-    });
-    let splat = |v: usize, y: usize| _mm256_loadu_ps(t.splat[v][y].as_ptr());
-    // Column pass: r[y] (lanes u) = sum over v of t(v, y) rows[v]. Rows y and N - 1 - y share their
-    // products: t(v, N - 1 - y) = (-1)^v t(v, y), so the even v's sum plus the odd v's is one and
-    // minus is the other (and the odd v's vanish in the middle row of an odd N).
-    let mut r = [[0f32; 8]; N];
-    for y in 0..N.div_ceil(2) {
-        let mut even = _mm256_mul_ps(splat(0, y), rows[0]);
-        for v in (2..N).step_by(2) {
-            even = _mm256_fmadd_ps(splat(v, y), rows[v], even);
-        }
-        if 2 * y + 1 == N {
-            _mm256_storeu_ps(r[y].as_mut_ptr(), even);
-            continue;
-        }
-        let mut odd = _mm256_mul_ps(splat(1, y), rows[1]);
-        for v in (3..N).step_by(2) {
-            odd = _mm256_fmadd_ps(splat(v, y), rows[v], odd);
-        }
-        _mm256_storeu_ps(r[y].as_mut_ptr(), _mm256_add_ps(even, odd));
-        _mm256_storeu_ps(r[N - 1 - y].as_mut_ptr(), _mm256_sub_ps(even, odd));
-    }
-    // Row pass: out[y] (lanes x) = sum over u of r[y][u] t(u, ·), plus 128, rounded half up (as
-    // libjpeg-turbo's descaling does: a flat block of value x.5, common in chroma, must give x + 1;
-    // round-to-even made a tenth of some chroma planes one lower) and limited. The 1/1024 keeps an
-    // exact x.5 that the float tables leave a hair below it on the same side.
-    let level = _mm256_set1_ps(128.5 + 1.0 / 1024.0);
-    let cols: [__m256; N] = std::array::from_fn(|u| _mm256_loadu_ps(t.t[u].as_ptr()));
-    for (y, ry) in r.iter().enumerate() {
-        // Two chains of multiply-adds (even and odd u). Measured no faster than one chain (decode
-        // to planes at 5/8: 1.45-1.47 against 1.45-1.58 ms); kept, as the tests hold these sums.
-        let mut even = _mm256_fmadd_ps(_mm256_set1_ps(ry[0]), cols[0], level);
-        let mut odd = _mm256_mul_ps(_mm256_set1_ps(ry[1]), cols[1]);
-        for u in 2..N {
-            if u % 2 == 0 {
-                even = _mm256_fmadd_ps(_mm256_set1_ps(ry[u]), cols[u], even);
-            } else {
-                odd = _mm256_fmadd_ps(_mm256_set1_ps(ry[u]), cols[u], odd);
+    // The dequantised rows v < N (lanes u; those at u >= N are never read), kept in memory: pass 1
+    // broadcasts them one coefficient at a time, and a broadcast from memory is a load, where one
+    // from a register is a shuffle (the shuffle unit was the bottleneck of the earlier order,
+    // columns first and then broadcasts of the column pass's sums from registers: about 13
+    // shuffles per output row).
+    let mut f = [[[0f32; 8]; N]; K];
+    for (rows, b) in f.iter_mut().zip(blocks) {
+        for (v, row) in rows.iter_mut().enumerate() {
+            let mut c = _mm_loadu_si128(b.coefs.as_ptr().add(v * 8).cast());
+            if v == 0 {
+                c = _mm_insert_epi16::<0>(c, b.dc as i32);
             }
+            let c = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(c));
+            let q = _mm256_loadu_ps(b.quant.as_ptr().add(v * 8));
+            _mm256_storeu_ps(row.as_mut_ptr(), _mm256_mul_ps(c, q));
         }
-        // Truncated, which is down for every sample that is not limited to 0 anyway (a value in
-        // (-1, 0) truncates to 0 where it would floor to -1: both give 0), then saturated 32 ->
-        // 16 -> 8 bits (0-255).
-        let i = _mm256_cvttps_epi32(_mm256_add_ps(even, odd));
-        let words = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i));
-        let bytes = _mm_packus_epi16(words, words);
-        let mut row = [0u8; 8];
-        _mm_storel_epi64(row.as_mut_ptr().cast(), bytes);
-        std::ptr::copy_nonoverlapping(row.as_ptr(), out.add(y * stride), N);
     }
+    // Read back through an opaque reference, or the compiler keeps the rows in registers and
+    // broadcasts by shuffles after all.
+    let f = std::hint::black_box(&f);
+    // Pass 1, along the rows: p[v] (lanes x) = sum over u of F(u, v) q(u, v) t(u, x), in two chains
+    // of multiply-adds (even and odd u).
+    let cols: [__m256; N] = std::array::from_fn(|u| _mm256_loadu_ps(t.t[u].as_ptr()));
+    let p: [[__m256; N]; K] = std::array::from_fn(|k| {
+        std::array::from_fn(|v| {
+            let at = |u: usize| _mm256_broadcast_ss(&f[k][v][u]);
+            let mut even = _mm256_mul_ps(at(0), cols[0]);
+            let mut odd = _mm256_mul_ps(at(1), cols[1]);
+            for u in 2..N {
+                if u % 2 == 0 {
+                    even = _mm256_fmadd_ps(at(u), cols[u], even);
+                } else {
+                    odd = _mm256_fmadd_ps(at(u), cols[u], odd);
+                }
+            }
+            _mm256_add_ps(even, odd)
+        })
+    });
+    // Pass 2, down the columns: out[y] (lanes x) = sum over v of t(v, y) p[v], plus 128, rounded
+    // half up (as libjpeg-turbo's descaling does: a flat block of value x.5, common in chroma, must
+    // give x + 1; round-to-even made a tenth of some chroma planes one lower) and limited; the
+    // 1/1024 keeps an exact x.5 that the float tables leave a hair below it on the same side. Rows
+    // y and N - 1 - y share their products: t(v, N - 1 - y) = (-1)^v t(v, y), so the even v's sum
+    // plus the odd v's is one and minus is the other (the odd v's vanish in the middle row of an
+    // odd N). The factors t(v, y) are splatted in memory, so they too are loads.
+    let level = _mm256_set1_ps(128.5 + 1.0 / 1024.0);
+    let splat = |v: usize, y: usize| _mm256_loadu_ps(t.splat[v][y].as_ptr());
+    for y in 0..N.div_ceil(2) {
+        for (k, p) in p.iter().enumerate() {
+            let (b, out) = (&blocks[k], outs[k]);
+            let mut even = _mm256_fmadd_ps(splat(0, y), p[0], level);
+            for v in (2..N).step_by(2) {
+                even = _mm256_fmadd_ps(splat(v, y), p[v], even);
+            }
+            if 2 * y + 1 == N {
+                store_row::<N>(even, out.add(y * b.stride));
+                continue;
+            }
+            let mut odd = _mm256_mul_ps(splat(1, y), p[1]);
+            for v in (3..N).step_by(2) {
+                odd = _mm256_fmadd_ps(splat(v, y), p[v], odd);
+            }
+            store_row::<N>(_mm256_add_ps(even, odd), out.add(y * b.stride));
+            store_row::<N>(_mm256_sub_ps(even, odd), out.add((N - 1 - y) * b.stride));
+        }
+    }
+}
+
+/// The first `N` lanes of `row` (samples plus 128.5) as bytes at `out`: truncated, which is down for
+/// every sample that is not limited to 0 anyway (a value in (-1, 0) truncates to 0 where it would
+/// floor to -1: both give 0), then saturated 32 -> 16 -> 8 bits (0-255).
+///
+/// # Safety
+/// The CPU has AVX2; `out .. out + N` is writable.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn store_row<const N: usize>(row: std::arch::x86_64::__m256, out: *mut u8) {
+    use std::arch::x86_64::*;
+    let i = _mm256_cvttps_epi32(row);
+    let words = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i));
+    let bytes = _mm_packus_epi16(words, words);
+    let mut samples = [0u8; 8];
+    _mm_storel_epi64(samples.as_mut_ptr().cast(), bytes);
+    std::ptr::copy_nonoverlapping(samples.as_ptr(), out, N);
 }
 
 #[cfg(test)]
@@ -235,7 +277,15 @@ mod tests {
                 let dc = ((next() >> 8) % 2048) as i16 - 1024;
                 let want = reference(n, &coefs, dc, &quant);
                 let mut plane = vec![MaybeUninit::new(7u8); 10 * 10];
-                idct_nxn(n, &coefs, dc, &float_quant(&quant), &mut plane, 11, 10);
+                let block = Block {
+                    coefs: &coefs,
+                    dc,
+                    quant: &float_quant(&quant),
+                    plane: 0,
+                    at: 11,
+                    stride: 10,
+                };
+                idct_nxn(n, &[block], &mut [&mut plane]);
                 let plane: Vec<u8> = plane.iter().map(|b| unsafe { b.assume_init() }).collect();
                 for y in 0..10 {
                     for x in 0..10 {
@@ -259,6 +309,68 @@ mod tests {
         );
     }
 
+    /// Two blocks at once, side by side in one plane, and a pair across two planes, give the
+    /// samples each gives alone, and touch nothing else.
+    #[test]
+    fn blocks_together_give_what_each_gives_alone() {
+        if !supported() {
+            eprintln!("skipped: this CPU has no AVX2 and FMA, which this inverse DCT needs");
+            return;
+        }
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let init = |p: &[MaybeUninit<u8>]| -> Vec<u8> {
+            // SAFETY: every plane here starts initialised.
+            p.iter().map(|b| unsafe { b.assume_init() }).collect()
+        };
+        for n in [3, 5, 6, 7] {
+            for _ in 0..200 {
+                let coefs: [[i16; 64]; 2] =
+                    std::array::from_fn(|_| std::array::from_fn(|_| (next() % 97) as i16 - 48));
+                let quant = float_quant(&std::array::from_fn(|_| 1 + (next() % 30) as i16));
+                let dc = [(next() % 900) as i16 - 450, (next() % 900) as i16 - 450];
+                let block = |k: usize, plane: usize, at: usize| Block {
+                    coefs: &coefs[k],
+                    dc: dc[k],
+                    quant: &quant,
+                    plane,
+                    at,
+                    stride: 20,
+                };
+                // Alone, one plane each.
+                let mut alone = [
+                    vec![MaybeUninit::new(3u8); 20 * 9],
+                    vec![MaybeUninit::new(3u8); 20 * 9],
+                ];
+                idct_nxn(n, &[block(0, 0, 21)], &mut [&mut alone[0]]);
+                idct_nxn(n, &[block(1, 0, 21 + n)], &mut [&mut alone[1]]);
+                // Together in one plane: each block's samples are its own alone.
+                let mut one = vec![MaybeUninit::new(3u8); 20 * 9];
+                idct_nxn(n, &[block(0, 0, 21), block(1, 0, 21 + n)], &mut [&mut one]);
+                let (a, b, one) = (init(&alone[0]), init(&alone[1]), init(&one));
+                for (i, &got) in one.iter().enumerate() {
+                    let x = i % 20;
+                    let want = if x < 1 + n { a[i] } else { b[i] };
+                    assert_eq!(got, want, "n {n}, sample {i} of one plane");
+                }
+                // Together across two planes.
+                let mut two = [
+                    vec![MaybeUninit::new(3u8); 20 * 9],
+                    vec![MaybeUninit::new(3u8); 20 * 9],
+                ];
+                let [p0, p1] = &mut two;
+                idct_nxn(n, &[block(0, 0, 21), block(1, 1, 21 + n)], &mut [p0, p1]);
+                assert_eq!(init(&two[0]), a, "n {n}, first plane");
+                assert_eq!(init(&two[1]), b, "n {n}, second plane");
+            }
+        }
+    }
+
     /// A block with only a DC gives DC q / 8 + 128 everywhere, at every size (q 8: no rounding).
     #[test]
     fn a_dc_alone_is_flat() {
@@ -270,7 +382,15 @@ mod tests {
             for dc in [-1024i16, -100, -3, 0, 5, 77, 1023] {
                 let quant = [8i16; 64];
                 let mut plane = vec![MaybeUninit::new(0u8); 64];
-                idct_nxn(n, &[0; 64], dc, &float_quant(&quant), &mut plane, 0, 8);
+                let block = Block {
+                    coefs: &[0; 64],
+                    dc,
+                    quant: &float_quant(&quant),
+                    plane: 0,
+                    at: 0,
+                    stride: 8,
+                };
+                idct_nxn(n, &[block], &mut [&mut plane]);
                 let want = (dc as i32 + 128).clamp(0, 255) as u8;
                 for y in 0..n {
                     for x in 0..n {

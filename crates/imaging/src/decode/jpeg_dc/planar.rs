@@ -13,9 +13,12 @@ use super::idct::idct_1x1;
 #[cfg(target_arch = "x86_64")]
 use super::idct8::idct_8x8;
 #[cfg(target_arch = "x86_64")]
-use super::idct_n::{float_quant, idct_nxn};
+use super::idct_n::{float_quant, idct_nxn, Block};
 use super::pixels::{Geometry, Picture};
 use super::scan::{Records, KEEP_2X2, KEEP_8X8};
+
+/// How many blocks of an MCU `idct_nxn` takes at once.
+const GROUP: usize = 2;
 
 impl Picture<'_> {
     /// Samples per block side: 1 at 1/8, 2 at 1/4, n at n/8, 8 at 1/1. An MCU is 2s x 2s luma and
@@ -127,20 +130,34 @@ impl Picture<'_> {
                 } else if s != 2 {
                     // 1/1 and n/8: every block keeps all its coefficients.
                     #[cfg(target_arch = "x86_64")]
-                    for b in 0..6usize {
-                        let ci = b.saturating_sub(3);
-                        let coefs: &[i16; KEEP_8X8] = ac[..KEEP_8X8].try_into().unwrap();
-                        ac = &ac[KEEP_8X8..];
-                        let (at, stride) = if b < 4 {
-                            (y_at + (b / 2) * s * ys + (b % 2) * s, ys)
-                        } else {
-                            (c_at, cs)
-                        };
-                        let (dc, plane) = (value(b, ci), &mut *out[ci]);
+                    {
+                        let blocks: [Block; 6] = std::array::from_fn(|b| {
+                            let ci = b.saturating_sub(3);
+                            let (at, stride) = if b < 4 {
+                                (y_at + (b / 2) * s * ys + (b % 2) * s, ys)
+                            } else {
+                                (c_at, cs)
+                            };
+                            Block {
+                                coefs: ac[b * KEEP_8X8..][..KEEP_8X8].try_into().unwrap(),
+                                dc: value(b, ci),
+                                quant: quant.get(ci).unwrap_or(&[0.0; 64]),
+                                plane: ci,
+                                at,
+                                stride,
+                            }
+                        });
+                        ac = &ac[6 * KEEP_8X8..];
                         if s == 8 {
-                            idct_8x8(coefs, dc, &self.comps[ci].quant, plane, at, stride);
+                            for b in &blocks {
+                                let q = &self.comps[b.plane].quant;
+                                idct_8x8(b.coefs, b.dc, q, &mut *out[b.plane], b.at, b.stride);
+                            }
                         } else {
-                            idct_nxn(s, coefs, dc, &quant[ci], plane, at, stride);
+                            // A few at a time: see `idct_nxn`.
+                            for group in blocks.chunks_exact(GROUP) {
+                                idct_nxn::<GROUP>(s, group.try_into().unwrap(), out);
+                            }
                         }
                     }
                     #[cfg(not(target_arch = "x86_64"))]
