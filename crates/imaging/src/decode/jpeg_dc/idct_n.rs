@@ -65,11 +65,11 @@ pub fn supported() -> bool {
 }
 
 /// One block of an n/8 decode for `idct_nxn`: its coefficients (natural order, slot 0 ignored, only
-/// rows and columns below n read), its DC, its quantisation table (see `float_quant`), and where its
+/// rows and columns below n read: at least 8 n of them), its DC, its quantisation table (see `float_quant`), and where its
 /// n x n samples go: plane `plane` of the planes given, from index `at`, rows `stride` apart.
 #[derive(Clone, Copy)]
 pub struct Block<'a> {
-    pub coefs: &'a [i16; 64],
+    pub coefs: &'a [i16],
     pub dc: i16,
     pub quant: &'a [f32; 64],
     pub plane: usize,
@@ -104,6 +104,7 @@ pub fn idct_nxn<const K: usize>(
             b.plane < bases.len() && b.stride >= n && b.at + (n - 1) * b.stride + n <= len,
             "block inside its plane"
         );
+        assert!(b.coefs.len() >= 8 * n, "rows below n of the coefficients");
         // SAFETY: `at` lies inside the plane (asserted).
         unsafe { bases[b.plane].add(b.at) }
     });
@@ -123,7 +124,8 @@ pub fn idct_nxn<const K: usize>(
 /// `idct_nxn` once checked, at size `N`, each step for all `K` blocks before the next step.
 ///
 /// # Safety
-/// The CPU has AVX2 and FMA; `outs[k] + y * stride .. + N` lies in one live allocation for y < N.
+/// The CPU has AVX2 and FMA; every block has at least 8 N coefficients; `outs[k] + y * stride ..
+/// + N` lies in one live allocation for y < N.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn idct_avx2<const N: usize, const K: usize>(
     blocks: &[Block; K],

@@ -258,6 +258,7 @@ fn decode(data: &[u8], size: usize, how: How) -> Option<Decoded> {
             1 => 0,
             2 => scan::KEEP_2X2,
             4 => scan::KEEP_4X4,
+            5 => scan::KEEP_5ROWS,
             _ => scan::KEEP_8X8,
         })
         .collect();

@@ -15,7 +15,7 @@ use super::idct8::idct_8x8;
 #[cfg(target_arch = "x86_64")]
 use super::idct_n::{float_quant, idct_nxn, Block};
 use super::pixels::{Geometry, Picture};
-use super::scan::{Records, KEEP_2X2, KEEP_8X8};
+use super::scan::{Records, KEEP_2X2, KEEP_5ROWS, KEEP_8X8};
 
 /// How many blocks of an MCU `idct_nxn` takes at once.
 const GROUP: usize = 2;
@@ -128,9 +128,10 @@ impl Picture<'_> {
                         plane[c_at].write(idct_1x1(value(3 + ci, ci), self.comps[ci].quant[0]));
                     }
                 } else if s != 2 {
-                    // 1/1 and n/8: every block keeps all its coefficients.
+                    // 1/1 and n/8: every block keeps all its coefficients, or at 5/8 its rows 0-4.
                     #[cfg(target_arch = "x86_64")]
                     {
+                        let keep = if s == 5 { KEEP_5ROWS } else { KEEP_8X8 };
                         let blocks: [Block; 6] = std::array::from_fn(|b| {
                             let ci = b.saturating_sub(3);
                             let (at, stride) = if b < 4 {
@@ -139,7 +140,7 @@ impl Picture<'_> {
                                 (c_at, cs)
                             };
                             Block {
-                                coefs: ac[b * KEEP_8X8..][..KEEP_8X8].try_into().unwrap(),
+                                coefs: &ac[b * keep..][..keep],
                                 dc: value(b, ci),
                                 quant: quant.get(ci).unwrap_or(&[0.0; 64]),
                                 plane: ci,
@@ -147,11 +148,12 @@ impl Picture<'_> {
                                 stride,
                             }
                         });
-                        ac = &ac[6 * KEEP_8X8..];
+                        ac = &ac[6 * keep..];
                         if s == 8 {
                             for b in &blocks {
                                 let q = &self.comps[b.plane].quant;
-                                idct_8x8(b.coefs, b.dc, q, &mut *out[b.plane], b.at, b.stride);
+                                let coefs = b.coefs.try_into().unwrap();
+                                idct_8x8(coefs, b.dc, q, &mut *out[b.plane], b.at, b.stride);
                             }
                         } else {
                             // A few at a time: see `idct_nxn`.
