@@ -12,15 +12,15 @@
 //! `choose_eighths`' comment).
 //!
 //! out(x, y) = sum over u, v < n of t(u, x) t(v, y) F(u, v) q(u, v), with t(u, x) = c(u) / 2
-//! cos((2x + 1) u pi / 2n) and c(0) = 1 / sqrt 2, c(u) = 1 otherwise: separable, so a column pass
-//! (each output row y as a vector over u) then a row pass (each output row as a vector over x), both
-//! as broadcast-and-multiply-add over eight float lanes.
+//! cos((2x + 1) u pi / 2n) and c(0) = 1 / sqrt 2, c(u) = 1 otherwise: separable, so a pass along
+//! the rows (each coefficient row v as a vector over x) then one down the columns (each output row y
+//! as a vector over x), both as broadcast-and-multiply-add over eight float lanes.
 
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 /// The factors of one size n: `t[u][x]` = t(u, x) (lanes x >= n zero), and `splat[v][y]` = t(v, y)
-/// in every lane, which the column pass multiplies by straight from memory.
+/// in every lane, which the pass down the columns multiplies by straight from memory.
 struct Table {
     t: [[f32; 8]; 8],
     splat: [[[f32; 8]; 8]; 8],
@@ -65,8 +65,9 @@ pub fn supported() -> bool {
 }
 
 /// One block of an n/8 decode for `idct_nxn`: its coefficients (natural order, slot 0 ignored, only
-/// rows and columns below n read: at least 8 n of them), its DC, its quantisation table (see `float_quant`), and where its
-/// n x n samples go: plane `plane` of the planes given, from index `at`, rows `stride` apart.
+/// rows and columns below n read: at least 8 n of them), its DC, its quantisation table (see
+/// `float_quant`), and where its n x n samples go: plane `plane` of the planes given, from index
+/// `at`, rows `stride` apart.
 #[derive(Clone, Copy)]
 pub struct Block<'a> {
     pub coefs: &'a [i16],
@@ -92,21 +93,25 @@ pub fn idct_nxn<const K: usize>(
 ) {
     assert!(matches!(n, 3 | 5 | 6 | 7), "a reduced size");
     assert!(supported(), "the vector code needs AVX2 and FMA");
-    // Each plane's start taken once, so that two blocks of one plane do not borrow it twice.
-    let mut bases = [std::ptr::null_mut::<u8>(); 3];
+    // Each plane's start and length taken once, so that two blocks of one plane do not borrow it
+    // twice.
+    let mut bases = [(std::ptr::null_mut::<u8>(), 0); 3];
     for (base, plane) in bases.iter_mut().zip(planes.iter_mut()) {
-        *base = plane.as_mut_ptr().cast();
+        *base = (plane.as_mut_ptr().cast(), plane.len());
     }
     let outs: [*mut u8; K] = std::array::from_fn(|k| {
         let b = &blocks[k];
-        let len = planes.get(b.plane).map_or(0, |p| p.len());
+        let (base, len) = bases
+            .get(b.plane)
+            .copied()
+            .unwrap_or((std::ptr::null_mut(), 0));
         assert!(
-            b.plane < bases.len() && b.stride >= n && b.at + (n - 1) * b.stride + n <= len,
+            b.stride >= n && b.at + (n - 1) * b.stride + n <= len,
             "block inside its plane"
         );
         assert!(b.coefs.len() >= 8 * n, "rows below n of the coefficients");
-        // SAFETY: `at` lies inside the plane (asserted).
-        unsafe { bases[b.plane].add(b.at) }
+        // SAFETY: `at` lies inside the plane (asserted; a plane past the third has length 0 here).
+        unsafe { base.add(b.at) }
     });
     let t = &tables()[n];
     // SAFETY: AVX2 and FMA are there, and each block's n rows of n samples lie inside its plane
