@@ -198,13 +198,7 @@ mod tests {
     /// disturbed, and on arbitrary ones (a fixed generator).
     #[test]
     fn the_seeded_search_finds_what_the_plain_one_does() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::xorshift64(0x2545_F491_4F6C_DD1Du64);
         for q in 1..=100u32 {
             let table = STD_LUMA.map(|s| scaled(s as u32, q) as u16);
             assert_eq!(best_quality(&table), brute(&table), "IJG q{q}");

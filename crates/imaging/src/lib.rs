@@ -21,6 +21,18 @@ pub mod planes;
 pub mod sniff;
 pub mod text;
 
+/// A fixed xorshift generator (Marsaglia's 13, 7, 17) for the unit tests' random cases: the same
+/// sequence on every run.
+#[cfg(test)]
+pub(crate) fn xorshift64(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 pub use bitmap::Bitmap;
 pub use env::{DirObjects, Env, NoObjects, ObjectError, Objects};
 pub use limits::Limits;

@@ -262,13 +262,7 @@ mod tests {
             eprintln!("skipped: this CPU has no AVX2 and FMA, which this inverse DCT needs");
             return;
         }
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::xorshift64(0x9E37_79B9_7F4A_7C15u64);
         let (mut samples, mut off) = (0, 0);
         for n in [3, 5, 6, 7] {
             for _ in 0..2000 {
@@ -324,13 +318,7 @@ mod tests {
             eprintln!("skipped: this CPU has no AVX2 and FMA, which this inverse DCT needs");
             return;
         }
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::xorshift64(0x2545_F491_4F6C_DD1Du64);
         let init = |p: &[MaybeUninit<u8>]| -> Vec<u8> {
             // SAFETY: every plane here starts initialised.
             p.iter().map(|b| unsafe { b.assume_init() }).collect()
