@@ -228,6 +228,27 @@ unsafe fn store_row<const N: usize>(row: std::arch::x86_64::__m256, out: *mut u8
 mod tests {
     use super::*;
 
+    /// `idct_nxn` of one block into one plane, at `at`, rows `stride` apart.
+    fn alone(
+        n: usize,
+        coefs: &[i16; 64],
+        dc: i16,
+        quant: &[i16; 64],
+        plane: &mut [MaybeUninit<u8>],
+        at: usize,
+        stride: usize,
+    ) {
+        let block = Block {
+            coefs,
+            dc,
+            quant: &float_quant(quant),
+            plane: 0,
+            at,
+            stride,
+        };
+        idct_nxn(n, &[block], &mut [plane]);
+    }
+
     /// The same sum in double precision, rounded half up, for the comparison below.
     fn reference(n: usize, coefs: &[i16; 64], dc: i16, quant: &[i16; 64]) -> Vec<u8> {
         let t = |u: usize, x: usize| {
@@ -278,15 +299,7 @@ mod tests {
                 let dc = ((next() >> 8) % 2048) as i16 - 1024;
                 let want = reference(n, &coefs, dc, &quant);
                 let mut plane = vec![MaybeUninit::new(7u8); 10 * 10];
-                let block = Block {
-                    coefs: &coefs,
-                    dc,
-                    quant: &float_quant(&quant),
-                    plane: 0,
-                    at: 11,
-                    stride: 10,
-                };
-                idct_nxn(n, &[block], &mut [&mut plane]);
+                alone(n, &coefs, dc, &quant, &mut plane, 11, 10);
                 let plane: Vec<u8> = plane.iter().map(|b| unsafe { b.assume_init() }).collect();
                 for y in 0..10 {
                     for x in 0..10 {
@@ -377,15 +390,7 @@ mod tests {
             for dc in [-1024i16, -100, -3, 0, 5, 77, 1023] {
                 let quant = [8i16; 64];
                 let mut plane = vec![MaybeUninit::new(0u8); 64];
-                let block = Block {
-                    coefs: &[0; 64],
-                    dc,
-                    quant: &float_quant(&quant),
-                    plane: 0,
-                    at: 0,
-                    stride: 8,
-                };
-                idct_nxn(n, &[block], &mut [&mut plane]);
+                alone(n, &[0; 64], dc, &quant, &mut plane, 0, 8);
                 let want = (dc as i32 + 128).clamp(0, 255) as u8;
                 for y in 0..n {
                     for x in 0..n {
