@@ -50,8 +50,8 @@ fn main() {
             Some(ops) => process(&data, ops, &limits).expect("process").body.len(),
             None => {
                 let b = match what.as_str() {
-                    "decode-1/8" => decode::jpeg::decode_turbo(&data, 8).expect("decode"),
-                    "decode-1/4" => decode::jpeg::decode_turbo(&data, 4).expect("decode"),
+                    "decode-1/8" => decode::jpeg::decode_turbo(&data, 8).expect("decode").0,
+                    "decode-1/4" => decode::jpeg::decode_turbo(&data, 4).expect("decode").0,
                     "decode-dc-1/8" => {
                         decode::jpeg_dc::decode_scaled(&data, 8, false)
                             .expect("taken")
@@ -72,7 +72,7 @@ fn main() {
                         let p = decode::jpeg_planes::decode_planes(&data, eighths(m) as u32)
                             .expect("planes")
                             .expect("decoded");
-                        return p.planes.iter().map(|p| p.data.len()).sum();
+                        return p.0.planes.iter().map(|p| p.data.len()).sum();
                     }
                     "decode-dc-1/4" => {
                         decode::jpeg_dc::decode_scaled(&data, 4, false)
@@ -126,6 +126,7 @@ fn versus(data: &[u8], denom: usize, two: bool, iterations: usize) {
     let turbo = || {
         decode::jpeg::decode_turbo(data, denom as u32)
             .expect("decode")
+            .0
             .data
             .len()
     };

@@ -166,14 +166,12 @@ pub fn process_with(data: &[u8], ops: &[Op], env: &Env) -> Result<Output> {
             Some(min) if orientation == 1 => fill_window(&pixel_ops, &ctx)?.map(|w| (min, w)),
             _ => None,
         };
-        let bitmap = match window {
-            Some((min, window)) => {
-                let (b, at) = decode::decode_first_window(data, &probe, min, window, limits)?;
-                ctx.placement = Some(at);
-                b
-            }
-            None => decode::decode_first(data, &probe, hint, limits)?,
+        let (bitmap, at) = match window {
+            Some((min, window)) => decode::decode_first_window(data, &probe, min, window, limits)?,
+            None => decode::decode_first_placed(data, &probe, hint, limits)?,
         };
+        // The bitmap is oriented below; a window is only ever decoded upright.
+        ctx.placement = Some(at.oriented(orientation));
         vec![Frame {
             bitmap,
             delay_ms: 0,
@@ -233,7 +231,8 @@ struct Ctx<'a> {
     /// Watermark layers already made, by action index and image size: the frames of an animation
     /// share one layer.
     layers: RefCell<HashMap<(usize, u32, u32), Bitmap>>,
-    /// When the decoder rendered only the window a leading fill reads: where it lies.
+    /// Where the decoded (and oriented) bitmap lies in the whole decoded picture, for a leading
+    /// resize: a fill's window, or a shrink-on-load's partial last pixel (`Placement::picture`).
     placement: Option<resize::Placement>,
     /// Read before each action; a watermark's preprocessing shares the request's.
     deadline: Deadline<'a>,

@@ -87,13 +87,8 @@ impl Planes {
 /// that covers only one; reversed, that one would have to cover the first pixel and one before it.
 /// So a side that `o` reverses must be even for the planes to be encoded as they are.
 pub fn orient_keeps_chroma(o: u8, (w, h): (u32, u32)) -> bool {
-    let (x, y) = reverses(o);
+    let (x, y) = crate::ops::orient::reverses(o);
     !(x && w % 2 == 1) && !(y && h % 2 == 1)
-}
-
-/// Which sides of the source orientation `o` reverses (x, y).
-fn reverses(o: u8) -> (bool, bool) {
-    (matches!(o, 2 | 3 | 7 | 8), matches!(o, 3 | 4 | 6 | 7))
 }
 
 impl Planes {
@@ -110,7 +105,7 @@ impl Planes {
         if self.density != OUT_DENSITY {
             return None;
         }
-        let (rx, ry) = reverses(o);
+        let (rx, ry) = crate::ops::orient::reverses(o);
         let more = (
             (rx && self.width % 2 == 1) as u32,
             (ry && self.height % 2 == 1) as u32,

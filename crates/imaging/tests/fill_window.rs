@@ -79,11 +79,10 @@ fn a_fill_from_its_window_is_the_fill_from_the_whole_picture() {
             if part.bitmap.data.len() < whole.bitmap.data.len() {
                 windows_smaller += 1;
             }
-            let at = Placement {
-                origin: part.origin,
-                full: part.full,
-            };
-            let expected = resize::apply(whole.bitmap, plan).expect("fill of the whole");
+            let at = Placement::scaled(part.origin, part.full, part.source, 8 / denom);
+            let all = Placement::scaled((0, 0), whole.full, whole.source, 8 / denom);
+            let expected =
+                resize::apply_placed(whole.bitmap, plan, all).expect("fill of the whole");
             let got = resize::apply_placed(part.bitmap, plan, at).expect("fill of the window");
             assert_eq!(
                 (got.width, got.height),

@@ -75,8 +75,9 @@ pub fn decode_region(data: &[u8], x: u32, y: u32, w: u32, h: u32) -> Option<Bitm
 /// AVX2 inverse DCTs about 0.87x libjpeg-turbo's time on one thread, so it takes every file it can;
 /// without AVX2 its scalar inverse DCTs make it slower than libjpeg-turbo on one thread, so then it
 /// is used only when a core is spare and the scan is big enough to split. What it declines goes to
-/// libjpeg-turbo.
-pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
+/// libjpeg-turbo. The placement says which part of the bitmap is the source's picture (see
+/// `Placement::picture`).
+pub fn decode(data: &[u8], denom: u32) -> Result<(Bitmap, Placement)> {
     let spare = crate::cores::spare();
     let ours = match denom {
         8 => crate::decode::jpeg_dc::decode_scaled(data, 8, spare),
@@ -87,7 +88,7 @@ pub fn decode(data: &[u8], denom: u32) -> Result<Bitmap> {
         _ => None,
     };
     match ours {
-        Some(e) => Ok(ours_to_srgb(data, e).0),
+        Some(e) => Ok(ours_to_srgb(data, e, 8 / denom)),
         None => decode_turbo(data, denom),
     }
 }
@@ -107,12 +108,10 @@ pub fn decode_window(
     if ours {
         let want = window_rect((width, height), 8 / denom, window);
         if let Some(e) = crate::decode::jpeg_dc::decode_scaled_window(data, denom as usize, want) {
-            return Ok(ours_to_srgb(data, e));
+            return Ok(ours_to_srgb(data, e, 8 / denom));
         }
     }
-    let b = decode(data, denom)?;
-    let whole = Placement::whole(&b);
-    Ok((b, whole))
+    decode(data, denom)
 }
 
 /// Y'CbCr planes of the `eighths`/8 decode, for `crate::planes`, and where they lie. Our decoder takes
@@ -148,10 +147,7 @@ pub fn decode_planes(
             _ => jpeg_dc::decode_planes(data, eighths as usize, spare),
         };
         if let Some(s) = ours {
-            let at = Placement {
-                origin: s.origin,
-                full: s.full,
-            };
+            let at = Placement::scaled(s.origin, s.full, s.source, eighths);
             return Some(Ok((s.planes, at)));
         }
     }
@@ -165,14 +161,7 @@ pub fn decode_planes(
     } else {
         8
     };
-    let p = crate::decode::jpeg_planes::decode_planes(data, turbo)?;
-    Some(p.map(|p| {
-        let whole = Placement {
-            origin: (0, 0),
-            full: (p.width, p.height),
-        };
-        (p, whole)
-    }))
+    crate::decode::jpeg_planes::decode_planes(data, turbo)
 }
 
 /// Whether our decoder is faster than libjpeg-turbo at 1/`denom` on one thread: at 1/8 always, at
@@ -181,44 +170,46 @@ fn ours_on_one_thread(denom: u32) -> bool {
     denom == 8 || (denom == 4 && crate::decode::jpeg_dc::vector_idct())
 }
 
-/// `window` (fractions of each side) in pixels of the `eighths`/8 decode of a `width` x `height`
-/// source, rounded outwards.
+/// `window` (fractions of each side of the source's picture) in pixels of the `eighths`/8 decode
+/// of a `width` x `height` source, rounded outwards. The fractions are of the source's picture, a
+/// side times `eighths`/8, which the decoded side may exceed by part of a pixel (see
+/// `Placement::picture`).
 pub fn window_rect(
     (width, height): (u32, u32),
     eighths: u32,
     window: [f64; 4],
 ) -> crate::decode::jpeg_dc::Rect {
-    let (w, h) = (
-        scaled(width, eighths) as f64,
-        scaled(height, eighths) as f64,
-    );
+    let exact = |side: u32| side as f64 * eighths as f64 / 8.0;
+    let (w, h) = (exact(width), exact(height));
     [
         (window[0] * w).floor() as usize,
         (window[1] * h).floor() as usize,
-        (window[2] * w).ceil() as usize,
-        (window[3] * h).ceil() as usize,
+        ((window[2] * w).ceil() as usize).min(scaled(width, eighths) as usize),
+        ((window[3] * h).ceil() as usize).min(scaled(height, eighths) as usize),
     ]
 }
 
-/// Our decoder's bitmap in sRGB, and where it lies: grey is repeated as is, colour converted by
-/// its profile (as `decode_turbo` does).
-fn ours_to_srgb(data: &[u8], e: crate::decode::jpeg_dc::Scaled) -> (Bitmap, Placement) {
+/// Our decoder's bitmap at `eighths`/8 in sRGB, and where it lies: grey is repeated as is, colour
+/// converted by its profile (as `decode_turbo` does).
+fn ours_to_srgb(
+    data: &[u8],
+    e: crate::decode::jpeg_dc::Scaled,
+    eighths: u32,
+) -> (Bitmap, Placement) {
     let mut b = e.bitmap;
     if !e.grey {
         if let Some(profile) = jpeg_meta::read(data).icc.as_deref() {
             icc::rgb_to_srgb(&mut b, profile);
         }
     }
-    let at = Placement {
-        origin: e.origin,
-        full: e.full,
-    };
+    let at = Placement::scaled(e.origin, e.full, e.source, eighths);
     (b, at)
 }
 
 /// Decode with libjpeg-turbo, shrinking by 1/`denom` in the DCT domain. The decompressor stops at
-/// the first warning and refuses progressive files of too many scans (`Handle::decompressor`).
-pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
+/// the first warning and refuses progressive files of too many scans (`Handle::decompressor`). The
+/// placement says which part of the bitmap is the source's picture.
+pub fn decode_turbo(data: &[u8], denom: u32) -> Result<(Bitmap, Placement)> {
     let handle = Handle::decompressor().ok_or_else(Error::internal)?;
     let hp = handle.0;
     let damaged = |hp| {
@@ -283,14 +274,14 @@ pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
         }
         Ok(pixels)
     };
-    match colorspace as tj::TJCS {
+    let bitmap = match colorspace as tj::TJCS {
         tj::TJCS_TJCS_GRAY => {
             let grey = decode_as(tj::TJPF_TJPF_GRAY, 1)?;
             let mut rgb = Vec::with_capacity(grey.len() * 3);
             for g in grey {
                 rgb.extend_from_slice(&[g, g, g]);
             }
-            Ok(Bitmap::new(w, h, 3, rgb))
+            Bitmap::new(w, h, 3, rgb)
         }
         tj::TJCS_TJCS_CMYK | tj::TJCS_TJCS_YCCK => {
             let mut cmyk = decode_as(tj::TJPF_TJPF_CMYK, 4)?;
@@ -300,7 +291,7 @@ pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
                     *v = 255 - *v;
                 }
             }
-            Ok(icc::cmyk_to_srgb(w, h, &cmyk, meta.icc.as_deref()))
+            icc::cmyk_to_srgb(w, h, &cmyk, meta.icc.as_deref())
         }
         _ => {
             let rgb = decode_as(tj::TJPF_TJPF_RGB, 3)?;
@@ -308,7 +299,9 @@ pub fn decode_turbo(data: &[u8], denom: u32) -> Result<Bitmap> {
             if let Some(profile) = meta.icc.as_deref() {
                 icc::rgb_to_srgb(&mut bitmap, profile);
             }
-            Ok(bitmap)
+            bitmap
         }
-    }
+    };
+    let at = Placement::scaled((0, 0), (w, h), (width as u32, height as u32), 8 / denom);
+    Ok((bitmap, at))
 }

@@ -7,6 +7,7 @@ use std::ffi::c_int;
 use turbojpeg_sys as tj;
 
 use super::turbo::Handle;
+use crate::ops::resize::Placement;
 use crate::planes::{Plane, Planes};
 use cyanotype_process::{Error, Result};
 
@@ -23,11 +24,12 @@ const CHROMA_DENSITY: [Option<(f64, f64)>; 7] = [
 ];
 
 /// The planes of `data` decoded at `eighths`/8 (1 to 8); `None` when the file is not a lossy
-/// three-component Y'CbCr JPEG with a known subsampling (the caller decodes it to RGB instead).
+/// three-component Y'CbCr JPEG with a known subsampling (the caller decodes it to RGB instead),
+/// with which part of them is the source's picture (see `Placement::picture`).
 /// When libjpeg-turbo reports anything while decoding (a warning included), the error the RGB
 /// decode gives for the same file: that decode runs the same entropy decoder over the same data
 /// and would fail with the same message (`tests/planes.rs` compares them), so it is not tried.
-pub fn decode_planes(data: &[u8], eighths: u32) -> Option<Result<Planes>> {
+pub fn decode_planes(data: &[u8], eighths: u32) -> Option<Result<(Planes, Placement)>> {
     // SAFETY: every call gets a live handle; each plane buffer has room for its plane's width times
     // height as TurboJPEG computes them, and those are the strides passed, so
     // tj3DecompressToYUVPlanes8 writes inside them; on success it has written all of each
@@ -89,11 +91,13 @@ pub fn decode_planes(data: &[u8], eighths: u32) -> Option<Result<Planes>> {
             // Written in full by the successful call above (each row `width` bytes, `height` rows).
             p.data.set_len(p.width as usize * p.height as usize);
         }
-        Some(Ok(Planes {
+        let planes = Planes {
             width: w,
             height: h,
             planes: planes.try_into().ok()?,
             density: [(1.0, 1.0), chroma, chroma],
-        }))
+        };
+        let at = Placement::scaled((0, 0), (w, h), (header.width, header.height), eighths);
+        Some(Ok((planes, at)))
     }
 }

@@ -161,13 +161,36 @@ pub fn decode_first(
     min_size: Option<(u32, u32)>,
     limits: &Limits,
 ) -> Result<Bitmap> {
+    decode_first_placed(data, probe, min_size, limits).map(|(b, _)| b)
+}
+
+/// As `decode_first`, with which part of the bitmap is the source's picture: all of it but for a
+/// JPEG shrunk on load (see `Placement::picture`).
+pub fn decode_first_placed(
+    data: &[u8],
+    probe: &Probe,
+    min_size: Option<(u32, u32)>,
+    limits: &Limits,
+) -> Result<(Bitmap, Placement)> {
+    if probe.format == Format::Jpg {
+        let denom = min_size.map_or(1, |m| {
+            jpeg::choose_denominator(probe.width, probe.height, m)
+        });
+        return jpeg::decode(data, denom);
+    }
+    let b = decode_other(data, probe, min_size, limits)?;
+    let whole = Placement::whole((b.width, b.height));
+    Ok((b, whole))
+}
+
+/// `decode_first` for every format but JPEG.
+fn decode_other(
+    data: &[u8],
+    probe: &Probe,
+    min_size: Option<(u32, u32)>,
+    limits: &Limits,
+) -> Result<Bitmap> {
     match probe.format {
-        Format::Jpg => {
-            let denom = min_size.map_or(1, |m| {
-                jpeg::choose_denominator(probe.width, probe.height, m)
-            });
-            jpeg::decode(data, denom)
-        }
         Format::Webp if probe.frames > 1 => Ok(webp::decode_animation(data, 1)?.remove(0).bitmap),
         Format::Webp => {
             // libwebp's scaler averages, so decoding straight to a 2x size keeps quality.
@@ -211,9 +234,7 @@ pub fn decode_first_window(
         let denom = jpeg::choose_denominator(probe.width, probe.height, min_size);
         return jpeg::decode_window(data, denom, (probe.width, probe.height), window);
     }
-    let b = decode_first(data, probe, Some(min_size), limits)?;
-    let whole = Placement::whole(&b);
-    Ok((b, whole))
+    decode_first_placed(data, probe, Some(min_size), limits)
 }
 
 /// Decode every frame of an animated GIF or WebP.

@@ -41,6 +41,11 @@ pub fn then(first: u8, second: u8) -> u8 {
         .expect("the eight orientations are closed under composition")
 }
 
+/// Which sides of the source orientation `o` (1-8) reverses (x, y); 5-8 then swap the sides.
+pub fn reverses(o: u8) -> (bool, bool) {
+    (matches!(o, 2 | 3 | 7 | 8), matches!(o, 3 | 4 | 6 | 7))
+}
+
 /// Whether orientation `o` swaps width and height.
 pub fn swaps_sides(o: u8) -> bool {
     (5..=8).contains(&o)

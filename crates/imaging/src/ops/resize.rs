@@ -9,6 +9,7 @@ use fast_image_resize::{
 
 use crate::bitmap::Bitmap;
 use crate::limits::Limits;
+use crate::ops::orient;
 
 /// What a resize does to an image of a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,33 +213,100 @@ impl Plan {
 const FILL_MARGIN: f64 = 8.0;
 
 /// Where a decoded bitmap lies in the whole picture the decoder would have made: a window at
-/// `origin` of a picture of `full` pixels (shrink-on-load included).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `origin` of a picture of `full` pixels (shrink-on-load included), and which part of that picture
+/// is the source's.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Placement {
     pub origin: (u32, u32),
     pub full: (u32, u32),
+    /// The source's picture in the whole decoded one (left, top, width, height), in its pixels:
+    /// all of `full`, except after a JPEG's shrink-on-load by s/8 of a side whose length times s/8
+    /// is not whole. The decoder rounds such a side up (997 px at 5/8 is 624 px), and the last
+    /// pixel covers only the fraction of a pixel left over (0.125 of one); read as a whole pixel it
+    /// would stretch the output by up to one decoded pixel (997 x 749 to 299 px wide was 4 dB worse
+    /// against a resize of the source than the 1000 px photo). Moved by an orientation, that pixel
+    /// may come first (`oriented`).
+    pub picture: Rect,
 }
 
 impl Placement {
-    /// A bitmap that is the whole decoded picture.
-    pub fn whole(b: &Bitmap) -> Placement {
+    /// A bitmap of `size` pixels that is the whole decoded picture, all of it the source's.
+    pub fn whole(size: (u32, u32)) -> Placement {
         Placement {
             origin: (0, 0),
-            full: (b.width, b.height),
+            full: size,
+            picture: (0.0, 0.0, size.0 as f64, size.1 as f64),
         }
+    }
+
+    /// A JPEG of `source` pixels decoded at `eighths`/8 to a picture of `full` pixels (each side
+    /// rounded up, as libjpeg does), of which the decoder rendered the window at `origin`.
+    pub fn scaled(
+        origin: (u32, u32),
+        full: (u32, u32),
+        source: (u32, u32),
+        eighths: u32,
+    ) -> Placement {
+        // Exact in floating point (a side times an integer up to 8, halved three times), so a side
+        // that scales to a whole number of pixels gives exactly `full`.
+        let exact = |side: u32, f: u32| {
+            let e = side as f64 * eighths as f64 / 8.0;
+            // A decoder that ever rounded otherwise would still be read whole.
+            if e <= f as f64 && e > f as f64 - 1.0 {
+                e
+            } else {
+                f as f64
+            }
+        };
+        Placement {
+            origin,
+            full,
+            picture: (0.0, 0.0, exact(source.0, full.0), exact(source.1, full.1)),
+        }
+    }
+
+    /// The placement of the whole picture once moved by EXIF orientation `o` (1-8): the sides it
+    /// reverses put the partial last pixel first. Only for a whole picture (`origin` 0, 0).
+    pub fn oriented(self, o: u8) -> Placement {
+        let (rx, ry) = orient::reverses(o);
+        let (mut l, mut t, w, h) = self.picture;
+        if rx {
+            l = self.full.0 as f64 - l - w;
+        }
+        if ry {
+            t = self.full.1 as f64 - t - h;
+        }
+        if orient::swaps_sides(o) {
+            Placement {
+                origin: (self.origin.1, self.origin.0),
+                full: (self.full.1, self.full.0),
+                picture: (t, l, h, w),
+            }
+        } else {
+            Placement {
+                picture: (l, t, w, h),
+                ..self
+            }
+        }
+    }
+
+    /// Whether the source's picture is all of the decoded one.
+    fn all_picture(&self) -> bool {
+        self.picture == (0.0, 0.0, self.full.0 as f64, self.full.1 as f64)
     }
 }
 
 /// Apply a plan computed for a logical size of `logical` to `b` (which may be smaller after
 /// shrink-on-load, with the same aspect ratio).
 pub fn apply(b: Bitmap, plan: Plan) -> Result<Bitmap> {
-    let whole = Placement::whole(&b);
+    let whole = Placement::whole((b.width, b.height));
     apply_placed(b, plan, whole)
 }
 
-/// As `apply`, for a fill whose bitmap may be only the window of the decoded picture that
-/// `Plan::fill_window` asked for: the crop is computed in the whole picture and read from the window,
-/// the same pixels as from the whole.
+/// As `apply`, for a bitmap placed in the decoded picture as `at` says: only the source's part of
+/// it is read, and a fill's may be only the window of the decoded picture that `Plan::fill_window`
+/// asked for: the crop is computed in the whole picture and read from the window, the same pixels
+/// as from the whole.
 pub fn apply_placed(b: Bitmap, plan: Plan, at: Placement) -> Result<Bitmap> {
     let Plan::Scale { scaled, out, pad } = plan else {
         return Ok(b);
@@ -247,11 +315,12 @@ pub fn apply_placed(b: Bitmap, plan: Plan, at: Placement) -> Result<Bitmap> {
         // Only a fill reads a window.
         return Err(Error::internal());
     }
+    let picture = (!at.all_picture()).then_some(at.picture);
     if out == scaled {
-        return scale(b, scaled, None);
+        return scale(b, scaled, picture);
     }
     if let Some(color) = pad {
-        let inner = scale(b, scaled, None)?;
+        let inner = scale(b, scaled, picture)?;
         return Ok(pad_onto(&inner, out, color));
     }
     // fill: cut the centred region of the source that maps to `out`, in the same resampling pass.
@@ -279,7 +348,7 @@ pub fn read_rect(
         if at.full != size {
             return Err(Error::internal());
         }
-        (0.0, 0.0, size.0 as f64, size.1 as f64)
+        at.picture
     } else {
         fill_rect(size, scaled, out, at)?
     };
@@ -292,7 +361,7 @@ pub type Rect = (f64, f64, f64, f64);
 /// The rectangle of a bitmap of `size` pixels, lying in the decoded picture as `at` says, that a
 /// fill from `scaled` to `out` reads.
 fn fill_rect(size: (u32, u32), scaled: (u32, u32), out: (u32, u32), at: Placement) -> Result<Rect> {
-    let (fw, fh) = (at.full.0 as f64, at.full.1 as f64);
+    let (px, py, fw, fh) = at.picture;
     let (sx, sy) = (fw / scaled.0 as f64, fh / scaled.1 as f64);
     // out * (b / scaled) can land a hair past the edge in floating point (300 * (374 / 300) > 374),
     // and the resizer refuses a crop box outside the source.
@@ -301,8 +370,8 @@ fn fill_rect(size: (u32, u32), scaled: (u32, u32), out: (u32, u32), at: Placemen
     // Centred exactly in the source, not at a whole pixel of the scaled image: the rounding of the
     // scaled size would otherwise shift the cut by up to a pixel of the output. Moving it by the
     // window's whole-pixel origin is exact in floating point.
-    let left = (fw - cw) / 2.0 - at.origin.0 as f64;
-    let top = (fh - ch) / 2.0 - at.origin.1 as f64;
+    let left = px + (fw - cw) / 2.0 - at.origin.0 as f64;
+    let top = py + (fh - ch) / 2.0 - at.origin.1 as f64;
     // A window always holds the crop (with a margin); past its edge by more than rounding is a bug.
     let over = (left + cw - size.0 as f64).max(top + ch - size.1 as f64);
     if left < 0.0 || top < 0.0 || over > 1e-6 {
@@ -437,6 +506,53 @@ fn pad_onto(inner: &Bitmap, out: (u32, u32), color: Rgb) -> Bitmap {
 mod tests {
     use super::*;
     use cyanotype_process::{parse, Op, Process};
+
+    #[test]
+    fn a_scaled_picture_is_its_sides_times_the_scale() {
+        // 997 x 749 at 5/8: 623.125 x 468.125 of the 624 x 469 decoded pixels.
+        let at = Placement::scaled((0, 0), (624, 469), (997, 749), 5);
+        assert_eq!(at.picture, (0.0, 0.0, 623.125, 468.125));
+        assert!(!at.all_picture());
+        // Sides that scale to whole pixels, and no scale: all of it.
+        assert!(Placement::scaled((0, 0), (625, 470), (1000, 752), 5).all_picture());
+        assert!(Placement::scaled((0, 0), (997, 749), (997, 749), 8).all_picture());
+        // A size the decoder did not round up from the source is read whole.
+        assert!(
+            Placement::scaled((0, 0), (630, 469), (997, 749), 5)
+                .picture
+                .2
+                == 630.0
+        );
+    }
+
+    #[test]
+    fn an_oriented_placement_covers_the_moved_pixels() {
+        // Each pixel of a 4 x 3 picture holds how much of it the source's picture covers (x 200):
+        // moved by each orientation, that must be what the moved placement says it covers.
+        let cover = |at: &Placement| -> Vec<u8> {
+            let (l, t, w, h) = at.picture;
+            let part = |i: u32, start: f64, len: f64| {
+                ((i as f64 + 1.0).min(start + len) - (i as f64).max(start)).max(0.0)
+            };
+            let mut data = Vec::new();
+            for y in 0..at.full.1 {
+                for x in 0..at.full.0 {
+                    let c = (200.0 * part(x, l, w) * part(y, t, h)) as u8;
+                    data.extend_from_slice(&[c, c, c]);
+                }
+            }
+            data
+        };
+        let at = Placement::scaled((0, 0), (4, 3), (13, 10), 2);
+        assert_eq!(at.picture, (0.0, 0.0, 3.25, 2.5));
+        let upright = Bitmap::new(4, 3, 3, cover(&at));
+        for o in 1..=8 {
+            let moved = orient::apply(upright.clone(), o);
+            let placed = at.oriented(o);
+            assert_eq!((moved.width, moved.height), placed.full, "orientation {o}");
+            assert_eq!(moved.data, cover(&placed), "orientation {o}");
+        }
+    }
 
     #[test]
     fn alpha_in_place_matches_the_resizer() {

@@ -91,10 +91,7 @@ fn webp_resized(
     let Some(planes) = decode::webp::decode_planes(data)? else {
         return Ok(None);
     };
-    let whole = resize::Placement {
-        origin: (0, 0),
-        full: (planes.width, planes.height),
-    };
+    let whole = resize::Placement::whole((planes.width, planes.height));
     let Some((size, rect)) = resize::read_rect(plan, (planes.width, planes.height), whole)? else {
         return Ok(None);
     };
@@ -179,43 +176,31 @@ fn resized(
         return Ok(None);
     };
     let (planes, at) = decoded?;
-    // Where the picture starts in the planes: one sample in along a side the move reversed and
-    // made even (`Planes::orient`).
-    let (planes, at, start) = if moves == 1 {
-        (planes, at, (0, 0))
+    let (planes, at) = if moves == 1 {
+        (planes, at)
     } else {
-        let Some((moved, start)) = planes.orient(moves) else {
+        // The move may first add a sample to a reversed odd side (`Planes::orient`; where it then
+        // leads, the second value), at the end, where the placement's picture does not reach.
+        let Some((moved, lead)) = planes.orient(moves) else {
             return Ok(None);
         };
-        let full = (moved.width - start.0, moved.height - start.1);
-        let whole = resize::Placement {
-            origin: (0, 0),
-            full,
+        let more = swap_if(orient::swaps_sides(moves))(lead);
+        let padded = resize::Placement {
+            full: (at.full.0 + more.0, at.full.1 + more.1),
+            ..at
         };
-        (moved, whole, start)
-    };
-    let picture = (planes.width - start.0, planes.height - start.1);
-    // The planes are turned by `turn` from what the resize sees: its rectangle is read unturned,
-    // and is then the whole picture (checked above), which the scale reads turned.
-    let unturn = swap_if(orient::swaps_sides(turn));
-    let unturned = resize::Placement {
-        origin: unturn(at.origin),
-        full: unturn(at.full),
-    };
-    let Some((size, rect)) = resize::read_rect(plan, unturn(picture), unturned)? else {
-        return Ok(None);
+        (moved, padded.oriented(moves))
     };
     let (size, rect) = if turn == 1 {
-        (size, rect)
+        let Some(read) = resize::read_rect(plan, (planes.width, planes.height), at)? else {
+            return Ok(None);
+        };
+        read
     } else {
-        (unturn(size), (0.0, 0.0, picture.0 as f64, picture.1 as f64))
+        // The planes are turned by `turn` from what the resize sees, which keeps the whole
+        // picture (checked above): the turned size, read from the turned picture.
+        (swap_if(orient::swaps_sides(turn))(out), at.picture)
     };
-    let rect = (
-        rect.0 + start.0 as f64,
-        rect.1 + start.1 as f64,
-        rect.2,
-        rect.3,
-    );
     Ok(Some(planes.scale(size, rect)?))
 }
 

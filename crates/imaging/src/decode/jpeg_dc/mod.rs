@@ -51,6 +51,8 @@ pub struct Scaled {
     /// Where `bitmap` lies in the whole scaled picture, and that picture's size.
     pub origin: (u32, u32),
     pub full: (u32, u32),
+    /// The source's size (the frame header's).
+    pub source: (u32, u32),
 }
 
 /// A 1/8- or 1/4-scale decode to Y'CbCr planes (4:2:0 only; see `planar`).
@@ -60,6 +62,8 @@ pub struct ScaledPlanes {
     pub planes: Planes,
     pub origin: (u32, u32),
     pub full: (u32, u32),
+    /// The source's size (the frame header's).
+    pub source: (u32, u32),
 }
 
 /// What `decode` rendered: interleaved RGB, or the three planes.
@@ -134,12 +138,18 @@ pub fn decode_planes_window(data: &[u8], eighths: usize, want: Rect) -> Option<S
     ))
 }
 
-/// A decode: what was rendered, its size, where it lies in the whole picture and that picture's
-/// size, whether the source is grey.
-type Decoded = (Rendered, (usize, usize), (u32, u32), (u32, u32), bool);
+/// A decode: what was rendered, its size, where it lies in the whole picture, that picture's size
+/// and the source's, whether the source is grey.
+type Decoded = (
+    Rendered,
+    (usize, usize),
+    (u32, u32),
+    ((u32, u32), (u32, u32)),
+    bool,
+);
 
 fn rgb(d: Option<Decoded>) -> Option<Scaled> {
-    let (Rendered::Rgb(rgb), (w, h), origin, full, grey) = d? else {
+    let (Rendered::Rgb(rgb), (w, h), origin, (full, source), grey) = d? else {
         return None;
     };
     Some(Scaled {
@@ -147,11 +157,12 @@ fn rgb(d: Option<Decoded>) -> Option<Scaled> {
         grey,
         origin,
         full,
+        source,
     })
 }
 
 fn planes(d: Option<Decoded>) -> Option<ScaledPlanes> {
-    let (Rendered::Planes(planes), (w, h), origin, full, _) = d? else {
+    let (Rendered::Planes(planes), (w, h), origin, (full, source), _) = d? else {
         return None;
     };
     Some(ScaledPlanes {
@@ -163,6 +174,7 @@ fn planes(d: Option<Decoded>) -> Option<ScaledPlanes> {
         },
         origin,
         full,
+        source,
     })
 }
 
@@ -273,7 +285,7 @@ fn decode(data: &[u8], size: usize, how: How) -> Option<Decoded> {
     }
     let total = layout.total_mcus();
     let (w, hgt) = ((h.width * size).div_ceil(8), (h.height * size).div_ceil(8));
-    let full = (w as u32, hgt as u32);
+    let sizes = ((w as u32, hgt as u32), (h.width as u32, h.height as u32));
     let grey = comps.len() == 1;
     let picture = |pieces| pixels::Picture {
         grid: layout.grid(),
@@ -380,7 +392,7 @@ fn decode(data: &[u8], size: usize, how: How) -> Option<Decoded> {
         if !scan::whole(state.pos, end) {
             return None;
         }
-        return Some((rendered, (bw, bh), (x0 as u32, y0 as u32), full, grey));
+        return Some((rendered, (bw, bh), (x0 as u32, y0 as u32), sizes, grey));
     }
     let mut first = Records::default();
     let mut second = Records::default();
@@ -402,7 +414,7 @@ fn decode(data: &[u8], size: usize, how: How) -> Option<Decoded> {
     } else {
         Rendered::Rgb(whole.render(two))
     };
-    Some((rendered, (w, hgt), (0, 0), full, grey))
+    Some((rendered, (w, hgt), (0, 0), sizes, grey))
 }
 
 /// `planes` as the picture's plane sizes say.
