@@ -843,6 +843,14 @@ def test_watermark_objects_are_read_with_the_callers_rights(bucket, example_jpg)
     assert anon.status_code == 403 and "<Code>AccessDenied</Code>" in anon.text
     assert requests.get(url, params={"x-oss-process": wm("logo.jpg")}).status_code == 200
     assert bucket.get_object("photo.png", process=wm("secret.jpg")).read()[:4] == b"\x89PNG"
+    # Through a symlink the target is drawn, and must be readable too (the link itself is public).
+    bucket.put_symlink("logo.jpg", "logo-link.jpg")
+    bucket.put_symlink("secret.jpg", "secret-link.jpg")
+    drawn = bucket.get_object("photo.png", process=wm("logo-link.jpg")).read()
+    assert drawn == bucket.get_object("photo.png", process=wm("logo.jpg")).read()
+    assert drawn != bucket.get_object("photo.png", process="image/resize,w_300").read()
+    anon = requests.get(url, params={"x-oss-process": wm("secret-link.jpg")})
+    assert anon.status_code == 403 and "<Code>AccessDenied</Code>" in anon.text
     settings = ("<ImageSettings><SourceImageProtection>true</SourceImageProtection><ProtectedSuffixes>"
                 "<Suffix>.jpg</Suffix></ProtectedSuffixes></ImageSettings>")
     bucket._Bucket__do_bucket("PUT", data=settings, params={"imageSettings": ""})

@@ -14,7 +14,7 @@ use axum::response::Response;
 
 use cyanotype_imaging::{Env, ObjectError, Objects, Output};
 use cyanotype_process::{saveas, Op, Process};
-use cyanotype_storage::{crc64, Bucket, ObjectMeta, Store, StoreError};
+use cyanotype_storage::{crc64, Bucket, ObjectMeta, ObjectType, Store, StoreError};
 
 use crate::access::{object_read, object_write, ReadKind};
 use crate::body::read_small;
@@ -93,15 +93,33 @@ struct BucketObjects {
     bucket: String,
 }
 
-impl Objects for BucketObjects {
-    fn get(&self, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
-        let (meta, mut file) = self
-            .store
+impl BucketObjects {
+    fn open(&self, key: &str) -> Result<(ObjectMeta, std::fs::File), ObjectError> {
+        self.store
             .open_object(&self.bucket, key)
             .map_err(|e| match e {
                 StoreError::NoSuchKey | StoreError::NoSuchBucket => ObjectError::NotFound,
                 other => ObjectError::Io(format!("{other:?}")),
-            })?;
+            })
+    }
+}
+
+impl Objects for BucketObjects {
+    fn get(&self, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
+        let (meta, file) = self.open(key)?;
+        // A watermark named by a symlink draws its target, as a GET of the link serves the target's
+        // bytes; a link to a missing object or to another link has nothing to draw (a GET answers
+        // SymlinkTargetNotExist and InvalidTargetType).
+        let (meta, mut file) = match meta.symlink_target.as_deref() {
+            Some(target) if meta.object_type == ObjectType::Symlink => {
+                let (t, f) = self.open(target)?;
+                if t.object_type == ObjectType::Symlink {
+                    return Err(ObjectError::NotFound);
+                }
+                (t, f)
+            }
+            _ => (meta, file),
+        };
         if meta.size > max_bytes {
             return Err(ObjectError::TooLarge(meta.size));
         }
@@ -129,8 +147,16 @@ fn check_watermark_access(
     for op in ops {
         let Op::Watermark(w) = op else { continue };
         let Some(image) = &w.image else { continue };
-        if let Ok(meta) = state.store.head_object(&bucket.name, &image.key) {
-            object_read(ctx, bucket, &meta, kind).map_err(|e| {
+        let Ok(meta) = state.store.head_object(&bucket.name, &image.key) else {
+            continue;
+        };
+        // Through a symlink, the target is what is drawn: both must be readable, as for a GET.
+        let target = match (&meta.object_type, meta.symlink_target.as_deref()) {
+            (ObjectType::Symlink, Some(t)) => state.store.head_object(&bucket.name, t).ok(),
+            _ => None,
+        };
+        for m in std::iter::once(&meta).chain(target.as_ref()) {
+            object_read(ctx, bucket, m, kind).map_err(|e| {
                 ApiError::access_denied(format!(
                     "You have no right to read the watermark image object: {} ({})",
                     image.key, e.message
