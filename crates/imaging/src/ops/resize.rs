@@ -517,12 +517,8 @@ mod tests {
         assert!(Placement::scaled((0, 0), (625, 470), (1000, 752), 5).all_picture());
         assert!(Placement::scaled((0, 0), (997, 749), (997, 749), 8).all_picture());
         // A size the decoder did not round up from the source is read whole.
-        assert!(
-            Placement::scaled((0, 0), (630, 469), (997, 749), 5)
-                .picture
-                .2
-                == 630.0
-        );
+        let odd = Placement::scaled((0, 0), (630, 469), (997, 749), 5);
+        assert_eq!(odd.picture.2, 630.0);
     }
 
     #[test]
