@@ -268,6 +268,10 @@ impl Placement {
     /// The placement of the whole picture once moved by EXIF orientation `o` (1-8): the sides it
     /// reverses put the partial last pixel first. Only for a whole picture (`origin` 0, 0).
     pub fn oriented(self, o: u8) -> Placement {
+        debug_assert!(
+            o == 1 || self.origin == (0, 0),
+            "a window is decoded upright only"
+        );
         let (rx, ry) = orient::reverses(o);
         let (mut l, mut t, w, h) = self.picture;
         if rx {

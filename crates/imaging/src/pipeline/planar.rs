@@ -199,6 +199,7 @@ fn resized(
     } else {
         // The planes are turned by `turn` from what the resize sees, which keeps the whole
         // picture (checked above): the turned size, read from the turned picture.
+        debug_assert_eq!(at.full, (planes.width, planes.height));
         (swap_if(orient::swaps_sides(turn))(out), at.picture)
     };
     Ok(Some(planes.scale(size, rect)?))
