@@ -8,10 +8,11 @@
 //! encoder wants. The pipeline takes this path only when nothing else touches the pixels (see
 //! `pipeline::jpeg_planes`); the test `tests/planes.rs` holds it to the bitmap path's output.
 
+use crate::convolve;
 use crate::ops::resize::Rect;
 use cyanotype_process::{Error, Result};
 use fast_image_resize::images::{CroppedImage, Image, ImageRef};
-use fast_image_resize::{IntoImageView, PixelType, ResizeOptions, Resizer};
+use fast_image_resize::{PixelType, ResizeOptions, Resizer};
 
 /// One plane of 8-bit samples, rows contiguous.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +57,7 @@ impl Planes {
     pub fn scale(&self, out: (u32, u32), src: Rect) -> Result<Planes> {
         let (left, top, w, h) = src;
         let mut planes = Vec::with_capacity(3);
+        let mut last = None;
         for (i, plane) in self.planes.iter().enumerate() {
             let (dx, dy) = self.density[i];
             let (ox, oy) = OUT_DENSITY[i];
@@ -70,7 +72,7 @@ impl Planes {
                 size.1 as f64 / (out.1 as f64 * oy),
             );
             let region = (left * dx, top * dy, w * dx * cover_x, h * dy * cover_y);
-            planes.push(scale_plane(plane, self.valid(i), size, region)?);
+            planes.push(scale_plane(plane, self.valid(i), size, region, &mut last)?);
         }
         let planes: [Plane; 3] = planes.try_into().map_err(|_| Error::internal())?;
         Ok(Planes {
@@ -139,45 +141,79 @@ impl Planes {
 }
 
 /// Resample `region` (left, top, width, height in samples) of the top left `valid` samples of `p` to
-/// `size` with Lanczos3. The resizer sees those samples as the whole plane (a cropped view of the
-/// decoder's MCU-padded plane, not a copy), so its filter stops at their edge. A region reaching
-/// past that edge (by the part of a sample an odd size leaves over) reads the edge repeated.
-fn scale_plane(p: &Plane, valid: (u32, u32), size: (u32, u32), region: Rect) -> Result<Plane> {
+/// `size` with Lanczos3. The resizer sees those samples as the whole plane (a view of the decoder's
+/// MCU-padded plane, not a copy), so its filter stops at their edge. A region reaching past that
+/// edge (by the part of a sample an odd size leaves over) reads the edge repeated. `last` is the
+/// previous plane's plan: Cb and Cr of one picture share their weights.
+fn scale_plane(
+    p: &Plane,
+    valid: (u32, u32),
+    size: (u32, u32),
+    region: Rect,
+    last: &mut Option<(PlanKey, convolve::Plan)>,
+) -> Result<Plane> {
     let (left, top, w, h) = region;
     let over = |end: f64, have: u32| (end - have as f64 - 1e-9).ceil().max(0.0) as u32;
     let (more_x, more_y) = (over(left + w, valid.0), over(top + h, valid.1));
-    if more_x > 0 || more_y > 0 {
-        let padded = pad(&trim(p, valid), more_x, more_y);
-        let view = ImageRef::new(padded.width, padded.height, &padded.data, PixelType::U8)
-            .map_err(|_| Error::internal())?;
-        return resample(&view, size, region);
+    let padded;
+    let src = if more_x > 0 || more_y > 0 {
+        padded = pad(&trim(p, valid), more_x, more_y);
+        convolve::Source {
+            data: &padded.data,
+            stride: padded.width as usize,
+            width: padded.width,
+            height: padded.height,
+        }
+    } else {
+        convolve::Source {
+            data: &p.data,
+            stride: p.width as usize,
+            width: valid.0,
+            height: valid.1,
+        }
+    };
+    let dims = (src.width as f64, src.height as f64);
+    let region = (left, top, w.min(dims.0 - left), h.min(dims.1 - top));
+    if !(left >= 0.0 && top >= 0.0 && region.2 > 0.0 && region.3 > 0.0) {
+        return Err(Error::internal());
     }
-    let whole =
-        ImageRef::new(p.width, p.height, &p.data, PixelType::U8).map_err(|_| Error::internal())?;
-    let view = CroppedImage::new(&whole, 0, 0, valid.0, valid.1).map_err(|_| Error::internal())?;
-    resample(&view, size, region)
-}
-
-/// `region` of `src` to `size` with Lanczos3.
-fn resample(src: &impl IntoImageView, size: (u32, u32), region: Rect) -> Result<Plane> {
-    let (left, top, w, h) = region;
-    let mut dst = Image::new(size.0, size.1, PixelType::U8);
-    let opts = ResizeOptions::new()
-        .resize_alg(crate::ops::resize::lanczos3())
-        .crop(
-            left,
-            top,
-            w.min(src.width() as f64 - left),
-            h.min(src.height() as f64 - top),
-        );
-    Resizer::new()
-        .resize(src, &mut dst, &opts)
-        .map_err(|_| Error::internal())?;
+    let data = if convolve::available() {
+        let key = ((src.width, src.height), size, region);
+        if !matches!(last, Some((k, _)) if *k == key) {
+            *last = Some((key, convolve::Plan::new(key.0, size, region)));
+        }
+        let (_, plan) = last.as_ref().expect("set above");
+        plan.run(src)
+    } else {
+        resample(src, size, region)?
+    };
     Ok(Plane {
         width: size.0,
         height: size.1,
-        data: dst.into_vec(),
+        data,
     })
+}
+
+/// What a plane's resampling plan is made from: the plane's size, the output's and the region.
+type PlanKey = ((u32, u32), (u32, u32), Rect);
+
+/// `region` of `src` to `size` with fast_image_resize's Lanczos3: the same bytes as
+/// `convolve::Plan`, for CPUs without AVX2.
+fn resample(src: convolve::Source, size: (u32, u32), region: Rect) -> Result<Vec<u8>> {
+    let (left, top, w, h) = region;
+    let rows = (src.data.len() / src.stride) as u32;
+    let whole = ImageRef::new(src.stride as u32, rows, src.data, PixelType::U8)
+        .map_err(|_| Error::internal())?;
+    let view =
+        CroppedImage::new(&whole, 0, 0, src.width, src.height).map_err(|_| Error::internal())?;
+    let mut dst = Image::new(size.0, size.1, PixelType::U8);
+    let opts = ResizeOptions::new()
+        .resize_alg(crate::ops::resize::lanczos3())
+        .crop(left, top, w, h);
+    Resizer::new()
+        .resize(&view, &mut dst, &opts)
+        .map_err(|_| Error::internal())?;
+    Ok(dst.into_vec())
 }
 
 /// The top left `size` samples of `p`: `p` itself (borrowed) when that is all of it, else a copy.

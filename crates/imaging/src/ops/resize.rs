@@ -447,7 +447,8 @@ pub fn lanczos3() -> ResizeAlg {
 /// plane and direction for every request. libm's two sines were 9% of a small JPEG resize; one
 /// sine by a series and two divisions still 3.9%. The values agree with fast_image_resize's own to
 /// about 1e-15, and the resized bytes are the same (`tests::lanczos3_matches`).
-fn lanczos3_weight(x: f64) -> f64 {
+#[inline]
+pub(crate) fn lanczos3_weight(x: f64) -> f64 {
     if !(-3.0..3.0).contains(&x) {
         return 0.0;
     }
