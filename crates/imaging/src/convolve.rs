@@ -178,14 +178,61 @@ pub struct Source<'a> {
 
 /// How one plane is resampled: the weights of both directions (or none, where fast_image_resize
 /// would not filter that direction: same size at a whole offset).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Plan {
     /// Left and top, when that direction is only an offset.
     left: u32,
     top: u32,
+    /// The horizontal pass's weights over the buffer it reads: the vertical pass's output, which
+    /// starts at source column `x_first` and is `x_cols` wide, or (without one) the plane.
     x: Option<Weights>,
+    /// The same, padded for the AVX2 pass where the buffer is wide enough.
+    x_padded: Option<Weights>,
+    x_first: u32,
+    x_cols: u32,
     y: Option<Weights>,
     size: (u32, u32),
+}
+
+/// What a plan is made from: the plane's size, the output's and the region.
+pub type PlanKey = ((u32, u32), (u32, u32), crate::ops::resize::Rect);
+
+/// The plans made last, newest first: a server resizes many pictures of one size to one size (a
+/// camera's photos, a style), and Cb and Cr of one picture share theirs. Making one was 3% of a
+/// small JPEG resize (`Weights::lanczos3`, for four directions); a plan is a few KB.
+const PLANS_KEPT: usize = 32;
+static PLANS: Kept = Kept(std::sync::Mutex::new(Vec::new()));
+
+/// The plan of `key` (`Plan::new`'s arguments), made or kept.
+pub fn plan(key: PlanKey) -> std::sync::Arc<Plan> {
+    PLANS.get(key)
+}
+
+/// Plans by key, the `PLANS_KEPT` used last, newest first.
+struct Kept(std::sync::Mutex<Vec<(PlanKey, std::sync::Arc<Plan>)>>);
+
+impl Kept {
+    fn get(&self, key: PlanKey) -> std::sync::Arc<Plan> {
+        let kept = |plans: &mut Vec<(PlanKey, std::sync::Arc<Plan>)>| {
+            let i = plans.iter().position(|(k, _)| *k == key)?;
+            let hit = plans.remove(i);
+            plans.insert(0, hit.clone());
+            Some(hit.1)
+        };
+        // A poisoned lock only means a panic elsewhere while it was held: the list is still whole.
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = kept(&mut lock()) {
+            return p;
+        }
+        // Made outside the lock, so another thread's hit does not wait for it.
+        let made = std::sync::Arc::new(Plan::new(key.0, key.1, key.2));
+        let mut plans = lock();
+        if kept(&mut plans).is_none() {
+            plans.insert(0, (key, made.clone()));
+            plans.truncate(PLANS_KEPT);
+        }
+        made
+    }
 }
 
 impl Plan {
@@ -204,10 +251,22 @@ impl Plan {
         let filters = |out: u32, start: f64, len: f64| out as f64 != len || start != start.round();
         let x = filters(size.0, left, w).then(|| Weights::lanczos3(width, left, left + w, size.0));
         let y = filters(size.1, top, h).then(|| Weights::lanczos3(height, top, top + h, size.1));
+        // With both passes, vertical first over the columns the horizontal pass reads (fewer rows
+        // to filter across, as fast_image_resize does for 8-bit samples).
+        let (x, x_first, x_cols) = match x {
+            Some(x) if y.is_some() => {
+                let (first, end) = x.span();
+                (Some(x.shifted(first)), first, end - first)
+            }
+            x => (x, 0, width),
+        };
         Plan {
             left: left as u32,
             top: top as u32,
+            x_padded: x.as_ref().and_then(|x| x.padded(x_cols)),
             x,
+            x_first,
+            x_cols,
             y,
             size,
         }
@@ -217,23 +276,21 @@ impl Plan {
     pub fn run(&self, src: Source) -> Vec<u8> {
         let (w, h) = (self.size.0 as usize, self.size.1 as usize);
         let mut out = vec![0u8; w * h];
+        let padded = self.x_padded.as_ref();
         match (&self.x, &self.y) {
             (Some(x), Some(y)) => {
-                // Vertical first over the columns the horizontal pass reads (fewer rows to filter
-                // across, as fast_image_resize does for 8-bit samples).
-                let (first, end) = x.span();
-                let cols = (end - first) as usize;
+                let cols = self.x_cols as usize;
                 let mut tmp = vec![0u8; cols * h];
-                vertical(src, first as usize, y, &mut tmp, cols);
+                vertical(src, self.x_first as usize, y, &mut tmp, cols);
                 let tmp = Source {
                     data: &tmp,
                     stride: cols,
                     width: cols as u32,
                     height: h as u32,
                 };
-                horizontal(tmp, 0, &x.clone().shifted(first), &mut out, w);
+                horizontal(tmp, 0, x, padded, &mut out, w);
             }
-            (Some(x), None) => horizontal(src, self.top as usize, x, &mut out, w),
+            (Some(x), None) => horizontal(src, self.top as usize, x, padded, &mut out, w),
             (None, Some(y)) => vertical(src, self.left as usize, y, &mut out, w),
             (None, None) => {
                 for (row, dst) in out.chunks_exact_mut(w.max(1)).enumerate() {
@@ -272,20 +329,28 @@ fn vertical(src: Source, x0: usize, wts: &Weights, out: &mut [u8], out_w: usize)
     }
 }
 
-/// Each output sample of row `y` is the sum of `wts`' samples of row `y0 + y` times their weights.
-fn horizontal(src: Source, y0: usize, wts: &Weights, out: &mut [u8], out_w: usize) {
+/// Each output sample of row `y` is the sum of `wts`' samples of row `y0 + y` times their weights;
+/// `padded` is `wts.padded(src.width)`.
+fn horizontal(
+    src: Source,
+    y0: usize,
+    wts: &Weights,
+    padded: Option<&Weights>,
+    out: &mut [u8],
+    out_w: usize,
+) {
     #[cfg(target_arch = "x86_64")]
     if out_w >= 4 && available() {
-        if let Some(padded) = wts.padded(src.width) {
+        if let Some(padded) = padded {
             for (y, dst) in out.chunks_exact_mut(out_w).enumerate() {
                 let row = &src.data[(y0 + y) * src.stride..][..src.width as usize];
                 // SAFETY: AVX2 is there; `padded` keeps every read inside `row`. The common
                 // widths (up to a 4.5x shrink) get a loop of known length, unrolled.
                 unsafe {
                     match padded.stride / 16 {
-                        1 => avx2::horizontal_row::<1>(row, &padded, dst),
-                        2 => avx2::horizontal_row::<2>(row, &padded, dst),
-                        _ => avx2::horizontal_row::<0>(row, &padded, dst),
+                        1 => avx2::horizontal_row::<1>(row, padded, dst),
+                        2 => avx2::horizontal_row::<2>(row, padded, dst),
+                        _ => avx2::horizontal_row::<0>(row, padded, dst),
                     }
                 }
             }
@@ -506,12 +571,34 @@ mod tests {
                 width: w,
                 height: h,
             };
-            let ours = Plan::new((w, h), size, region).run(src);
+            let ours = plan(((w, h), size, region)).run(src);
             assert!(
                 ours == theirs(src, size, region),
                 "case {i}: {w}x{h} {region:?} to {size:?}"
             );
         }
+    }
+
+    #[test]
+    fn plans_are_kept_by_their_key() {
+        let kept = Kept(std::sync::Mutex::new(Vec::new()));
+        let key = ((517, 333), (101, 67), (0.0, 0.0, 517.0, 333.0));
+        let a = kept.get(key);
+        assert_eq!(*a, Plan::new(key.0, key.1, key.2));
+        assert!(std::sync::Arc::ptr_eq(&a, &kept.get(key)), "kept");
+        // Used again, it stays through PLANS_KEPT - 1 newer ones; then one more pushes it out.
+        for i in 0..PLANS_KEPT as u32 - 1 {
+            kept.get(((517, 333), (102 + i, 67), key.2));
+        }
+        assert!(
+            std::sync::Arc::ptr_eq(&a, &kept.get(key)),
+            "the newest again"
+        );
+        for i in 0..PLANS_KEPT as u32 {
+            kept.get(((517, 333), (200 + i, 67), key.2));
+        }
+        assert_eq!(kept.0.lock().unwrap().len(), PLANS_KEPT);
+        assert!(!std::sync::Arc::ptr_eq(&a, &kept.get(key)), "pushed out");
     }
 
     #[test]

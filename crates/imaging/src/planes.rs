@@ -57,7 +57,6 @@ impl Planes {
     pub fn scale(&self, out: (u32, u32), src: Rect) -> Result<Planes> {
         let (left, top, w, h) = src;
         let mut planes = Vec::with_capacity(3);
-        let mut last = None;
         for (i, plane) in self.planes.iter().enumerate() {
             let (dx, dy) = self.density[i];
             let (ox, oy) = OUT_DENSITY[i];
@@ -72,7 +71,7 @@ impl Planes {
                 size.1 as f64 / (out.1 as f64 * oy),
             );
             let region = (left * dx, top * dy, w * dx * cover_x, h * dy * cover_y);
-            planes.push(scale_plane(plane, self.valid(i), size, region, &mut last)?);
+            planes.push(scale_plane(plane, self.valid(i), size, region)?);
         }
         let planes: [Plane; 3] = planes.try_into().map_err(|_| Error::internal())?;
         Ok(Planes {
@@ -143,15 +142,8 @@ impl Planes {
 /// Resample `region` (left, top, width, height in samples) of the top left `valid` samples of `p` to
 /// `size` with Lanczos3. The resizer sees those samples as the whole plane (a view of the decoder's
 /// MCU-padded plane, not a copy), so its filter stops at their edge. A region reaching past that
-/// edge (by the part of a sample an odd size leaves over) reads the edge repeated. `last` is the
-/// previous plane's plan: Cb and Cr of one picture share their weights.
-fn scale_plane(
-    p: &Plane,
-    valid: (u32, u32),
-    size: (u32, u32),
-    region: Rect,
-    last: &mut Option<(PlanKey, convolve::Plan)>,
-) -> Result<Plane> {
+/// edge (by the part of a sample an odd size leaves over) reads the edge repeated.
+fn scale_plane(p: &Plane, valid: (u32, u32), size: (u32, u32), region: Rect) -> Result<Plane> {
     let (left, top, w, h) = region;
     let over = |end: f64, have: u32| (end - have as f64 - 1e-9).ceil().max(0.0) as u32;
     let (more_x, more_y) = (over(left + w, valid.0), over(top + h, valid.1));
@@ -178,12 +170,7 @@ fn scale_plane(
         return Err(Error::internal());
     }
     let data = if convolve::available() {
-        let key = ((src.width, src.height), size, region);
-        if !matches!(last, Some((k, _)) if *k == key) {
-            *last = Some((key, convolve::Plan::new(key.0, size, region)));
-        }
-        let (_, plan) = last.as_ref().expect("set above");
-        plan.run(src)
+        convolve::plan(((src.width, src.height), size, region)).run(src)
     } else {
         resample(src, size, region)?
     };
@@ -193,9 +180,6 @@ fn scale_plane(
         data,
     })
 }
-
-/// What a plane's resampling plan is made from: the plane's size, the output's and the region.
-type PlanKey = ((u32, u32), (u32, u32), Rect);
 
 /// `region` of `src` to `size` with fast_image_resize's Lanczos3: the same bytes as
 /// `convolve::Plan`, for CPUs without AVX2.
