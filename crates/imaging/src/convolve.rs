@@ -201,6 +201,7 @@ pub type PlanKey = ((u32, u32), (u32, u32), crate::ops::resize::Rect);
 /// camera's photos, a style), and Cb and Cr of one picture share theirs. Making one was 3% of a
 /// small JPEG resize (`Weights::lanczos3`, for four directions); a plan is a few KB.
 const PLANS_KEPT: usize = 32;
+const PLAN_BYTES_KEPT: usize = 256 << 10;
 static PLANS: Kept = Kept(std::sync::Mutex::new(Vec::new()));
 
 /// The plan of `key` (`Plan::new`'s arguments), made or kept.
@@ -226,6 +227,11 @@ impl Kept {
         }
         // Made outside the lock, so another thread's hit does not wait for it.
         let made = std::sync::Arc::new(Plan::new(key.0, key.1, key.2));
+        // A plan of a huge shrink (six weights per source sample each way, so up to about a MB at
+        // the pixel limits) is not kept: the list stays within PLANS_KEPT times PLAN_BYTES_KEPT.
+        if made.bytes() > PLAN_BYTES_KEPT {
+            return made;
+        }
         let mut plans = lock();
         if kept(&mut plans).is_none() {
             plans.insert(0, (key, made.clone()));
@@ -270,6 +276,15 @@ impl Plan {
             y,
             size,
         }
+    }
+
+    /// The memory its weights take.
+    fn bytes(&self) -> usize {
+        [&self.x, &self.x_padded, &self.y]
+            .iter()
+            .filter_map(|w| w.as_ref())
+            .map(|w| w.values.len() * 2 + w.starts.len() * 8)
+            .sum()
     }
 
     /// The resampled plane, `size.0 * size.1` samples.
@@ -599,6 +614,16 @@ mod tests {
         }
         assert_eq!(kept.0.lock().unwrap().len(), PLANS_KEPT);
         assert!(!std::sync::Arc::ptr_eq(&a, &kept.get(key)), "pushed out");
+        // A 20,000-sample plane to 1,000: 121 weights each way per output, about 740 KB; made
+        // each time, not kept.
+        let big = (
+            (20_000, 20_000),
+            (1_000, 1_000),
+            (0.0, 0.0, 20_000.0, 20_000.0),
+        );
+        let b = kept.get(big);
+        assert!(b.bytes() > PLAN_BYTES_KEPT);
+        assert!(!std::sync::Arc::ptr_eq(&b, &kept.get(big)));
     }
 
     #[test]
