@@ -8,10 +8,11 @@
 //!   multiplies per sample and row). Here each sample's weights are padded with zeros to a multiple
 //!   of 16 (moved left at the right edge so the reads stay in the row), and four samples are summed
 //!   together (`_mm256_hadd_epi32`) and stored with one 4-byte write;
-//! - it computes the weights anew for each plane; Cb and Cr of the same geometry share them here.
+//! - it computes the weights anew for each call; here they are kept by geometry (`plan`), so Cb and
+//!   Cr share them, and so do pictures of one size resized to one size.
 //!
-//! Measured on the small resize (a 1000 x 750 JPEG to `resize,w_300`): see `planes.rs`.
-//! Without AVX2 the caller keeps fast_image_resize (`available`).
+//! Measured on the small resize (a 1000 x 750 JPEG to `resize,w_300`): see the README's performance
+//! section. Without AVX2 the caller keeps fast_image_resize (`available`).
 
 /// Fixed-point Lanczos3 weights of one direction: for each output sample, the first source sample
 /// it reads and that many weights in `stride` slots (zeros past its own).
@@ -191,6 +192,8 @@ pub struct Plan {
     x_first: u32,
     x_cols: u32,
     y: Option<Weights>,
+    /// The plane's size and the output's.
+    plane: (u32, u32),
     size: (u32, u32),
 }
 
@@ -243,17 +246,26 @@ impl Kept {
 
 impl Plan {
     /// Resampling the rectangle `region` (left, top, width, height, in samples) of a `width` x
-    /// `height` plane to `size`. The region must lie inside the plane.
+    /// `height` plane to `size`.
+    ///
+    /// # Panics
+    /// When the region is empty or does not lie inside the plane, or `size` is empty (the caller's
+    /// checks; `run`'s vector code counts on them).
     pub fn new(
         (width, height): (u32, u32),
         size: (u32, u32),
         region: crate::ops::resize::Rect,
     ) -> Plan {
         let (left, top, w, h) = region;
-        debug_assert!(
-            left + w <= width as f64 && top + h <= height as f64,
-            "{region:?}"
+        assert!(
+            left >= 0.0 && top >= 0.0 && w > 0.0 && h > 0.0,
+            "a region of the plane: {region:?}"
         );
+        assert!(
+            left + w <= width as f64 && top + h <= height as f64,
+            "{region:?} inside {width} x {height}"
+        );
+        assert!(size.0 > 0 && size.1 > 0, "an output of {size:?}");
         let filters = |out: u32, start: f64, len: f64| out as f64 != len || start != start.round();
         let x = filters(size.0, left, w).then(|| Weights::lanczos3(width, left, left + w, size.0));
         let y = filters(size.1, top, h).then(|| Weights::lanczos3(height, top, top + h, size.1));
@@ -274,6 +286,7 @@ impl Plan {
             x_first,
             x_cols,
             y,
+            plane: (width, height),
             size,
         }
     }
@@ -288,7 +301,14 @@ impl Plan {
     }
 
     /// The resampled plane, `size.0 * size.1` samples.
+    ///
+    /// # Panics
+    /// When `src` is not the size the plan was made for, or its data does not hold its rows (the
+    /// vector code reads through pointers within them).
     pub fn run(&self, src: Source) -> Vec<u8> {
+        assert_eq!((src.width, src.height), self.plane, "the plan's plane");
+        let rows = (src.height as usize - 1) * src.stride + src.width as usize;
+        assert!(src.stride >= src.width as usize && src.data.len() >= rows);
         let (w, h) = (self.size.0 as usize, self.size.1 as usize);
         let mut out = vec![0u8; w * h];
         let padded = self.x_padded.as_ref();
@@ -327,7 +347,8 @@ fn vertical(src: Source, x0: usize, wts: &Weights, out: &mut [u8], out_w: usize)
         #[cfg(target_arch = "x86_64")]
         if out_w >= 32 && available() {
             // SAFETY: AVX2 is there; every row read (start.. start + ks.len() <= height) holds the
-            // columns x0..x0 + out_w (the plan's region lies in the plane).
+            // columns x0..x0 + out_w: the plan's region lies in the plane (`Plan::new`), and the
+            // data holds the plane's rows (`Plan::run`).
             unsafe { avx2::vertical_row(src, x0, start, ks, wts.precision, dst) };
             continue;
         }
@@ -564,6 +585,12 @@ mod tests {
             ((64, 64), (64, 20), (0.0, 0.0, 64.0, 60.0)),
             ((64, 64), (20, 64), (0.0, 0.0, 60.0, 64.0)),
             ((64, 64), (30, 30), (3.0, 4.0, 30.0, 30.0)),
+            // One direction at an offset: vertical only (AVX2, a width not a multiple of 32) and
+            // horizontal only.
+            ((100, 64), (70, 30), (7.0, 0.0, 70.0, 60.0)),
+            ((100, 64), (70, 30), (7.0, 3.0, 70.0, 60.0)),
+            ((64, 64), (20, 30), (0.0, 5.0, 60.0, 30.0)),
+            ((64, 64), (20, 30), (2.0, 5.0, 60.0, 30.0)),
         ];
         for _ in 0..300 {
             let (w, h) = (1 + next(700) as u32, 1 + next(300) as u32);

@@ -3,7 +3,7 @@
 //! out; the other objects an image watermark needs come through [`env::Objects`].
 
 pub mod bitmap;
-pub mod convolve;
+pub(crate) mod convolve;
 pub mod cores;
 pub mod deadline;
 pub mod decode;

@@ -166,7 +166,13 @@ fn scale_plane(p: &Plane, valid: (u32, u32), size: (u32, u32), region: Rect) -> 
     };
     let dims = (src.width as f64, src.height as f64);
     let region = (left, top, w.min(dims.0 - left), h.min(dims.1 - top));
-    if !(left >= 0.0 && top >= 0.0 && region.2 > 0.0 && region.3 > 0.0) {
+    // What fast_image_resize refuses (its crop box), and an empty output: `convolve::Plan::new`
+    // asserts neither happens.
+    let inside = region.0 + region.2 <= dims.0 && region.1 + region.3 <= dims.1;
+    if !(left >= 0.0 && top >= 0.0 && region.2 > 0.0 && region.3 > 0.0 && inside)
+        || size.0 == 0
+        || size.1 == 0
+    {
         return Err(Error::internal());
     }
     let data = if convolve::available() {
