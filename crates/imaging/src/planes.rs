@@ -327,6 +327,37 @@ mod tests {
         assert!(q.orient(6).is_none(), "only 4:2:0 planes");
     }
 
+    /// The fallback for CPUs without AVX2 (`resample`, fast_image_resize) gives the bytes
+    /// `convolve` gives, through the views `scale_plane` hands it: a decoder's plane seen through
+    /// its valid samples (stride wider than the view), at fractional offsets, one direction only.
+    #[test]
+    fn the_fallback_resizer_gives_the_same_bytes() {
+        let p = Plane {
+            width: 40,
+            height: 24,
+            data: (0..960u32).map(|i| (i * 37 % 251) as u8).collect(),
+        };
+        for (valid, size, region) in [
+            ((37, 21), (11, 7), (0.0, 0.0, 37.0, 21.0)),
+            ((37, 21), (20, 10), (1.5, 2.25, 30.0, 17.5)),
+            ((40, 24), (40, 9), (0.0, 0.0, 40.0, 24.0)),
+            ((40, 24), (9, 24), (0.0, 0.0, 40.0, 24.0)),
+        ] {
+            let src = convolve::Source {
+                data: &p.data,
+                stride: 40,
+                width: valid.0,
+                height: valid.1,
+            };
+            let ours = convolve::plan((valid, size, region)).run(src);
+            assert_eq!(
+                resample(src, size, region).unwrap(),
+                ours,
+                "{region:?} to {size:?}"
+            );
+        }
+    }
+
     /// Odd output sizes make chroma planes that reach past the picture; each plane still comes out
     /// at its size, and flat planes stay flat.
     #[test]
