@@ -341,25 +341,27 @@ impl Plan {
 /// Each output row `y` is the sum of `wts`' rows of `src` times their weights, over the `out_w`
 /// columns from `x0`.
 fn vertical(src: Source, x0: usize, wts: &Weights, out: &mut [u8], out_w: usize) {
+    let vector = out_w >= 32 && available();
+    let mut acc = vec![0i32; if vector { 0 } else { out_w }];
     for (y, dst) in out.chunks_exact_mut(out_w.max(1)).enumerate() {
         let start = wts.starts[y] as usize;
         let ks = wts.weights(y);
         #[cfg(target_arch = "x86_64")]
-        if out_w >= 32 && available() {
+        if vector {
             // SAFETY: AVX2 is there; every row read (start.. start + ks.len() <= height) holds the
             // columns x0..x0 + out_w: the plan's region lies in the plane (`Plan::new`), and the
             // data holds the plane's rows (`Plan::run`).
             unsafe { avx2::vertical_row(src, x0, start, ks, wts.precision, dst) };
             continue;
         }
-        let mut acc = vec![0i32; out_w];
+        acc.fill(0);
         for (t, &k) in ks.iter().enumerate() {
             let row = &src.data[(start + t) * src.stride + x0..][..out_w];
             for (a, &s) in acc.iter_mut().zip(row) {
                 *a += s as i32 * k as i32;
             }
         }
-        for (d, a) in dst.iter_mut().zip(acc) {
+        for (d, &a) in dst.iter_mut().zip(&acc) {
             *d = wts.finish(a);
         }
     }
